@@ -1,0 +1,152 @@
+"""Analyse one segment: fetch it, sample frames, measure them, write the result once.
+
+Error policy (what the event source sees):
+
+- permanent problems with the media (empty, truncated, not video) are written
+  as ``status: failed`` with a readable ``error`` and acknowledged: a retry of
+  the same bytes cannot succeed, and the next segment must not wait;
+- transient problems (bucket or Firestore unreachable) raise, so the function
+  answers 5xx and Pub/Sub / Eventarc / MinIO deliver the event again;
+- an event for a generation already written, or for an object that has since
+  been replaced, is acknowledged and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.decode import MediaError, sample_frames
+from functions.events import ObjectEvent, parse_time
+from functions.measures import measure
+from functions.results import ResultWriter
+from mediacore.settings import AnalyzerBackend, Settings
+from mediacore.storage import ObjectNotFound, ObjectStore
+
+log = logging.getLogger(__name__)
+
+BACKEND_LABELS = {AnalyzerBackend.NONE: "measures"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # done | failed | duplicate | superseded
+    written: bool = False
+    error: str | None = None
+
+
+def _float(metadata: dict[str, str], key: str) -> float | None:
+    try:
+        return float(metadata[key])
+    except (KeyError, ValueError):
+        return None
+
+
+class SegmentAnalyzer:
+    def __init__(self, settings: Settings, store_for_bucket, writer: ResultWriter):
+        self._settings = settings
+        self._store_for_bucket = store_for_bucket
+        self._writer = writer
+
+    def handle(self, event: ObjectEvent) -> Outcome:
+        started = datetime.now(UTC)
+        segment = event.segment
+        context = {"stream_id": segment.stream_id, "seq": segment.seq, "object": event.name}
+        if self._writer.is_current(segment.stream_id, segment.seq, event.generation):
+            log.info("segment already analysed at this generation", extra=context)
+            return Outcome("duplicate")
+
+        store: ObjectStore = self._store_for_bucket(event.bucket)
+        try:
+            data = store.read(event.name, event.generation or None)
+        except ObjectNotFound:
+            log.warning("object gone or replaced since the event; a newer event follows",
+                        extra=context)  # fmt: skip
+            return Outcome("superseded")
+
+        doc = self._base_doc(event, started)
+        decode_started = time.perf_counter()
+        try:
+            decoded = sample_frames(
+                data,
+                ext=segment.ext,
+                fps=self._settings.sample_fps,
+                thumb_width=self._settings.thumb_width,
+            )
+        except MediaError as exc:
+            doc["status"], doc["error"] = "failed", str(exc)
+            doc["timings"]["decode_ms"] = _ms_since(decode_started)
+            return self._finish(segment.stream_id, doc, context)
+
+        decode_ms = _ms_since(decode_started)
+        media_start = doc["media_start"]
+        if media_start is None:
+            media_start = doc["media_start"] = round(decoded.first_pts, 3)
+        if doc["duration"] is None:
+            doc["duration"] = decoded.duration
+        doc["video"] = {
+            "width": decoded.width,
+            "height": decoded.height,
+            "fps": decoded.fps,
+            "codec": decoded.codec,
+            "keyframes": len(decoded.keyframe_times),
+        }
+        doc["frames"] = [
+            {
+                # Stream-relative media time: where this frame sits in the stream.
+                "t": round(media_start + (frame.pts - decoded.first_pts), 3),
+                "detections": [],
+                "scene": [],
+                **measure(frame, self._settings.dominant_colors),
+            }
+            for frame in decoded.frames
+        ]
+        doc["status"] = "done"
+        doc["timings"]["decode_ms"] = decode_ms
+        return self._finish(segment.stream_id, doc, context)
+
+    def _base_doc(self, event: ObjectEvent, started: datetime) -> dict[str, Any]:
+        metadata = event.metadata
+        return {
+            "seq": event.segment.seq,
+            "stream_id": event.segment.stream_id,
+            "object": event.name,
+            "generation": event.generation,
+            "media_start": _float(metadata, "media_start"),
+            "duration": _float(metadata, "duration"),
+            "program_date_time": parse_time(metadata.get("program_date_time")),
+            "status": None,
+            "error": None,
+            "mode": "realtime",
+            "backend": BACKEND_LABELS.get(
+                self._settings.analyzer_backend, str(self._settings.analyzer_backend)
+            ),  # fmt: skip
+            "frames": [],
+            "timings": {
+                "uploaded_at": event.created_at,
+                "event_at": event.event_at,
+                "started_at": started,
+                "decode_ms": None,
+                "inference_ms": None,
+                "finished_at": None,
+            },
+        }
+
+    def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
+        doc["timings"]["finished_at"] = datetime.now(UTC)
+        written = self._writer.write(stream_id, doc)
+        timings = {k: v for k, v in doc["timings"].items() if k.endswith("_ms")}
+        if doc["status"] == "failed":
+            log.warning("segment failed: %s", doc["error"],
+                        extra=context | timings | {"written": written})  # fmt: skip
+        else:
+            log.info("segment analysed: %d frames", len(doc["frames"]),
+                     extra=context | timings | {"written": written})  # fmt: skip
+        return Outcome(doc["status"], written, doc["error"])
+
+
+def _ms_since(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,148 @@
+"""Sample frames from one segment with PyAV, each stamped with its presentation time.
+
+Two sampling strategies:
+
+- keyframes (``fps=0``, realtime): only keyframe packets (and the few after
+  each that yield its neighbour, see below) reach the decoder; the rest are
+  dropped at the demuxer, cheaper still than ``skip_frame="NONKEY"``.
+- ``fps>0`` (batch): full decode, keeping the first frame at or after each
+  1/fps step.
+
+Each sample also keeps the frame presented right after it, its *neighbour*, so
+that motion can be measured as consecutive-frame change (as Frigate's motion
+detector does) for every sample, even when a segment holds one keyframe.
+
+Frames are scaled to a small RGB thumbnail here (by libswscale) because the
+measures need no more; detectors get full frames in a later stage.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+TS_PACKET = 188
+
+
+class MediaError(Exception):
+    """The segment cannot be decoded. Permanent: retrying the same bytes won't help."""
+
+
+@dataclass
+class SampledFrame:
+    pts: float  # presentation time in the segment's own clock, seconds
+    rgb: np.ndarray  # thumbnail, H x W x 3 uint8
+    neighbour_gray: np.ndarray | None  # next decoded frame's luma, same size
+    frames_apart: int  # how many frame durations separate the two
+
+
+@dataclass
+class DecodedSegment:
+    frames: list[SampledFrame]
+    first_pts: float
+    duration: float
+    width: int
+    height: int
+    fps: float
+    codec: str
+    keyframe_times: list[float]
+
+
+def check_container(data: bytes, ext: str) -> None:
+    """Cheap structural checks that give a clear reason before the decoder does."""
+    if not data:
+        raise MediaError("empty object (0 bytes)")
+    if ext == "ts":
+        if data[0] != 0x47:
+            raise MediaError("not an MPEG-TS segment (no 0x47 sync byte at offset 0)")
+        if len(data) % TS_PACKET:
+            raise MediaError(
+                f"truncated MPEG-TS segment: {len(data)} bytes is not a whole number of "
+                f"{TS_PACKET}-byte packets"
+            )
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma in 0..1."""
+    return (rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) / 255
+
+
+def sample_frames(data: bytes, *, ext: str = "ts", fps: float = 0.0, thumb_width: int = 160):
+    check_container(data, ext)
+    try:
+        return _decode(data, fps, thumb_width)
+    except av.FFmpegError as exc:
+        raise MediaError(f"undecodable video: {exc}") from exc
+
+
+def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
+    with av.open(io.BytesIO(data), mode="r") as container:
+        if not container.streams.video:
+            raise MediaError("no video stream in segment")
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        width, height = ctx.width, ctx.height
+        if not width or not height:
+            raise MediaError("video stream has no frame size (corrupt header)")
+        thumb_height = max(2, round(thumb_width * height / width / 2) * 2)
+        rate = float(stream.average_rate or stream.guessed_rate or 30)
+        keyframes_only = fps <= 0
+
+        frames: list[SampledFrame] = []
+        keyframe_times: list[float] = []
+        pending: SampledFrame | None = None
+        next_t: float | None = None
+        first_pts = last_pts = None
+        # Keyframe mode never sends the decoder anything but a keyframe's packet and
+        # the few after it that yield its neighbour; every other packet is skipped.
+        feeding = not keyframes_only
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                t = float(packet.pts * packet.time_base)
+                first_pts = t if first_pts is None else min(first_pts, t)
+                last_pts = t if last_pts is None else max(last_pts, t)
+                if packet.is_keyframe:
+                    keyframe_times.append(t)
+                    feeding = True
+            if not feeding and packet.size:
+                continue
+            for frame in packet.decode():
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * frame.time_base)
+                if pending is not None:
+                    if t <= pending.pts:
+                        continue
+                    pending.neighbour_gray = to_gray(_thumb(frame, thumb_width, thumb_height))
+                    pending.frames_apart = max(1, round((t - pending.pts) * rate))
+                    pending = None
+                    feeding = not keyframes_only
+                    continue
+                if keyframes_only:
+                    wanted = frame.key_frame and (not frames or t > frames[-1].pts)
+                else:
+                    wanted = next_t is None or t >= next_t
+                if wanted:
+                    pending = SampledFrame(t, _thumb(frame, thumb_width, thumb_height), None, 1)
+                    frames.append(pending)
+                    next_t = t + 1.0 / fps if fps > 0 else None
+        if not frames:
+            raise MediaError("no decodable video frames in segment")
+        duration = (last_pts - first_pts) + 1.0 / rate  # last frame lasts one frame time
+        return DecodedSegment(
+            frames=frames,
+            first_pts=first_pts,
+            duration=round(duration, 3),
+            width=width,
+            height=height,
+            fps=round(rate, 3),
+            codec=ctx.name,
+            keyframe_times=keyframe_times,
+        )
+
+
+def _thumb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    return frame.to_ndarray(width=width, height=height, format="rgb24")

@@ -1,0 +1,207 @@
+"""Event normalisation: every way a bucket tells us about an object, as ONE value.
+
+Three shapes arrive (DESIGN.md, "Event sources"):
+
+- Eventarc direct storage trigger: CloudEvent ``google.cloud.storage.object.v1.*``
+  whose data is the GCS object resource.
+- GCS Pub/Sub notification pushed to the function: functions-framework turns
+  the push into CloudEvent ``google.cloud.pubsub.topic.v1.messagePublished``;
+  the object resource is the base64 message data and ``eventType`` an attribute.
+- MinIO / S3 bucket notification: ``{"Records": [...]}`` with
+  ``s3:ObjectCreated:*`` records, posted as plain JSON (or carried as the data
+  of a CloudEvent by a broker).
+
+Each becomes an :class:`ObjectEvent` for a segment object, or an
+:class:`Ignored` with the reason (deletes, playlists, other prefixes).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from mediacore.names import SegmentName, parse_segment_object
+
+EVENTARC_PREFIX = "google.cloud.storage.object.v1."
+EVENTARC_FINALIZED = EVENTARC_PREFIX + "finalized"
+PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+S3_CREATED_PREFIX = "s3:ObjectCreated:"
+S3_METADATA_PREFIX = "x-amz-meta-"
+
+
+class MalformedEvent(ValueError):
+    """The request is not any event shape we know. Acknowledge it: a retry can't fix it."""
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """A finalized segment object, whatever told us about it."""
+
+    bucket: str
+    name: str
+    generation: str
+    size: int | None
+    segment: SegmentName
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None  # when the object was written (uploaded_at)
+    event_at: datetime | None = None  # when the notification was emitted
+    event_id: str = ""
+    source: str = ""  # eventarc | pubsub | s3
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+    name: str = ""
+
+
+Normalised = ObjectEvent | Ignored
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _segment_event(
+    *,
+    bucket: str,
+    name: str,
+    generation: Any,
+    size: Any,
+    metadata: Mapping[str, Any] | None,
+    created_at: Any,
+    event_at: Any,
+    event_id: str,
+    source: str,
+) -> Normalised:
+    if not bucket or not name:
+        raise MalformedEvent(f"{source} event without bucket or object name")
+    segment = parse_segment_object(name)
+    if segment is None:
+        return Ignored("not a segment object", name)
+    return ObjectEvent(
+        bucket=bucket,
+        name=name,
+        generation=str(generation or ""),
+        size=int(size) if size not in (None, "") else None,
+        segment=segment,
+        metadata={str(k): str(v) for k, v in (metadata or {}).items()},
+        created_at=parse_time(created_at),
+        event_at=parse_time(event_at),
+        event_id=event_id,
+        source=source,
+    )
+
+
+def from_gcs_object(resource: Mapping[str, Any], *, event_id: str, event_at: Any, source: str):
+    """A GCS object resource (JSON API v1), as Eventarc and Pub/Sub both carry it."""
+    return _segment_event(
+        bucket=resource.get("bucket", ""),
+        name=resource.get("name", ""),
+        generation=resource.get("generation"),
+        size=resource.get("size"),
+        metadata=resource.get("metadata"),
+        created_at=resource.get("timeCreated") or resource.get("updated"),
+        event_at=event_at,
+        event_id=event_id,
+        source=source,
+    )
+
+
+def from_pubsub_message(message: Mapping[str, Any]) -> Normalised:
+    """A GCS notification delivered through Pub/Sub (the ``message`` of a push)."""
+    attributes = message.get("attributes") or {}
+    event_type = attributes.get("eventType")
+    if event_type is None:
+        raise MalformedEvent("Pub/Sub message is not a GCS notification (no eventType)")
+    name = attributes.get("objectId", "")
+    if event_type != "OBJECT_FINALIZE":
+        return Ignored(f"storage event {event_type}", name)
+    resource: dict[str, Any] = {}
+    if message.get("data"):
+        try:
+            resource = json.loads(base64.b64decode(message["data"]))
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedEvent(f"Pub/Sub message data is not base64 JSON: {exc}") from exc
+    # payloadFormat NONE sends no data: the attributes still name the object.
+    resource.setdefault("bucket", attributes.get("bucketId", ""))
+    resource.setdefault("name", name)
+    resource.setdefault("generation", attributes.get("objectGeneration"))
+    return from_gcs_object(
+        resource,
+        event_id=str(message.get("messageId") or message.get("message_id") or ""),
+        event_at=message.get("publishTime") or attributes.get("eventTime"),
+        source="pubsub",
+    )
+
+
+def from_s3_notification(body: Mapping[str, Any]) -> list[Normalised]:
+    """MinIO / S3 bucket notification: one result per record."""
+    records = body.get("Records")
+    if not isinstance(records, list):
+        raise MalformedEvent("S3 notification without a Records list")
+    results: list[Normalised] = []
+    for record in records:
+        event_name = str(record.get("eventName", ""))
+        s3 = record.get("s3") or {}
+        obj = s3.get("object") or {}
+        name = unquote_plus(str(obj.get("key", "")))
+        if not event_name.startswith(S3_CREATED_PREFIX):
+            results.append(Ignored(f"storage event {event_name}", name))
+            continue
+        metadata = {
+            key[len(S3_METADATA_PREFIX) :].lower(): value
+            for key, value in (obj.get("userMetadata") or {}).items()
+            if key.lower().startswith(S3_METADATA_PREFIX)
+        }
+        version = obj.get("versionId")
+        results.append(
+            _segment_event(
+                bucket=(s3.get("bucket") or {}).get("name", ""),
+                name=name,
+                generation=version if version and version != "null" else obj.get("eTag", ""),
+                size=obj.get("size"),
+                metadata=metadata,
+                created_at=record.get("eventTime"),
+                event_at=record.get("eventTime"),
+                event_id=f"{obj.get('sequencer', '')}:{name}",
+                source="s3",
+            )
+        )
+    return results
+
+
+def from_cloudevent(event_type: str, data: Any, *, event_id: str = "", time: Any = None):
+    """Any CloudEvent we may be sent, as a list of normalised values."""
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise MalformedEvent(f"{event_type} event data is not JSON") from exc
+    if not isinstance(data, Mapping):
+        raise MalformedEvent(f"{event_type} event has no JSON object data")
+    if event_type.startswith(EVENTARC_PREFIX):
+        if event_type != EVENTARC_FINALIZED:
+            return [Ignored(f"storage event {event_type}", str(data.get("name", "")))]
+        return [from_gcs_object(data, event_id=event_id, event_at=time, source="eventarc")]
+    if event_type == PUBSUB_PUBLISHED:
+        message = data.get("message")
+        if not isinstance(message, Mapping):
+            raise MalformedEvent("Pub/Sub event without a message")
+        return [from_pubsub_message(message)]
+    if "Records" in data:
+        return from_s3_notification(data)
+    raise MalformedEvent(f"unsupported event type {event_type!r}")

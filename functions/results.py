@@ -1,0 +1,110 @@
+"""Firestore result writer: one segment document per segment, counted once.
+
+``streams/{stream}/segments/{seq:08d}`` holds the result of the object
+generation it was computed from. A write runs in a transaction that reads the
+existing document first:
+
+- same generation already written  -> nothing changes (a redelivered event);
+- an older generation than stored  -> nothing changes (late, out of order);
+- otherwise the document is replaced, and the stream's counters move by the
+  difference (a new segment counts once; a re-analysed one moves from its old
+  status to its new one), so retries never count twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import firestore
+
+from mediacore.names import segment_doc_id
+
+log = logging.getLogger(__name__)
+
+STATUS_COUNTER = {"done": "analyzed", "failed": "failed", "skipped": "skipped"}
+
+
+def newer_generation(candidate: str, stored: str) -> bool:
+    """Whether ``candidate`` should replace ``stored``.
+
+    GCS generations are integers that grow; S3 ETags and version ids are
+    opaque, so a different one is taken as newer (last writer wins).
+    """
+    if candidate == stored:
+        return False
+    if candidate.isdigit() and stored.isdigit():
+        return int(candidate) > int(stored)
+    return True
+
+
+class ResultWriter:
+    def __init__(self, client: firestore.Client):
+        self._db = client
+        self._known_streams: set[str] = set()
+
+    def stream_ref(self, stream_id: str):
+        return self._db.collection("streams").document(stream_id)
+
+    def segment_ref(self, stream_id: str, seq: int):
+        return self.stream_ref(stream_id).collection("segments").document(segment_doc_id(seq))
+
+    def is_current(self, stream_id: str, seq: int, generation: str) -> bool:
+        """A cheap pre-check before decoding: is this generation already written?"""
+        snapshot = self.segment_ref(stream_id, seq).get(field_paths=["generation"])
+        if not snapshot.exists:
+            return False
+        return not newer_generation(generation, str(snapshot.get("generation")))
+
+    def write(self, stream_id: str, doc: dict[str, Any]) -> bool:
+        """Store a segment result; False when it was already there (nothing written)."""
+        self._ensure_stream(stream_id)
+        segment_ref = self.segment_ref(stream_id, doc["seq"])
+        stream_ref = self.stream_ref(stream_id)
+        transaction = self._db.transaction()
+        return _write_in_transaction(transaction, segment_ref, stream_ref, doc)
+
+    def _ensure_stream(self, stream_id: str) -> None:
+        """Give segments of a stream nobody registered (e.g. uploaded by a script) the
+        stream document the dashboard expects. Once per stream and process."""
+        if stream_id in self._known_streams:
+            return
+        try:
+            self.stream_ref(stream_id).create(
+                {
+                    "name": stream_id,
+                    "status": "idle",
+                    "mode": "realtime",
+                    "created_at": firestore.SERVER_TIMESTAMP,
+                    "stats": {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0},
+                }
+            )
+        except AlreadyExists:
+            pass
+        self._known_streams.add(stream_id)
+
+
+@firestore.transactional
+def _write_in_transaction(transaction, segment_ref, stream_ref, doc) -> bool:
+    # Only the segment document is read: reading the stream document too would
+    # make concurrent segments of one stream lock each other. Its counters move
+    # with server-side increments instead.
+    existing = segment_ref.get(transaction=transaction)
+    old = existing.to_dict() if existing.exists else None
+    if old is not None and not newer_generation(doc["generation"], str(old.get("generation"))):
+        return False
+
+    delta = {"segments": 1} if old is None else {}
+    old_counter = STATUS_COUNTER.get((old or {}).get("status", ""))
+    if old_counter:
+        delta[old_counter] = delta.get(old_counter, 0) - 1
+    new_counter = STATUS_COUNTER[doc["status"]]
+    delta[new_counter] = delta.get(new_counter, 0) + 1
+    counters = {name: firestore.Increment(n) for name, n in delta.items() if n}
+
+    transaction.set(segment_ref, doc)
+    transaction.set(
+        stream_ref, {"stats": counters, "updated_at": firestore.SERVER_TIMESTAMP}, merge=True
+    )
+    return True

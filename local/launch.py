@@ -1,0 +1,72 @@
+"""Procfile entry: ``python -m local.launch NAME`` waits for NAME's dependencies, then runs it.
+
+Long-running services replace this process (``exec``) so that the Procfile
+runner (honcho) signals them directly and ``Ctrl-C`` stops them cleanly.
+``bootstrap`` wires the services together, writes ``var/stack.json``, prints
+where everything is and then waits: honcho stops the whole stack as soon as any
+process exits, so a one-shot step must stay up (and a failed bootstrap stops
+everything with its error, which is what we want).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+
+from local import services
+from mediacore.logs import setup_logging
+from mediacore.settings import Settings
+
+log = logging.getLogger("local.launch")
+
+
+def _exec(argv: list[str], env: dict[str, str]) -> None:
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env)
+
+
+def main(name: str) -> int:
+    base = Settings()
+    env = {**os.environ, **services.emulator_env(base)}
+    os.environ.update(env)
+    settings = Settings()  # again, now with the emulator variables set
+    setup_logging(json_lines=False)
+
+    if name == "firestore":
+        _exec(services.firestore_command(settings), env)
+    elif name == "pubsub":
+        _exec(services.pubsub_command(settings), env)
+    elif name == "gcs":
+        services.wait_pubsub(settings)
+        services.ensure_topic(settings)  # fake-gcs-server needs the topic at start
+        _exec(services.gcs_command(settings), env)
+    elif name == "analyze":
+        services.wait_firestore(settings)
+        _exec(services.analyze_command(settings), env)
+    elif name == "bootstrap":
+        services.ready_file(settings).unlink(missing_ok=True)
+        services.wait_gcs(settings)
+        services.wait_firestore(settings)
+        services.wait_analyze(settings)
+        services.ensure_bucket(settings)
+        services.ensure_push_subscription(settings)
+        info = services.write_ready(settings)
+        log.info("local stack ready: bucket %s, analyze %s", info["bucket"], info["analyze"])
+        for key, value in info["env"].items():
+            log.info("  export %s=%s", key, value)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+        services.ready_file(settings).unlink(missing_ok=True)
+    else:
+        print(f"unknown service {name!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

