@@ -75,7 +75,7 @@ def sample_frames(data: bytes, *, ext: str = "ts", fps: float = 0.0, thumb_width
     try:
         return _decode(data, fps, thumb_width)
     except av.FFmpegError as exc:
-        raise MediaError(f"undecodable video: {exc}") from exc
+        raise MediaError(f"corrupt or undecodable video: {exc}") from exc
 
 
 def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
@@ -84,6 +84,9 @@ def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
             raise MediaError("no video stream in segment")
         stream = container.streams.video[0]
         ctx = stream.codec_context
+        # Fail on damaged bitstreams instead of concealing them: a half-decoded
+        # keyframe would feed grey blocks to the detectors as if they were real.
+        ctx.options = {"err_detect": "explode"}
         width, height = ctx.width, ctx.height
         if not width or not height:
             raise MediaError("video stream has no frame size (corrupt header)")

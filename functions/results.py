@@ -17,11 +17,17 @@ import logging
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
+from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from mediacore.names import segment_doc_id
 
 log = logging.getLogger(__name__)
+
+# Fail fast when Firestore is unreachable: the function then answers 5xx well
+# inside the event source's ack deadline, and the event is delivered again.
+READ_RETRY = Retry(initial=0.2, maximum=2.0, multiplier=2.0, timeout=10.0)
+READ_TIMEOUT = 5.0
 
 STATUS_COUNTER = {"done": "analyzed", "failed": "failed", "skipped": "skipped"}
 
@@ -52,7 +58,9 @@ class ResultWriter:
 
     def is_current(self, stream_id: str, seq: int, generation: str) -> bool:
         """A cheap pre-check before decoding: is this generation already written?"""
-        snapshot = self.segment_ref(stream_id, seq).get(field_paths=["generation"])
+        snapshot = self.segment_ref(stream_id, seq).get(
+            field_paths=["generation"], retry=READ_RETRY, timeout=READ_TIMEOUT
+        )
         if not snapshot.exists:
             return False
         return not newer_generation(generation, str(snapshot.get("generation")))

@@ -1,0 +1,58 @@
+"""Helpers for the integration tests: Firestore listeners and extra function processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import ROOT, free_port, stop_process_group, wait_port
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def wait_for_snapshot(doc_ref, predicate, timeout: float = 30.0) -> dict:
+    """Block until a Firestore on_snapshot listener sees a document matching ``predicate``."""
+    seen = threading.Event()
+    result: dict = {}
+
+    def on_snapshot(snapshots, _changes, _read_time):
+        for snapshot in snapshots:
+            if snapshot.exists and predicate(snapshot.to_dict()):
+                result.update(snapshot.to_dict())
+                seen.set()
+
+    watch = doc_ref.on_snapshot(on_snapshot)
+    try:
+        if not seen.wait(timeout):
+            current = doc_ref.get()
+            raise AssertionError(
+                f"{doc_ref.path} never matched; last seen: "
+                f"{current.to_dict() if current.exists else 'missing'}"
+            )
+    finally:
+        watch.unsubscribe()
+    return result
+
+
+@contextmanager
+def function_process(target: str, env: dict[str, str], signature: str = "cloudevent"):
+    """Run one more functions-framework process (own port and settings) for a test."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "functions-framework"), "--source", str(ROOT / "functions" / "main.py"),
+         "--target", target, "--signature-type", signature,
+         "--host", "127.0.0.1", "--port", str(port)],  # fmt: skip
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_port(port)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop_process_group(process)

@@ -1,0 +1,192 @@
+"""The event spine end to end on real services: bucket -> Pub/Sub -> analyze -> Firestore.
+
+Segments go into fake-gcs-server; its finalize notification travels through the
+Pub/Sub emulator's push subscription to the analyze function under
+functions-framework, which writes to the Firestore emulator; the test watches
+with an on_snapshot listener, as the dashboard will.
+"""
+
+import time
+
+import pytest
+import requests
+from google.cloud import firestore
+
+from mediacore.names import segment_object
+from mediacore.storage import open_store
+from tests import payloads
+from tests.integration.helpers import function_process, wait_for_snapshot
+
+
+@pytest.fixture
+def db(stack_env):
+    return firestore.Client(project=stack_env.info["project"])
+
+
+@pytest.fixture
+def store(stack_env):
+    return open_store()
+
+
+def segment_ref(db, stream_id, seq):
+    return db.collection("streams").document(stream_id).collection("segments").document(
+        f"{seq:08d}"
+    )
+
+
+def finished(doc):
+    return doc.get("status") in ("done", "failed", "skipped")
+
+
+def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, stream_id):
+    metadata = {"stream_id": stream_id, "seq": "0", "duration": "2.000",
+                "media_start": "0.000", "program_date_time": "2026-11-25T18:00:00.000Z"}  # fmt: skip
+    store.create(segment_object(stream_id, 0), clip.segments[0].read_bytes(),
+                 metadata=metadata, content_type="video/mp2t")  # fmt: skip
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+
+    assert doc["status"] == "done" and doc["error"] is None
+    assert doc["seq"] == 0 and doc["object"] == segment_object(stream_id, 0)
+    assert doc["media_start"] == 0.0 and doc["duration"] == 2.0
+    assert doc["program_date_time"].isoformat().startswith("2026-11-25T18:00:00")
+    assert doc["mode"] == "realtime" and doc["backend"] == "measures"
+    assert doc["video"]["width"] == 1920 and doc["video"]["height"] == 1080
+    [frame] = doc["frames"]
+    assert frame["t"] == 0.0  # media time: stream-relative, from metadata + PTS
+    assert 0 < frame["brightness"] < 1 and frame["motion"] > 0
+    assert frame["colors"] and all(c["hex"].startswith("#") for c in frame["colors"])
+    assert frame["detections"] == [] and frame["scene"] == []
+    timings = doc["timings"]
+    assert timings["uploaded_at"] <= timings["started_at"] <= timings["finished_at"]
+    assert timings["decode_ms"] > 0 and timings["event_at"] is not None
+
+    stream = db.collection("streams").document(stream_id).get().to_dict()
+    assert stream["name"] == stream_id and stream["status"] == "idle"
+    assert stream["stats"] == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+
+
+def test_media_time_comes_from_pts_without_uploader_metadata(db, store, clip, stream_id):
+    for seq in (0, 1):
+        store.create(segment_object(stream_id, seq), clip.segments[seq].read_bytes())
+    first = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+    second = wait_for_snapshot(segment_ref(db, stream_id, 1), finished)
+    assert second["media_start"] - first["media_start"] == pytest.approx(2.0, abs=0.01)
+    assert second["frames"][0]["t"] == pytest.approx(second["media_start"], abs=0.01)
+
+
+def test_redelivered_event_writes_nothing_twice(db, store, clip, stream_id, stack_env):
+    name = segment_object(stream_id, 5)
+    obj = store.create(name, clip.segments[2].read_bytes())
+    ref = segment_ref(db, stream_id, 5)
+    wait_for_snapshot(ref, finished)
+    first_write = ref.get().update_time
+
+    body = payloads.pubsub_push(bucket=store.bucket, name=name, generation=obj.generation,
+                                size=obj.size, metadata={}, message_id="redelivery-1")  # fmt: skip
+    for _ in range(3):  # the same Pub/Sub message, delivered three more times
+        response = requests.post(stack_env.info["analyze"], json=body, timeout=30)
+        assert response.status_code == 200
+    assert ref.get().update_time == first_write
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert stats == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert len(list(ref.parent.stream())) == 1
+
+
+def test_eventarc_cloudevent_is_analysed(db, store, clip, stream_id, stack_env):
+    name = segment_object(stream_id, 7)
+    obj = store.create(name, clip.segments[3].read_bytes())
+    wait_for_snapshot(segment_ref(db, stream_id, 7), finished)  # via Pub/Sub first
+    headers, data = payloads.eventarc(bucket=store.bucket, name=name,
+                                      generation=obj.generation, size=obj.size)  # fmt: skip
+    response = requests.post(stack_env.info["analyze"], headers=headers, json=data, timeout=30)
+    assert response.status_code == 200
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert stats["segments"] == 1 and stats["analyzed"] == 1
+
+
+BAD_INPUTS = {
+    "zero-byte": (b"", "empty object"),
+    "truncated": (None, "truncated MPEG-TS"),
+    "not-video": (b"%PDF-1.7\n" + b"x" * 4000, "not an MPEG-TS segment"),
+    "damaged": (None, "corrupt or undecodable video"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_bad_segment_is_marked_failed_and_the_next_is_analysed(db, store, clip, stream_id, kind):
+    data, reason = BAD_INPUTS[kind]
+    good = clip.segments[1].read_bytes()
+    if kind == "truncated":
+        data = good[: len(good) // 2 + 100]
+    elif kind == "damaged":
+        data = good[: 188 * 40]  # whole packets, but the keyframe is cut short
+    store.create(segment_object(stream_id, 1), data)
+    store.create(segment_object(stream_id, 2), good)
+
+    failed = wait_for_snapshot(segment_ref(db, stream_id, 1), finished)
+    assert failed["status"] == "failed" and reason in failed["error"]
+    assert failed["frames"] == []
+    after = wait_for_snapshot(segment_ref(db, stream_id, 2), finished)
+    assert after["status"] == "done"
+    time.sleep(1.0)  # a retry loop would show up as more writes here
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert stats == {"segments": 2, "analyzed": 1, "failed": 1, "skipped": 0}
+
+
+def test_playlists_and_other_objects_are_ignored(db, store, clip, stream_id):
+    store.put(f"streams/{stream_id}/index.m3u8", b"#EXTM3U\n")
+    store.put(f"streams/{stream_id}/segments/readme.txt", b"hello")
+    store.create(segment_object(stream_id, 3), clip.segments[0].read_bytes())
+    wait_for_snapshot(segment_ref(db, stream_id, 3), finished)
+    docs = list(db.collection("streams").document(stream_id).collection("segments").stream())
+    assert [d.id for d in docs] == ["00000003"]
+
+
+def test_replaced_segment_is_reanalysed_and_counted_once(db, store, clip, stream_id):
+    name = segment_object(stream_id, 4)
+    store.create(name, b"")
+    ref = segment_ref(db, stream_id, 4)
+    wait_for_snapshot(ref, lambda d: d.get("status") == "failed")
+    store.put(name, clip.segments[0].read_bytes())  # a new generation of the object
+    doc = wait_for_snapshot(ref, lambda d: d.get("status") == "done")
+    assert doc["error"] is None
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert stats == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+
+
+def test_malformed_event_is_acknowledged(stack_env):
+    headers = {"ce-specversion": "1.0", "ce-type": "com.example.unknown",
+               "ce-source": "//test", "ce-id": "x-1"}  # fmt: skip
+    response = requests.post(stack_env.info["analyze"], headers=headers, json={"a": 1}, timeout=10)
+    assert response.status_code == 200
+
+
+def test_firestore_down_answers_retryable_error(store, clip, stream_id, stack_env):
+    obj = store.create(segment_object(stream_id, 9), clip.segments[0].read_bytes())
+    env = {**stack_env.client_env, "FIRESTORE_EMULATOR_HOST": "127.0.0.1:9"}  # nothing there
+    body = payloads.pubsub_push(bucket=store.bucket, name=obj.name, generation=obj.generation)
+    with function_process("analyze", env) as url:
+        response = requests.post(url, json=body, timeout=120)
+    assert response.status_code == 500  # Pub/Sub will deliver again
+
+
+def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env, moto_s3,
+                                                  aws_env):  # fmt: skip
+    from mediacore.storage import S3Store
+
+    bucket = f"media-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    name = segment_object(stream_id, 0)
+    obj = s3.create(name, clip.segments[1].read_bytes(), metadata={"media_start": "2.000"})
+    env = {**stack_env.client_env, "MA_BUCKET_URL": f"s3://{bucket}",
+           "MA_S3_ENDPOINT_URL": moto_s3}  # fmt: skip
+    body = payloads.minio_put(bucket=bucket, key=name, etag=obj.generation, size=obj.size)
+    with function_process("analyze_webhook", env, signature="http") as url:
+        for _ in range(2):
+            assert requests.post(url, json=body, timeout=60).status_code == 204
+        assert requests.post(url, data="nope", timeout=10).status_code == 400
+    doc = segment_ref(db, stream_id, 0).get().to_dict()
+    assert doc["status"] == "done" and doc["generation"] == obj.generation
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert stats["segments"] == 1 and stats["analyzed"] == 1

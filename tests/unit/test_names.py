@@ -1,0 +1,44 @@
+import pytest
+
+from mediacore.names import (
+    InvalidName,
+    check_stream_id,
+    parse_segment_object,
+    playlist_object,
+    segment_doc_id,
+    segment_object,
+)
+
+
+def test_segment_names_round_trip():
+    name = segment_object("studio-a", 42)
+    assert name == "streams/studio-a/segments/00000042.ts"
+    parsed = parse_segment_object(name)
+    assert (parsed.stream_id, parsed.seq, parsed.ext) == ("studio-a", 42, "ts")
+    assert parsed.object_name == name
+    assert segment_doc_id(42) == "00000042"
+    assert playlist_object("studio-a") == "streams/studio-a/index.m3u8"
+
+
+@pytest.mark.parametrize("bad", ["", "..", "a/b", "Studio", "-lead", "a" * 64, "a b", "é"])
+def test_stream_ids_cannot_escape_their_prefix(bad):
+    with pytest.raises(InvalidName):
+        check_stream_id(bad)
+    with pytest.raises(InvalidName):
+        segment_object(bad, 1)
+
+
+def test_segment_object_rejects_bad_sequence_and_extension():
+    with pytest.raises(InvalidName):
+        segment_object("s", -1)
+    with pytest.raises(InvalidName):
+        segment_object("s", 1, "mp4")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["streams/s/index.m3u8", "streams/s/segments/x.ts", "streams/s/segments/1.mp4",
+     "other/s/segments/00000001.ts", "streams/s/segments/00000001.ts.tmp"],  # fmt: skip
+)
+def test_other_objects_are_not_segments(name):
+    assert parse_segment_object(name) is None
