@@ -61,7 +61,8 @@ def main(name: str) -> int:
             signal.pause()
         except KeyboardInterrupt:
             pass
-        services.ready_file(settings).unlink(missing_ok=True)
+        finally:
+            services.ready_file(settings).unlink(missing_ok=True)
     else:
         print(f"unknown service {name!r}", file=sys.stderr)
         return 2

@@ -20,8 +20,13 @@ def eventarc(bucket=None, name=None, generation=None, size=None, metadata=None, 
     headers, data = recorded["headers"], copy.deepcopy(recorded["data"])
     if ce_type:
         headers["ce-type"] = ce_type
-    for key, value in (("bucket", bucket), ("name", name), ("generation", generation),
-                       ("size", size), ("metadata", metadata)):  # fmt: skip
+    for key, value in (
+        ("bucket", bucket),
+        ("name", name),
+        ("generation", generation),
+        ("size", size),
+        ("metadata", metadata),
+    ):
         if value is not None:
             data[key] = str(value) if key in ("generation", "size") else value
     headers["ce-source"] = f"//storage.googleapis.com/projects/_/buckets/{data['bucket']}"
@@ -29,14 +34,26 @@ def eventarc(bucket=None, name=None, generation=None, size=None, metadata=None, 
     return headers, data
 
 
-def pubsub_push(bucket=None, name=None, generation=None, size=None, metadata=None,
-                event_type="OBJECT_FINALIZE", message_id=None):  # fmt: skip
+def pubsub_push(
+    bucket=None,
+    name=None,
+    generation=None,
+    size=None,
+    metadata=None,
+    event_type="OBJECT_FINALIZE",
+    message_id=None,
+):
     """The JSON body Pub/Sub pushes for a GCS notification."""
     recorded = load("pubsub_push")
     body, resource = recorded["body"], recorded["object"]
     attributes = body["message"]["attributes"]
-    for key, value in (("bucket", bucket), ("name", name), ("generation", generation),
-                       ("size", size), ("metadata", metadata)):  # fmt: skip
+    for key, value in (
+        ("bucket", bucket),
+        ("name", name),
+        ("generation", generation),
+        ("size", size),
+        ("metadata", metadata),
+    ):
         if value is not None:
             resource[key] = str(value) if key in ("generation", "size") else value
     attributes.update(

@@ -9,7 +9,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port, stop_process_group, wait_port
+from local.runner import ROOT, free_port, stop_process_group
+from tests.conftest import wait_port
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -43,9 +44,19 @@ def function_process(target: str, env: dict[str, str], signature: str = "cloudev
     """Run one more functions-framework process (own port and settings) for a test."""
     port = free_port()
     process = subprocess.Popen(
-        [str(VENV_BIN / "functions-framework"), "--source", str(ROOT / "functions" / "main.py"),
-         "--target", target, "--signature-type", signature,
-         "--host", "127.0.0.1", "--port", str(port)],  # fmt: skip
+        [
+            str(VENV_BIN / "functions-framework"),
+            "--source",
+            str(ROOT / "functions" / "main.py"),
+            "--target",
+            target,
+            "--signature-type",
+            signature,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -29,8 +29,8 @@ def store(stack_env):
 
 
 def segment_ref(db, stream_id, seq):
-    return db.collection("streams").document(stream_id).collection("segments").document(
-        f"{seq:08d}"
+    return (
+        db.collection("streams").document(stream_id).collection("segments").document(f"{seq:08d}")
     )
 
 
@@ -39,10 +39,19 @@ def finished(doc):
 
 
 def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, stream_id):
-    metadata = {"stream_id": stream_id, "seq": "0", "duration": "2.000",
-                "media_start": "0.000", "program_date_time": "2026-11-25T18:00:00.000Z"}  # fmt: skip
-    store.create(segment_object(stream_id, 0), clip.segments[0].read_bytes(),
-                 metadata=metadata, content_type="video/mp2t")  # fmt: skip
+    metadata = {
+        "stream_id": stream_id,
+        "seq": "0",
+        "duration": "2.000",
+        "media_start": "0.000",
+        "program_date_time": "2026-11-25T18:00:00.000Z",
+    }
+    store.create(
+        segment_object(stream_id, 0),
+        clip.segments[0].read_bytes(),
+        metadata=metadata,
+        content_type="video/mp2t",
+    )
     doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
 
     assert doc["status"] == "done" and doc["error"] is None
@@ -81,8 +90,14 @@ def test_redelivered_event_writes_nothing_twice(db, store, clip, stream_id, stac
     wait_for_snapshot(ref, finished)
     first_write = ref.get().update_time
 
-    body = payloads.pubsub_push(bucket=store.bucket, name=name, generation=obj.generation,
-                                size=obj.size, metadata={}, message_id="redelivery-1")  # fmt: skip
+    body = payloads.pubsub_push(
+        bucket=store.bucket,
+        name=name,
+        generation=obj.generation,
+        size=obj.size,
+        metadata={},
+        message_id="redelivery-1",
+    )
     for _ in range(3):  # the same Pub/Sub message, delivered three more times
         response = requests.post(stack_env.info["analyze"], json=body, timeout=30)
         assert response.status_code == 200
@@ -96,8 +111,9 @@ def test_eventarc_cloudevent_is_analysed(db, store, clip, stream_id, stack_env):
     name = segment_object(stream_id, 7)
     obj = store.create(name, clip.segments[3].read_bytes())
     wait_for_snapshot(segment_ref(db, stream_id, 7), finished)  # via Pub/Sub first
-    headers, data = payloads.eventarc(bucket=store.bucket, name=name,
-                                      generation=obj.generation, size=obj.size)  # fmt: skip
+    headers, data = payloads.eventarc(
+        bucket=store.bucket, name=name, generation=obj.generation, size=obj.size
+    )
     response = requests.post(stack_env.info["analyze"], headers=headers, json=data, timeout=30)
     assert response.status_code == 200
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
@@ -155,8 +171,12 @@ def test_replaced_segment_is_reanalysed_and_counted_once(db, store, clip, stream
 
 
 def test_malformed_event_is_acknowledged(stack_env):
-    headers = {"ce-specversion": "1.0", "ce-type": "com.example.unknown",
-               "ce-source": "//test", "ce-id": "x-1"}  # fmt: skip
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-type": "com.example.unknown",
+        "ce-source": "//test",
+        "ce-id": "x-1",
+    }
     response = requests.post(stack_env.info["analyze"], headers=headers, json={"a": 1}, timeout=10)
     assert response.status_code == 200
 
@@ -170,8 +190,7 @@ def test_firestore_down_answers_retryable_error(store, clip, stream_id, stack_en
     assert response.status_code == 500  # Pub/Sub will deliver again
 
 
-def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env, moto_s3,
-                                                  aws_env):  # fmt: skip
+def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env, moto_s3, aws_env):
     from mediacore.storage import S3Store
 
     bucket = f"media-{stream_id}"
@@ -179,8 +198,7 @@ def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env,
     s3.ensure_bucket()
     name = segment_object(stream_id, 0)
     obj = s3.create(name, clip.segments[1].read_bytes(), metadata={"media_start": "2.000"})
-    env = {**stack_env.client_env, "MA_BUCKET_URL": f"s3://{bucket}",
-           "MA_S3_ENDPOINT_URL": moto_s3}  # fmt: skip
+    env = {**stack_env.client_env, "MA_BUCKET_URL": f"s3://{bucket}", "MA_S3_ENDPOINT_URL": moto_s3}
     body = payloads.minio_put(bucket=bucket, key=name, etag=obj.generation, size=obj.size)
     with function_process("analyze_webhook", env, signature="http") as url:
         for _ in range(2):

@@ -9,8 +9,11 @@ from mediacore.storage import GcsStore, ObjectExists, ObjectNotFound, S3Store
 
 @pytest.fixture
 def gcs_store(stack_env):
-    store = GcsStore(f"b-{uuid.uuid4().hex[:10]}", "media-analyzer-local",
-                     stack_env.client_env["STORAGE_EMULATOR_HOST"])  # fmt: skip
+    store = GcsStore(
+        f"b-{uuid.uuid4().hex[:10]}",
+        "media-analyzer-local",
+        stack_env.client_env["STORAGE_EMULATOR_HOST"],
+    )
     store.ensure_bucket(["http://127.0.0.1:4200"])
     return store
 
@@ -29,8 +32,9 @@ def store(request):
 
 def test_create_is_idempotent_and_never_overwrites(store):
     name = "streams/s1/segments/00000001.ts"
-    created = store.create(name, b"first", metadata={"seq": "1", "duration": "2.0"},
-                           content_type="video/mp2t")  # fmt: skip
+    created = store.create(
+        name, b"first", metadata={"seq": "1", "duration": "2.0"}, content_type="video/mp2t"
+    )
     assert created.generation
     with pytest.raises(ObjectExists):
         store.create(name, b"second")
@@ -42,8 +46,9 @@ def test_create_is_idempotent_and_never_overwrites(store):
 
 def test_read_by_generation_detects_replacement(store):
     name = "streams/s1/index.m3u8"
-    first = store.put(name, b"#EXTM3U\n1", content_type="application/vnd.apple.mpegurl",
-                      cache_control="no-cache")  # fmt: skip
+    first = store.put(
+        name, b"#EXTM3U\n1", content_type="application/vnd.apple.mpegurl", cache_control="no-cache"
+    )
     assert store.read(name, first.generation) == b"#EXTM3U\n1"
     second = store.put(name, b"#EXTM3U\n2")
     assert second.generation != first.generation

@@ -81,7 +81,22 @@ def test_audio_only_segment_has_no_video(tmp_path):
     import subprocess
 
     out = tmp_path / "audio.ts"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=d=2",
-                    "-c:a", "aac", "-f", "mpegts", str(out)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=2",
+            "-c:a",
+            "aac",
+            "-f",
+            "mpegts",
+            str(out),
+        ],
+        check=True,
+    )
     with pytest.raises(MediaError, match="no video stream"):
         sample_frames(out.read_bytes())

@@ -1,3 +1,5 @@
+import pytest
+
 from functions.events import (
     EVENTARC_FINALIZED,
     PUBSUB_PUBLISHED,
@@ -9,23 +11,29 @@ from functions.events import (
 )
 from tests import payloads
 
-import pytest
-
 SEGMENT = "streams/studio-a/segments/00000042.ts"
 
 
 def _pubsub_cloudevent_data(body):
     # What functions-framework hands the function for a raw Pub/Sub push.
     message = body["message"]
-    return {"message": {"data": message["data"], "attributes": message["attributes"],
-                        "messageId": message["messageId"],
-                        "publishTime": message["publishTime"]}}  # fmt: skip
+    return {
+        "message": {
+            "data": message["data"],
+            "attributes": message["attributes"],
+            "messageId": message["messageId"],
+            "publishTime": message["publishTime"],
+        }
+    }
 
 
 def _assert_segment(event, source):
     assert isinstance(event, ObjectEvent)
     assert (event.bucket, event.name, event.source) == (
-        "media-analyzer-prod" if source != "s3" else "media-analyzer", SEGMENT, source)
+        "media-analyzer-prod" if source != "s3" else "media-analyzer",
+        SEGMENT,
+        source,
+    )
     assert event.segment.stream_id == "studio-a" and event.segment.seq == 42
     assert event.size == 1893412
     assert event.metadata["media_start"] == "84.000"
@@ -35,8 +43,9 @@ def _assert_segment(event, source):
 
 def test_eventarc_storage_cloudevent():
     headers, data = payloads.eventarc()
-    [event] = from_cloudevent(headers["ce-type"], data, event_id=headers["ce-id"],
-                              time=headers["ce-time"])  # fmt: skip
+    [event] = from_cloudevent(
+        headers["ce-type"], data, event_id=headers["ce-id"], time=headers["ce-time"]
+    )
     _assert_segment(event, "eventarc")
     assert event.generation == "1764096127098523"
     assert event.event_id == "9419263934586545"
@@ -85,8 +94,9 @@ def test_non_segment_objects_are_ignored(name):
     headers, data = payloads.eventarc(name=name)
     [result] = from_cloudevent(EVENTARC_FINALIZED, data)
     assert isinstance(result, Ignored) and result.name == name
-    [result] = from_cloudevent(PUBSUB_PUBLISHED,
-                               _pubsub_cloudevent_data(payloads.pubsub_push(name=name)))  # fmt: skip
+    [result] = from_cloudevent(
+        PUBSUB_PUBLISHED, _pubsub_cloudevent_data(payloads.pubsub_push(name=name))
+    )
     assert isinstance(result, Ignored)
     [result] = from_s3_notification(payloads.minio_put(key=name))
     assert isinstance(result, Ignored)
@@ -115,7 +125,10 @@ def test_deletes_and_other_storage_events_are_ignored():
         ("com.example.unknown", {"hello": "world"}),
         (PUBSUB_PUBLISHED, {"message": "not-a-dict"}),
         (PUBSUB_PUBLISHED, {"message": {"data": "e30=", "attributes": {}}}),
-        (PUBSUB_PUBLISHED, {"message": {"data": "%%%", "attributes": {"eventType": "OBJECT_FINALIZE"}}}),
+        (
+            PUBSUB_PUBLISHED,
+            {"message": {"data": "%%%", "attributes": {"eventType": "OBJECT_FINALIZE"}}},
+        ),
         (EVENTARC_FINALIZED, "not json"),
         (EVENTARC_FINALIZED, {"name": SEGMENT}),
     ],

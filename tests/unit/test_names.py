@@ -37,8 +37,13 @@ def test_segment_object_rejects_bad_sequence_and_extension():
 
 @pytest.mark.parametrize(
     "name",
-    ["streams/s/index.m3u8", "streams/s/segments/x.ts", "streams/s/segments/1.mp4",
-     "other/s/segments/00000001.ts", "streams/s/segments/00000001.ts.tmp"],  # fmt: skip
+    [
+        "streams/s/index.m3u8",
+        "streams/s/segments/x.ts",
+        "streams/s/segments/1.mp4",
+        "other/s/segments/00000001.ts",
+        "streams/s/segments/00000001.ts.tmp",
+    ],
 )
 def test_other_objects_are_not_segments(name):
     assert parse_segment_object(name) is None

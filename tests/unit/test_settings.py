@@ -7,8 +7,14 @@ from mediacore.storage import GcsStore, S3Store, open_store
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for key in ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST",
-                "STORAGE_EMULATOR_HOST", "MA_BUCKET_URL", "MA_ANALYZER_BACKEND"):  # fmt: skip
+    for key in (
+        "GOOGLE_CLOUD_PROJECT",
+        "FIRESTORE_EMULATOR_HOST",
+        "PUBSUB_EMULATOR_HOST",
+        "STORAGE_EMULATOR_HOST",
+        "MA_BUCKET_URL",
+        "MA_ANALYZER_BACKEND",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 

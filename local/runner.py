@@ -1,0 +1,109 @@
+"""Start and stop the whole embedded stack as one unit (honcho + local/Procfile).
+
+Used by the demo, the benchmarks and the tests, so they run the stack exactly
+as ``make run`` does. Ports can be chosen freely so that a second stack never
+collides with one a developer already has running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PORT_VARIABLES = ("MA_FIRESTORE_PORT", "MA_PUBSUB_PORT", "MA_GCS_PORT", "MA_ANALYZE_PORT")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen, sig=signal.SIGINT, timeout=20.0) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Stack:
+    """A running embedded stack and the environment that points at it."""
+
+    def __init__(self, data_dir: Path, free_ports: bool = True, root: Path = ROOT):
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.ports = {name: free_port() for name in PORT_VARIABLES} if free_ports else {}
+        self.env = {
+            **os.environ,
+            **{k: str(v) for k, v in self.ports.items()},
+            "MA_DATA_DIR": str(self.data_dir),
+            "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+        }
+        for var in ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST"):
+            self.env.pop(var, None)
+        self.log_path = self.data_dir / "honcho.log"
+        self.process: subprocess.Popen | None = None
+        self.startup_seconds: float | None = None
+        self.info: dict = {}
+        self.root = root
+
+    def start(self, timeout: float = 60.0) -> None:
+        ready = self.data_dir / "stack.json"
+        ready.unlink(missing_ok=True)  # left by a stack that was killed
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "honcho"), "-d", str(self.root), "-f", "local/Procfile", "start"],
+            cwd=self.root,
+            env=self.env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() - started > timeout:
+                raise RuntimeError(f"stack did not start:\n{self.log_path.read_text()[-4000:]}")
+            time.sleep(0.1)
+        self.startup_seconds = time.monotonic() - started
+        self.info = json.loads(ready.read_text())
+        self.client_env = self.info["env"]
+
+    def attach(self) -> bool:
+        """Use a stack that is already running on this data folder, if it answers."""
+        ready = self.data_dir / "stack.json"
+        if not ready.exists():
+            return False
+        info = json.loads(ready.read_text())
+        host, port = info["env"]["FIRESTORE_EMULATOR_HOST"].rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except OSError:
+            return False  # a stale file from a stack that was killed
+        self.info, self.client_env = info, info["env"]
+        return True
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None  # attached, not ours to stop
+        stop_process_group(self.process)
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def export(self) -> None:
+        """Point this process's client libraries at the stack."""
+        os.environ.update(self.client_env)
+        from mediacore.settings import get_settings
+
+        get_settings.cache_clear()
