@@ -14,21 +14,20 @@ def load(name: str) -> dict:
     return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
+def aim(resource: dict, **fields) -> None:
+    """Point a recorded GCS object resource at another object (JSON API keeps numbers as text)."""
+    for key, value in fields.items():
+        if value is not None:
+            resource[key] = str(value) if key in ("generation", "size") else value
+
+
 def eventarc(bucket=None, name=None, generation=None, size=None, metadata=None, ce_type=None):
     """(headers, body) of a binary-mode Eventarc storage CloudEvent."""
     recorded = load("eventarc_finalized")
     headers, data = recorded["headers"], copy.deepcopy(recorded["data"])
     if ce_type:
         headers["ce-type"] = ce_type
-    for key, value in (
-        ("bucket", bucket),
-        ("name", name),
-        ("generation", generation),
-        ("size", size),
-        ("metadata", metadata),
-    ):
-        if value is not None:
-            data[key] = str(value) if key in ("generation", "size") else value
+    aim(data, bucket=bucket, name=name, generation=generation, size=size, metadata=metadata)
     headers["ce-source"] = f"//storage.googleapis.com/projects/_/buckets/{data['bucket']}"
     headers["ce-subject"] = f"objects/{data['name']}"
     return headers, data
@@ -47,15 +46,7 @@ def pubsub_push(
     recorded = load("pubsub_push")
     body, resource = recorded["body"], recorded["object"]
     attributes = body["message"]["attributes"]
-    for key, value in (
-        ("bucket", bucket),
-        ("name", name),
-        ("generation", generation),
-        ("size", size),
-        ("metadata", metadata),
-    ):
-        if value is not None:
-            resource[key] = str(value) if key in ("generation", "size") else value
+    aim(resource, bucket=bucket, name=name, generation=generation, size=size, metadata=metadata)
     attributes.update(
         bucketId=resource["bucket"],
         objectId=resource["name"],
