@@ -159,20 +159,30 @@ def report_markdown(r: dict) -> str:
             "",
             "| stage (ms) | p50 | p95 | max | what it is |",
             "|---|---|---|---|---|",
-            row("upload -> listener", "upload_to_listener_ms",
-                "what the dashboard sees: upload call to snapshot callback"),
-            row("event delivery", "event_delivery_ms",
-                "object written -> function started (notification + push)"),
-            row("function", "function_processing_ms",
-                "started -> finished: download, decode, measures, write"),
-            row("decode", "decode_ms",
-                "PyAV: keyframe + its neighbour frame, scaled to thumbnails"),
+            row(
+                "upload -> listener",
+                "upload_to_listener_ms",
+                "what the dashboard sees: upload call to snapshot callback",
+            ),
+            row(
+                "event delivery",
+                "event_delivery_ms",
+                "object written -> function started (notification + push)",
+            ),
+            row(
+                "function",
+                "function_processing_ms",
+                "started -> finished: download, decode, measures, write",
+            ),
+            row(
+                "decode", "decode_ms", "PyAV: keyframe + its neighbour frame, scaled to thumbnails"
+            ),
             "",
             f"CPU per segment in the analyze function: {r['analyze_cpu_s_per_segment']} s "
             "(user + system of the functions-framework process tree).",
             "",
         ]
-    )  # fmt: skip
+    )
 
 
 def main() -> None:

@@ -63,8 +63,9 @@ class SegmentAnalyzer:
         try:
             data = store.read(event.name, event.generation or None)
         except ObjectNotFound:
-            log.warning("object gone or replaced since the event; a newer event follows",
-                        extra=context)  # fmt: skip
+            log.warning(
+                "object gone or replaced since the event; a newer event follows", extra=context
+            )
             return Outcome("superseded")
 
         doc = self._base_doc(event, started)
@@ -123,7 +124,7 @@ class SegmentAnalyzer:
             "mode": "realtime",
             "backend": BACKEND_LABELS.get(
                 self._settings.analyzer_backend, str(self._settings.analyzer_backend)
-            ),  # fmt: skip
+            ),
             "frames": [],
             "timings": {
                 "uploaded_at": event.created_at,
@@ -140,11 +141,15 @@ class SegmentAnalyzer:
         written = self._writer.write(stream_id, doc)
         timings = {k: v for k, v in doc["timings"].items() if k.endswith("_ms")}
         if doc["status"] == "failed":
-            log.warning("segment failed: %s", doc["error"],
-                        extra=context | timings | {"written": written})  # fmt: skip
+            log.warning(
+                "segment failed: %s", doc["error"], extra=context | timings | {"written": written}
+            )
         else:
-            log.info("segment analysed: %d frames", len(doc["frames"]),
-                     extra=context | timings | {"written": written})  # fmt: skip
+            log.info(
+                "segment analysed: %d frames",
+                len(doc["frames"]),
+                extra=context | timings | {"written": written},
+            )
         return Outcome(doc["status"], written, doc["error"])
 
 

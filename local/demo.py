@@ -112,8 +112,12 @@ def run_demo(data_dir: Path, pace: float) -> int:
             "program_date_time": (started + timedelta(seconds=media_start)).isoformat(),
         }
         uploaded[seq] = time.monotonic()
-        store.create(segment_object(stream_id, seq), path.read_bytes(),
-                     metadata=metadata, content_type="video/mp2t")  # fmt: skip
+        store.create(
+            segment_object(stream_id, seq),
+            path.read_bytes(),
+            metadata=metadata,
+            content_type="video/mp2t",
+        )
         media_start += duration
         time.sleep(duration * pace)
     ok = done.wait(60)

@@ -45,11 +45,19 @@ def main(name: str) -> int:
     elif name == "analyze":
         services.wait_firestore(settings)
         _exec(services.analyze_command(settings), env)
+    elif name == "ingest":
+        services.wait_gcs(settings)
+        services.wait_firestore(settings)
+        _exec([sys.executable, "-m", "ingest", "serve"], env)
+    elif name == "nginx":
+        services.wait_tcp(settings.host, settings.ingest_port)  # hooks answer before publishers
+        _exec([sys.executable, "-m", "ingest", "nginx"], env)
     elif name == "bootstrap":
         services.ready_file(settings).unlink(missing_ok=True)
         services.wait_gcs(settings)
         services.wait_firestore(settings)
         services.wait_analyze(settings)
+        services.wait_tcp(settings.rtmp_host, settings.rtmp_port)
         services.ensure_bucket(settings)
         services.ensure_push_subscription(settings)
         info = services.write_ready(settings)

@@ -53,8 +53,10 @@ def _java_17() -> bool:
 
 
 def _nginx_rtmp() -> bool:
-    modules = [Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),
-               Path("/usr/share/nginx/modules/ngx_rtmp_module.so")]  # fmt: skip
+    modules = [
+        Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),
+        Path("/usr/share/nginx/modules/ngx_rtmp_module.so"),
+    ]
     return shutil.which("nginx") is not None and any(m.exists() for m in modules)
 
 
@@ -68,19 +70,43 @@ CHECKS = {
 }
 
 PREREQUISITES = [
-    Prerequisite("java", "Java 17+ runs the Firestore and Pub/Sub emulators",
-                 ("default-jre-headless",), "apt-get install default-jre-headless"),
-    Prerequisite("gcloud", "the Google Cloud CLI carries the emulators",
-                 ("google-cloud-cli",), GOOGLE_APT_HELP),
-    Prerequisite("firestore-emulator", "local Firestore",
-                 ("google-cloud-cli-firestore-emulator",), GOOGLE_APT_HELP),
-    Prerequisite("pubsub-emulator", "local Pub/Sub (bucket notifications)",
-                 ("google-cloud-cli-pubsub-emulator",), GOOGLE_APT_HELP),
-    Prerequisite("ffmpeg", "the OBS-like publisher and the sample video",
-                 ("ffmpeg",), "apt-get install ffmpeg"),
-    Prerequisite("nginx-rtmp", "the RTMP ingest edge",
-                 ("nginx", "libnginx-mod-rtmp"), "apt-get install nginx libnginx-mod-rtmp"),
-]  # fmt: skip
+    Prerequisite(
+        "java",
+        "Java 17+ runs the Firestore and Pub/Sub emulators",
+        ("default-jre-headless",),
+        "apt-get install default-jre-headless",
+    ),
+    Prerequisite(
+        "gcloud",
+        "the Google Cloud CLI carries the emulators",
+        ("google-cloud-cli",),
+        GOOGLE_APT_HELP,
+    ),
+    Prerequisite(
+        "firestore-emulator",
+        "local Firestore",
+        ("google-cloud-cli-firestore-emulator",),
+        GOOGLE_APT_HELP,
+    ),
+    Prerequisite(
+        "pubsub-emulator",
+        "local Pub/Sub (bucket notifications)",
+        ("google-cloud-cli-pubsub-emulator",),
+        GOOGLE_APT_HELP,
+    ),
+    Prerequisite(
+        "ffmpeg",
+        "the OBS-like publisher and the sample video",
+        ("ffmpeg",),
+        "apt-get install ffmpeg",
+    ),
+    Prerequisite(
+        "nginx-rtmp",
+        "the RTMP ingest edge",
+        ("nginx", "libnginx-mod-rtmp"),
+        "apt-get install nginx libnginx-mod-rtmp",
+    ),
+]
 
 
 def apt_installable(packages: list[str]) -> tuple[list[str], list[str]]:

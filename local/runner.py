@@ -18,7 +18,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PORT_VARIABLES = ("MA_FIRESTORE_PORT", "MA_PUBSUB_PORT", "MA_GCS_PORT", "MA_ANALYZE_PORT")
+PORT_VARIABLES = (
+    "MA_FIRESTORE_PORT",
+    "MA_PUBSUB_PORT",
+    "MA_GCS_PORT",
+    "MA_ANALYZE_PORT",
+    "MA_RTMP_PORT",
+    "MA_INGEST_PORT",
+)
 
 
 def free_port() -> int:

@@ -82,24 +82,49 @@ def gcs_command(settings: Settings) -> list[str]:
     root.mkdir(parents=True, exist_ok=True)
     return [
         str(fake_gcs_binary()),
-        "-scheme", "http", "-host", settings.host, "-port", str(settings.gcs_port),
+        "-scheme",
+        "http",
+        "-host",
+        settings.host,
+        "-port",
+        str(settings.gcs_port),
         # On disk: a crash of the stack loses no uploaded segment.
-        "-backend", "filesystem", "-filesystem-root", str(root),
-        "-external-url", f"http://{settings.host}:{settings.gcs_port}",
-        "-event.pubsub-project-id", settings.project_id,
-        "-event.pubsub-topic", settings.segments_topic,
-        "-event.list", "finalize",
-        "-log-level", "warn",
-    ]  # fmt: skip
+        "-backend",
+        "filesystem",
+        "-filesystem-root",
+        str(root),
+        "-external-url",
+        f"http://{settings.host}:{settings.gcs_port}",
+        # Path-style object URLs (http://host:port/bucket/object) answer only for
+        # this host; players resolve the playlist's relative segment URLs on them.
+        "-public-host",
+        f"{settings.host}:{settings.gcs_port}",
+        "-event.pubsub-project-id",
+        settings.project_id,
+        "-event.pubsub-topic",
+        settings.segments_topic,
+        "-event.list",
+        "finalize",
+        "-log-level",
+        "warn",
+    ]
 
 
 def analyze_command(settings: Settings) -> list[str]:
     source = Path(__file__).resolve().parent.parent / "functions" / "main.py"
     return [
         str(Path(sys.executable).parent / "functions-framework"),
-        "--source", str(source), "--target", "analyze", "--signature-type", "cloudevent",
-        "--host", settings.host, "--port", str(settings.analyze_port),
-    ]  # fmt: skip
+        "--source",
+        str(source),
+        "--target",
+        "analyze",
+        "--signature-type",
+        "cloudevent",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.analyze_port),
+    ]
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -199,6 +224,9 @@ def write_ready(settings: Settings) -> dict:
         "bucket": settings.bucket_url,
         "env": emulator_env(settings),
         "analyze": f"http://{settings.host}:{settings.analyze_port}/",
+        "rtmp": f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live",
+        "ingest": f"http://{settings.host}:{settings.ingest_port}/",
+        "data_dir": str(Path(settings.data_dir).resolve()),
         "pid": os.getpid(),
     }
     path = ready_file(settings)

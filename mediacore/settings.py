@@ -89,6 +89,52 @@ class Settings(BaseSettings):
         description="Origins allowed to read the local bucket (HLS playback by the dashboard).",
     )
 
+    # --- ingest (RTMP edge) ---------------------------------------------------
+    rtmp_host: str = Field(
+        "127.0.0.1",
+        description="Address nginx-rtmp listens on for publishers. Loopback by default; "
+        "0.0.0.0 in a container or on an ingest VM.",
+    )
+    rtmp_port: int = Field(1935, description="RTMP port (the protocol's standard).")
+    rtmp_public_url: str | None = Field(
+        None,
+        description="RTMP URL to show publishers (OBS 'Server'). Unset: "
+        "rtmp://{MA_RTMP_HOST}:{MA_RTMP_PORT}/live.",
+    )
+    ingest_port: int = Field(
+        8086, description="Ingest's HTTP port: nginx publish hooks, /healthz, /metrics."
+    )
+    drop_idle_publisher_s: int = Field(
+        10,
+        ge=1,
+        description="Drop a publisher that sent nothing for this long; its partial "
+        "segment is still uploaded. OBS reconnects on its own within ~10 s.",
+    )
+    hls_fragment_s: int = Field(
+        2,
+        ge=1,
+        description="HLS segment length. nginx cuts at the first keyframe after it, so "
+        "publishers should send a keyframe every 2 s.",
+    )
+    hls_playlist_length_s: int = Field(
+        60,
+        ge=10,
+        description="nginx playlist window: how long a finished segment stays listed for "
+        "the uploader. Files that fall out of it are still uploaded by the rescan.",
+    )
+    playback_window: int = Field(
+        30, ge=3, description="Segments listed in the bucket's live playback playlist."
+    )
+    upload_workers: int = Field(
+        4, ge=1, description="Concurrent segment uploads (across streams; one per stream)."
+    )
+    rescan_interval_s: float = Field(
+        2.0,
+        gt=0,
+        description="Uploader safety-net rescan, on top of inotify; also the retry tick "
+        "for failed uploads.",
+    )
+
     # --- analysis ------------------------------------------------------------
     analyzer_backend: AnalyzerBackend = Field(
         AnalyzerBackend.NONE,

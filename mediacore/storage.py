@@ -85,6 +85,10 @@ class ObjectStore(Protocol):
 
     def delete(self, name: str) -> None: ...
 
+    def public_url(self, name: str) -> str:
+        """Path-style URL a player can fetch (relative segment URLs resolve against it)."""
+        ...
+
 
 class GcsStore:
     def __init__(self, bucket: str, project: str, emulator_host: str | None = None):
@@ -99,8 +103,13 @@ class GcsStore:
         else:
             client = storage.Client(project=project)
         self._client = client
+        self._emulator_host = emulator_host
         self.bucket = bucket
         self._bucket = client.bucket(bucket)
+
+    def public_url(self, name: str) -> str:
+        base = self._emulator_host or "https://storage.googleapis.com"
+        return f"{base.rstrip('/')}/{self.bucket}/{name}"
 
     def ensure_bucket(self, cors_origins: Sequence[str] = ()) -> None:
         from google.api_core.exceptions import Conflict
@@ -188,12 +197,17 @@ class S3Store:
         from botocore.config import Config
 
         self.bucket = bucket
+        self._endpoint_url = endpoint_url
         self._s3 = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             # Path-style addressing: MinIO and local servers have no per-bucket DNS.
             config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
         )
+
+    def public_url(self, name: str) -> str:
+        base = self._endpoint_url or "https://s3.amazonaws.com"
+        return f"{base.rstrip('/')}/{self.bucket}/{name}"
 
     def _error_code(self, exc) -> str:
         return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))

@@ -1,0 +1,1 @@
+"""The RTMP edge: nginx-rtmp, its publish hooks, and the segment uploader."""

@@ -1,0 +1,64 @@
+"""Render the nginx-rtmp config from ``nginx.conf.template`` and run nginx in the foreground.
+
+nginx runs as an ordinary process (no system service): its prefix, pid file
+and HLS output live under the ingest's data folder, its log goes to stderr.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from string import Template
+
+from mediacore.settings import Settings
+
+TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+RTMP_MODULE_PATHS = (
+    "/usr/lib/nginx/modules/ngx_rtmp_module.so",
+    "/usr/share/nginx/modules/ngx_rtmp_module.so",
+)
+
+
+def hls_root(settings: Settings) -> Path:
+    return Path(settings.data_dir).resolve() / "hls"
+
+
+def rtmp_module() -> str:
+    for path in RTMP_MODULE_PATHS:
+        if Path(path).exists():
+            return path
+    raise FileNotFoundError("nginx RTMP module not found: apt-get install nginx libnginx-mod-rtmp")
+
+
+def render(settings: Settings) -> str:
+    prefix = Path(settings.data_dir).resolve() / "nginx"
+    # As root, nginx would hand its worker to 'nobody', which cannot write the HLS
+    # folder we own; keep the worker as the user who started it.
+    user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+    return Template(TEMPLATE.read_text()).substitute(
+        rtmp_module=rtmp_module(),
+        user_line=user_line,
+        prefix=prefix,
+        log_level="warn",
+        listen=f"{settings.rtmp_host}:{settings.rtmp_port}",
+        drop_idle=f"{settings.drop_idle_publisher_s}s",
+        hooks_url=f"http://{settings.host}:{settings.ingest_port}",
+        hls_path=hls_root(settings),
+        fragment=f"{settings.hls_fragment_s}s",
+        playlist_length=f"{settings.hls_playlist_length_s}s",
+    )
+
+
+def write_config(settings: Settings) -> Path:
+    prefix = Path(settings.data_dir).resolve() / "nginx"
+    prefix.mkdir(parents=True, exist_ok=True)
+    hls_root(settings).mkdir(parents=True, exist_ok=True)
+    config = prefix / "nginx.conf"
+    config.write_text(render(settings))
+    return config
+
+
+def command(settings: Settings) -> list[str]:
+    config = write_config(settings)
+    return ["nginx", "-p", str(config.parent), "-c", str(config)]
