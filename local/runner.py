@@ -47,7 +47,13 @@ def stop_process_group(process: subprocess.Popen, sig=signal.SIGINT, timeout=20.
 class Stack:
     """A running embedded stack and the environment that points at it."""
 
-    def __init__(self, data_dir: Path, free_ports: bool = True, root: Path = ROOT):
+    def __init__(
+        self,
+        data_dir: Path,
+        free_ports: bool = True,
+        root: Path = ROOT,
+        settings: dict[str, str] | None = None,
+    ):
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.ports = {name: free_port() for name in PORT_VARIABLES} if free_ports else {}
@@ -56,6 +62,7 @@ class Stack:
             **{k: str(v) for k, v in self.ports.items()},
             "MA_DATA_DIR": str(self.data_dir),
             "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+            **(settings or {}),
         }
         for var in ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST"):
             self.env.pop(var, None)

@@ -42,7 +42,8 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    running = Stack(tmp_path_factory.mktemp("stack"))
+    # A short idle timeout keeps the stalled-publisher test quick.
+    running = Stack(tmp_path_factory.mktemp("stack"), settings={"MA_DROP_IDLE_PUBLISHER_S": "3"})
     running.start()
     yield running
     running.stop()

@@ -21,6 +21,8 @@ def test_stack_starts_wired_and_stops_cleanly_on_ctrl_c(tmp_path):
             "fake-gcs-server",
             "functions-framework",
             "local.launch bootstrap",
+            "ingest serve",
+            "nginx: master process",
         ):
             assert expected in commands
         # Every listener is on loopback only.

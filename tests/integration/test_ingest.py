@@ -1,0 +1,306 @@
+"""The RTMP edge with real nginx-rtmp and ffmpeg publishers, as OBS would use it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import m3u8
+import pytest
+from google.cloud import firestore
+
+from local.publisher import publish, publish_pattern, source_file
+from local.runner import free_port, stop_process_group
+from mediacore.storage import open_store
+from mediacore.streams import StreamRegistry
+from tests.conftest import wait_port
+from tests.integration.helpers import wait_for_snapshot
+
+
+@pytest.fixture(scope="module")
+def source(clip, tmp_path_factory):
+    return source_file(clip, tmp_path_factory.mktemp("source") / "clip.mp4")
+
+
+@pytest.fixture
+def registry(stack_env):
+    return StreamRegistry(firestore.Client(project=stack_env.info["project"]))
+
+
+@pytest.fixture
+def store(stack_env):
+    return open_store()
+
+
+def rtmp(stack, stream_key: str) -> str:
+    return f"{stack.info['rtmp']}/{stream_key}"
+
+
+def finish(process: subprocess.Popen, timeout: float = 60) -> int:
+    try:
+        return process.wait(timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def objects(store, stream_id):
+    return [o for o in store.list(f"streams/{stream_id}/segments/")]
+
+
+def wait_objects(store, stream_id, count, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = objects(store, stream_id)
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{stream_id}: {len(objects(store, stream_id))} objects, wanted {count}")
+
+
+def wait_status(registry, stream_id, status):
+    return wait_for_snapshot(registry.ref(stream_id), lambda d: d.get("status") == status)
+
+
+def wait_uploaded(registry, stream_id, count):
+    """Until the uploader has shipped ``count`` segments and said so on the stream."""
+    return wait_for_snapshot(
+        registry.ref(stream_id), lambda d: d.get("ingest", {}).get("uploaded", 0) >= count
+    )
+
+
+def stat_all(store, stream_id):
+    return [store.stat(o.name) for o in objects(store, stream_id)]
+
+
+def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source, stream_id):
+    stream = registry.create("Accepted", stream_id)
+    assert registry.ref(stream_id).get().get("status") == "idle"
+    assert finish(publish(rtmp(stack_env, stream.stream_key), source, realtime=False)) == 0
+    wait_status(registry, stream_id, "ended")
+    doc = wait_uploaded(registry, stream_id, 8)
+
+    stats = stat_all(store, stream_id)
+    names = [s.name for s in stats]
+    assert names == [f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in range(8)]
+    media_start = 0.0
+    for seq, stat in enumerate(stats):
+        meta = stat.metadata
+        assert meta["stream_id"] == stream_id and int(meta["seq"]) == seq
+        assert float(meta["media_start"]) == pytest.approx(media_start, abs=0.01)
+        assert float(meta["duration"]) == pytest.approx(2.0, abs=0.05)
+        assert meta["program_date_time"].endswith("+00:00")
+        assert stat.content_type == "video/mp2t"
+        media_start += float(meta["duration"])
+
+    assert doc["keyframe_interval_s"] == pytest.approx(2.0, abs=0.05)
+    assert "keyframe_interval" not in doc.get("warnings", {})
+    assert doc["live_since"] <= doc["ended_at"]
+    assert doc["playlist"].endswith(f"/streams/{stream_id}/index.m3u8")
+    assert "key_hash" in doc and stream.secret not in str(doc)
+
+    playlist = m3u8.loads(store.read(f"streams/{stream_id}/index.m3u8").decode())
+    assert [s.uri for s in playlist.segments] == [f"segments/{seq:08d}.ts" for seq in range(8)]
+    assert all(s.program_date_time is not None for s in playlist.segments)
+    assert playlist.is_endlist
+
+    # The secret never reaches disk: nginx's folder is named by the stream id only.
+    hls = Path(stack_env.info["data_dir"]) / "hls"
+    assert (hls / stream_id).is_dir()
+    assert not any(stream.secret in p.name for p in hls.rglob("*"))
+    assert not list((hls / stream_id).glob("*.ts"))  # uploaded files are removed
+
+    # ...and the analyze function picked every segment up.
+    segments = registry.ref(stream_id).collection("segments")
+    wait_for_snapshot(segments.document("00000007"), lambda d: d.get("status") == "done")
+
+
+@pytest.mark.parametrize(
+    "key", ["wrong", "missing", "unknown-stream", "path-trick"], ids=lambda k: k
+)
+def test_rejected_key_produces_nothing(stack_env, registry, store, source, stream_id, key):
+    stream = registry.create("Guarded", stream_id)
+    stream_key = {
+        "wrong": f"{stream_id}?key=not-the-key",
+        "missing": stream_id,
+        "unknown-stream": f"nobody-{stream_id}?key={stream.secret}",
+        "path-trick": f"..%2F{stream_id}?key={stream.secret}",
+    }[key]
+    process = publish(rtmp(stack_env, stream_key), source, realtime=False)
+    assert finish(process) != 0
+    time.sleep(4)  # two uploader rescans: anything on disk would have been shipped
+    assert objects(store, stream_id) == []
+    hls = Path(stack_env.info["data_dir"]) / "hls"
+    assert not (hls / stream_id).exists() and not (hls / f"nobody-{stream_id}").exists()
+    assert registry.ref(stream_id).get().get("status") == "idle"
+
+
+def test_two_keys_at_once_are_independent(stack_env, registry, store, source, stream_id):
+    first = registry.create("One", f"{stream_id}-a")
+    second = registry.create("Two", f"{stream_id}-b")
+    processes = [publish(rtmp(stack_env, s.stream_key), source) for s in (first, second)]
+    assert [finish(p) for p in processes] == [0, 0]
+    for stream in (first, second):
+        wait_status(registry, stream.stream_id, "ended")
+        wait_uploaded(registry, stream.stream_id, 8)
+        stats = stat_all(store, stream.stream_id)
+        assert len(stats) == 8
+        assert {s.metadata["stream_id"] for s in stats} == {stream.stream_id}
+
+
+def test_reconnect_continues_the_stream_without_overwriting(stack_env, registry, store, stream_id):
+    stream = registry.create("Flaky", stream_id)
+    url = rtmp(stack_env, stream.stream_key)
+    assert finish(publish_pattern(url, seconds=6, gop_frames=60)) == 0
+    wait_status(registry, stream_id, "ended")
+    first = wait_uploaded(registry, stream_id, 3)["ingest"]["uploaded"]
+    before = {s.name: s.generation for s in stat_all(store, stream_id)}
+
+    assert finish(publish_pattern(url, seconds=6, gop_frames=60)) == 0  # same key again
+    wait_status(registry, stream_id, "ended")
+    doc = wait_uploaded(registry, stream_id, first + 3)
+    assert doc["ingest"]["publishes"] == 2
+
+    stats = stat_all(store, stream_id)
+    assert [s.name for s in stats] == [
+        f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in range(len(stats))
+    ]
+    for stat in stats:  # nothing from the first session was replaced
+        if stat.name in before:
+            assert stat.generation == before[stat.name]
+    starts = [float(s.metadata["media_start"]) for s in stats]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    playlist = m3u8.loads(store.read(f"streams/{stream_id}/index.m3u8").decode())
+    assert sum(bool(s.discontinuity) for s in playlist.segments) == 1
+    assert playlist.segments[first].discontinuity
+
+
+def test_stalled_publisher_is_dropped_and_its_partial_segment_uploaded(
+    stack_env, registry, store, source, stream_id
+):
+    stream = registry.create("Stalls", stream_id)
+    process = publish(rtmp(stack_env, stream.stream_key), source)
+    wait_status(registry, stream_id, "live")
+    time.sleep(5.0)  # two full segments and part of a third
+    process.send_signal(signal.SIGSTOP)  # the connection stays open, nothing more arrives
+    try:
+        wait_status(registry, stream_id, "ended")  # nginx drops it (drop_idle_publisher 3 s)
+    finally:
+        process.kill()
+        process.wait()
+    doc = wait_uploaded(registry, stream_id, 3)
+    stats = stat_all(store, stream_id)
+    assert len(stats) == doc["ingest"]["uploaded"] >= 3
+    durations = [float(s.metadata["duration"]) for s in stats]
+    assert durations[-1] < 2.0  # the partial segment made it too
+
+
+def test_keyframe_warning_for_a_250_frame_gop(stack_env, registry, store, stream_id):
+    stream = registry.create("OBS auto keyframes", stream_id)
+    url = rtmp(stack_env, stream.stream_key)
+    assert finish(publish_pattern(url, seconds=20, gop_frames=250)) == 0
+    doc = wait_for_snapshot(registry.ref(stream_id), lambda d: d.get("keyframe_interval_s", 0) > 8)
+    assert doc["keyframe_interval_s"] == pytest.approx(250 / 30, abs=0.1)
+    assert "Set OBS keyframe interval to 2 s" in doc["warnings"]["keyframe_interval"]
+    durations = [float(s.metadata["duration"]) for s in stat_all(store, stream_id)]
+    assert durations[0] == pytest.approx(250 / 30, abs=0.1)
+
+
+class StandaloneIngest:
+    """nginx + the ingest service on their own ports, beside the session stack, so a
+    test can kill them without stopping everything else."""
+
+    def __init__(self, stack, data_dir: Path):
+        self.env = {
+            **os.environ,
+            **stack.client_env,
+            "MA_DATA_DIR": str(data_dir),
+            "MA_RTMP_PORT": str(free_port()),
+            "MA_INGEST_PORT": str(free_port()),
+            "MA_DROP_IDLE_PUBLISHER_S": "3",
+        }
+        self.url = f"rtmp://127.0.0.1:{self.env['MA_RTMP_PORT']}/live"
+        self.hls = data_dir / "hls"
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        for command in ("serve", "nginx"):
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ingest", command],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+            wait_port(int(self.env["MA_INGEST_PORT" if command == "serve" else "MA_RTMP_PORT"]))
+
+    def kill(self) -> None:
+        for process in self.processes:
+            stop_process_group(process, signal.SIGKILL)
+        self.processes.clear()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            stop_process_group(process, signal.SIGTERM)
+        self.processes.clear()
+
+
+def test_ingest_killed_mid_stream_loses_and_duplicates_nothing(
+    stack_env, registry, store, source, stream_id, tmp_path
+):
+    ingest = StandaloneIngest(stack_env, tmp_path)
+    stream = registry.create("Crashes", stream_id)
+    ingest.start()
+    try:
+        publisher = publish(f"{ingest.url}/{stream.stream_key}", source)
+        started = time.monotonic()
+        wait_uploaded(registry, stream_id, 2)
+        time.sleep(3.2)  # more segments finished, maybe not uploaded, one half-written
+        ingest.kill()  # nginx and the uploader, SIGKILL, mid-stream
+        streamed_before_kill = time.monotonic() - started
+        finish(publisher, timeout=30)
+        left_on_disk = sorted(p.name for p in (ingest.hls / stream_id).glob("*.ts"))
+        time.sleep(4)  # older than the idle limit: the half-written fragment is abandoned
+
+        ingest.start()
+        url = f"{ingest.url}/{stream.stream_key}"
+        assert finish(publish_pattern(url, seconds=6, gop_frames=60)) == 0  # OBS reconnects
+        wait_status(registry, stream_id, "ended")
+        time.sleep(3)
+    finally:
+        ingest.stop()
+
+    assert left_on_disk, "the kill should have left fragments behind"
+    stats = stat_all(store, stream_id)
+    assert [s.name for s in stats] == [
+        f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in range(len(stats))
+    ]
+    # Split the two publish sessions where the publisher's clock starts again.
+    sessions, current = [], []
+    for stat in stats:
+        pts = float(stat.metadata["pts"])
+        if current and pts < float(current[-1].metadata["pts"]):
+            sessions.append(current)
+            current = []
+        current.append(stat)
+    sessions.append(current)
+    assert len(sessions) == 2, [s.metadata for s in stats]
+    first, second = sessions
+    # First session: every fragment once, none missing, up to the kill.
+    for before, after in zip(first, first[1:], strict=False):
+        end = float(before.metadata["pts"]) + float(before.metadata["duration"])
+        assert float(after.metadata["pts"]) == pytest.approx(end, abs=0.05)
+    covered = sum(float(s.metadata["duration"]) for s in first)
+    assert covered >= streamed_before_kill - 2.5, (covered, streamed_before_kill, left_on_disk)
+    assert sum(float(s.metadata["duration"]) for s in second) == pytest.approx(6.0, abs=0.1)
+    # Media time runs on across the crash instead of starting again.
+    starts = [float(s.metadata["media_start"]) for s in stats]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert not list((ingest.hls / stream_id).glob("*.ts"))
+    assert not list((ingest.hls / stream_id / ".spool").glob("*.ts"))
