@@ -2,28 +2,22 @@
 
 1. starts the embedded stack (or uses the one ``make run`` already has up);
 2. renders a sample 1080p30 clip with ffmpeg (cached in var/sample);
-3. uploads its 2 s segments into the bucket at the pace a live stream makes
-   them, with the uploader's object metadata;
+3. registers a stream and publishes the clip to the RTMP edge with ffmpeg
+   exactly as OBS would (H.264 + AAC in FLV over RTMP, 2 s keyframes, real time);
 4. prints every segment result the moment a Firestore listener sees it.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import sys
-import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from local.runner import Stack
 from local.sample_media import make_clip
-from mediacore.names import segment_object
-
-
-def playlist_durations(playlist: Path) -> list[float]:
-    return [float(x) for x in re.findall(r"#EXTINF:([\d.]+)", playlist.read_text())]
 
 
 def running_stack(data_dir: Path) -> Stack | None:
@@ -34,9 +28,10 @@ def running_stack(data_dir: Path) -> Stack | None:
     return None
 
 
-def print_result(doc: dict, uploaded: dict[int, float]) -> None:
+def print_result(doc: dict) -> None:
     seq = doc["seq"]
-    latency = time.monotonic() - uploaded.get(seq, time.monotonic())
+    timings = doc["timings"]
+    latency = (timings["finished_at"] - timings["uploaded_at"]).total_seconds()
     if doc["status"] != "done":
         print(f"  segment {seq:3d}  {doc['status'].upper():6s} {doc.get('error')}")
         return
@@ -45,14 +40,14 @@ def print_result(doc: dict, uploaded: dict[int, float]) -> None:
         motion = "-" if frame["motion"] is None else f"{frame['motion']:.4f}"
         print(
             f"  segment {seq:3d}  t={frame['t']:7.2f}s  brightness={frame['brightness']:.2f}  "
-            f"motion={motion}  colours {colors}  (result {latency * 1000:.0f} ms after upload)"
+            f"motion={motion}  colours {colors}  ({latency * 1000:.0f} ms upload -> result)"
         )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="var")
-    parser.add_argument("--pace", type=float, default=1.0, help="1 = real time, 0 = no waiting")
+    parser.add_argument("--loops", type=int, default=0, help="play the clip this many more times")
     args = parser.parse_args()
     data_dir = Path(args.data_dir)
 
@@ -67,26 +62,32 @@ def main() -> int:
         print("using the local stack that `make run` started")
     stack.export()
     try:
-        return run_demo(data_dir, args.pace)
+        return run_demo(data_dir, args.loops)
     finally:
         if owned:
             stack.stop()
 
 
-def run_demo(data_dir: Path, pace: float) -> int:
+def run_demo(data_dir: Path, loops: int) -> int:
     from google.cloud import firestore
 
+    from local.publisher import publish, source_file
     from mediacore.storage import open_store
+    from mediacore.streams import StreamRegistry
 
     print("rendering the sample clip (ffmpeg, 1080p30, 2 s GOP)...")
     clip = make_clip(data_dir / "sample")
-    durations = playlist_durations(clip.playlist)
-    stream_id = "demo-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    store = open_store()
+    source = source_file(clip, data_dir / "sample" / "clip.mp4")
     db = firestore.Client()
+    store = open_store()
+    stream = StreamRegistry(db).create(
+        "Demo " + datetime.now(UTC).strftime("%H:%M:%S"),
+        "demo-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
+    )
+    rtmp = json.loads((data_dir / "stack.json").read_text())["rtmp"]
+    print(f"stream '{stream.stream_id}': OBS Server {rtmp}, Stream Key {stream.stream_key}")
 
-    uploaded: dict[int, float] = {}
-    done = threading.Event()
+    first_seen = time.monotonic()
     seen: set[int] = set()
 
     def on_snapshot(_docs, changes, _read_time):
@@ -94,37 +95,34 @@ def run_demo(data_dir: Path, pace: float) -> int:
             doc = change.document.to_dict()
             if doc.get("status") and doc["seq"] not in seen:
                 seen.add(doc["seq"])
-                print_result(doc, uploaded)
-        if len(seen) == len(clip.segments):
-            done.set()
+                print_result(doc)
 
-    segments = db.collection("streams").document(stream_id).collection("segments")
-    watch = segments.on_snapshot(on_snapshot)
-    print(f"streaming {len(clip.segments)} segments as stream '{stream_id}':")
-    started = datetime.now(UTC)
-    media_start = 0.0
-    for seq, (path, duration) in enumerate(zip(clip.segments, durations, strict=True)):
-        metadata = {
-            "stream_id": stream_id,
-            "seq": str(seq),
-            "duration": f"{duration:.3f}",
-            "media_start": f"{media_start:.3f}",
-            "program_date_time": (started + timedelta(seconds=media_start)).isoformat(),
-        }
-        uploaded[seq] = time.monotonic()
-        store.create(
-            segment_object(stream_id, seq),
-            path.read_bytes(),
-            metadata=metadata,
-            content_type="video/mp2t",
-        )
-        media_start += duration
-        time.sleep(duration * pace)
-    ok = done.wait(60)
+    stream_ref = db.collection("streams").document(stream.stream_id)
+    watch = stream_ref.collection("segments").on_snapshot(on_snapshot)
+    print(f"publishing {len(clip.segments) * 2 * (loops + 1)} s of video in real time "
+          "(ffmpeg -re, as OBS would)...")  # fmt: skip
+    publisher = publish(f"{rtmp}/{stream.stream_key}", source, realtime=True, loops=loops)
+    _, errors = publisher.communicate()
+    if publisher.returncode != 0:
+        print(f"the publisher failed: {errors.decode(errors='replace')}", file=sys.stderr)
+        return 1
+    # Done when the uploader has closed the playback playlist (it writes ENDLIST once
+    # the stream ended and nothing is left to upload) and every segment has a result.
+    playlist = f"streams/{stream.stream_id}/index.m3u8"
+    deadline = time.monotonic() + 60
+    segments = 0
+    while time.monotonic() < deadline:
+        segments = len(list(store.list(f"streams/{stream.stream_id}/segments/")))
+        closed = store.stat(playlist) and b"#EXT-X-ENDLIST" in store.read(playlist)
+        if closed and segments and len(seen) >= segments:
+            break
+        time.sleep(0.5)
     watch.unsubscribe()
-    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
-    print(f"stream '{stream_id}': {stats}")
-    if not ok:
+    doc = stream_ref.get().to_dict()
+    print(f"stream '{stream.stream_id}' {doc['status']} after "
+          f"{time.monotonic() - first_seen:.0f} s: {doc['stats']}")  # fmt: skip
+    print(f"keyframe interval {doc.get('keyframe_interval_s')} s; playback {doc.get('playlist')}")
+    if not segments or len(seen) < segments:
         print("some segments got no result within 60 s", file=sys.stderr)
         return 1
     return 0
