@@ -1,7 +1,15 @@
-"""``make bench``: the event spine measured on this machine -> bench/report.md (+ .json).
+"""``make bench``: the pipeline measured on this machine -> bench/report.md (+ .json).
 
-Starts a fresh embedded stack, uploads N real 1080p30 segments at a live
-stream's pace and measures, per segment:
+Starts a fresh embedded stack, then:
+
+Ingest: publishes the 1080p30 sample (H.264 + AAC, 2 s GOP) to the RTMP edge
+with ``ffmpeg -re -c copy`` as OBS would, and measures per segment the time
+from nginx closing the fragment (its last frame has arrived; the file's
+mtime) to the object existing in the bucket, and the CPU that nginx and the
+ingest service spend per stream.
+
+Analysis: uploads N real 1080p30 segments at a live stream's pace and
+measures, per segment:
 
 - upload -> result visible in a Firestore on_snapshot listener (what a
   dashboard experiences), p50 / p95 / max;
@@ -19,7 +27,7 @@ import platform
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -64,7 +72,45 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def run(segments: int, interval: float, work: Path) -> dict:
+def stack_processes(stack: Stack, marker: str) -> list[psutil.Process]:
+    root = psutil.Process(stack.process.pid)
+    return [p for p in root.children(recursive=True) if marker in " ".join(p.cmdline())]
+
+
+def measure_ingest(stack: Stack, clip, work: Path, seconds: int) -> dict:
+    from google.cloud import firestore
+
+    from local.publisher import publish, source_file
+    from mediacore.storage import open_store
+    from mediacore.streams import StreamRegistry
+
+    source = source_file(clip, work / "clip.mp4")
+    loops = max(0, round(seconds / (2 * len(clip.segments))) - 1)
+    store = open_store()
+    stream = StreamRegistry(firestore.Client()).create("bench ingest")
+    ingest_processes = stack_processes(stack, "nginx") + stack_processes(stack, "ingest serve")
+    cpu_before, wall_before = cpu_seconds(ingest_processes), time.monotonic()
+    publisher = publish(f"{stack.info['rtmp']}/{stream.stream_key}", source, loops=loops)
+    publisher.wait()
+    time.sleep(3)  # the last fragment is closed and shipped
+    cpu = cpu_seconds(ingest_processes) - cpu_before
+    wall = time.monotonic() - wall_before
+    delays = []
+    for obj in store.list(f"streams/{stream.stream_id}/segments/"):
+        stat = store.stat(obj.name)
+        closed = datetime.fromisoformat(stat.metadata["program_date_time"]) + timedelta(
+            seconds=float(stat.metadata["duration"])
+        )
+        delays.append((stat.updated - closed).total_seconds() * 1000)
+    return {
+        "published_s": round(wall - 3, 1),
+        "segments": len(delays),
+        "fragment_closed_to_object_ms": summary(delays),
+        "cpu_percent_of_a_core_per_stream": round(100 * cpu / wall, 2),
+    }
+
+
+def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict:
     clip = make_clip(work / "clip")
     stack = Stack(work / "stack")
     stack.start()
@@ -74,6 +120,7 @@ def run(segments: int, interval: float, work: Path) -> dict:
 
         from mediacore.storage import open_store
 
+        ingest = measure_ingest(stack, clip, work, ingest_seconds)
         store, db = open_store(), firestore.Client()
         stream_id = "bench-" + datetime.now(UTC).strftime("%H%M%S")
         seen: dict[int, float] = {}
@@ -97,7 +144,7 @@ def run(segments: int, interval: float, work: Path) -> dict:
         # Warm the function once (first request loads clients), outside the numbers.
         store.create(segment_object("bench-warmup", 0), clip.segments[0].read_bytes())
         time.sleep(2)
-        processes = analyze_processes(stack)
+        processes = stack_processes(stack, "functions-framework")
         cpu_before = cpu_seconds(processes)
         uploaded: dict[int, float] = {}
         for seq in range(segments):
@@ -134,6 +181,7 @@ def run(segments: int, interval: float, work: Path) -> dict:
             "function_processing_ms": summary(processing),
             "decode_ms": summary(decode),
             "analyze_cpu_s_per_segment": round((cpu_after - cpu_before) / segments, 4),
+            "ingest": ingest,
         }
     finally:
         stack.stop()
@@ -144,9 +192,26 @@ def report_markdown(r: dict) -> str:
         s = r[key]
         return f"| {name} | {s['p50']} | {s['p95']} | {s['max']} | {note} |"
 
+    ingest = r["ingest"]
+    closed = ingest["fragment_closed_to_object_ms"]
     return "\n".join(
         [
             "# Pipeline benchmark",
+            "",
+            "## Ingest (RTMP edge)",
+            "",
+            f"One 1080p30 stream (H.264 + AAC, 2 s GOP) published with `ffmpeg -re -c copy` "
+            f"for {ingest['published_s']} s: {ingest['segments']} segments.",
+            "",
+            "| measure | p50 | p95 | max | target |",
+            "|---|---|---|---|---|",
+            f"| fragment closed by nginx -> object in bucket (ms) | {closed['p50']} | "
+            f"{closed['p95']} | {closed['max']} | p95 < 300 |",
+            "",
+            f"Ingest CPU per stream (nginx + hooks/uploader): "
+            f"{ingest['cpu_percent_of_a_core_per_stream']} % of one core (target < 2 %).",
+            "",
+            "## Analysis",
             "",
             f"{r['when']} on {r['machine']}. {r['segments']} real 1080p30 H.264 segments "
             f"(2 s, one keyframe each) uploaded one every {r['interval_s']} s to fake-gcs-server; "
@@ -189,10 +254,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, default=40)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between uploads")
+    parser.add_argument("--ingest-seconds", type=int, default=32)
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ma-bench-") as work:
-        result = run(args.segments, args.interval, Path(work))
+        result = run(args.segments, args.interval, Path(work), args.ingest_seconds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(result, indent=2))
     (args.out / "report.md").write_text(report_markdown(result))

@@ -31,6 +31,13 @@ def rtmp_module() -> str:
     raise FileNotFoundError("nginx RTMP module not found: apt-get install nginx libnginx-mod-rtmp")
 
 
+def hooks_url(settings: Settings) -> str:
+    if settings.ingest_hooks_url:
+        return settings.ingest_hooks_url.rstrip("/")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.ingest_port}"
+
+
 def render(settings: Settings) -> str:
     prefix = Path(settings.data_dir).resolve() / "nginx"
     # As root, nginx would hand its worker to 'nobody', which cannot write the HLS
@@ -43,7 +50,7 @@ def render(settings: Settings) -> str:
         log_level="warn",
         listen=f"{settings.rtmp_host}:{settings.rtmp_port}",
         drop_idle=f"{settings.drop_idle_publisher_s}s",
-        hooks_url=f"http://{settings.host}:{settings.ingest_port}",
+        hooks_url=hooks_url(settings),
         hls_path=hls_root(settings),
         fragment=f"{settings.hls_fragment_s}s",
         playlist_length=f"{settings.hls_playlist_length_s}s",

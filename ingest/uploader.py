@@ -26,7 +26,7 @@ from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from watchdog.events import FileSystemEventHandler
+from watchdog.events import DirMovedEvent, FileMovedEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ingest.playlist import (
@@ -90,7 +90,14 @@ class Uploader:
 
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
-        self._observer.schedule(_PlaylistEvents(self), str(self.hls_root), recursive=True)
+        # Only renames: nginx writes every fragment in many small chunks, and waking
+        # up for each write would cost more CPU than the upload itself.
+        self._observer.schedule(
+            _PlaylistEvents(self),
+            str(self.hls_root),
+            recursive=True,
+            event_filter=[FileMovedEvent, DirMovedEvent],
+        )
         self._observer.start()
         for i in range(self._settings.upload_workers):
             self._spawn(self._work, f"upload-{i}")

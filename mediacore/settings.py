@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     ingest_port: int = Field(
         8086, description="Ingest's HTTP port: nginx publish hooks, /healthz, /metrics."
     )
+    ingest_hooks_url: str | None = Field(
+        None,
+        description="Where nginx calls the publish hooks. Unset: the ingest service on this "
+        "host (http://127.0.0.1:{MA_INGEST_PORT} when it listens on all addresses).",
+    )
     drop_idle_publisher_s: int = Field(
         10,
         ge=1,

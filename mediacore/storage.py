@@ -95,11 +95,18 @@ class GcsStore:
         from google.cloud import storage
 
         if emulator_host:
+            import requests
             from google.auth.credentials import AnonymousCredentials
 
             # The client reads STORAGE_EMULATOR_HOST itself; anonymous credentials
             # keep it from looking for a service account that does not exist locally.
-            client = storage.Client(project=project, credentials=AnonymousCredentials())
+            # The emulator is local: skip requests' per-call scan of the environment
+            # for proxy settings (a few ms of CPU per request, per segment twice).
+            session = requests.Session()
+            session.trust_env = False
+            client = storage.Client(
+                project=project, credentials=AnonymousCredentials(), _http=session
+            )
         else:
             client = storage.Client(project=project)
         self._client = client
