@@ -6,11 +6,12 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup prereqs run demo test lint format bench settings clean
+.PHONY: help setup prereqs run stream demo test lint format bench settings clean
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
-	@echo "make run     start the local stack for real use (Ctrl-C stops it)"
+	@echo "make run     start the local stack for real use with OBS (Ctrl-C stops it)"
+	@echo "make stream NAME=\"Studio A\"  register a stream on the running stack, print OBS settings"
 	@echo "make test    lint + all tests against real local services"
 	@echo "make bench   pipeline benchmarks -> bench/report.md"
 	@echo "make settings  every environment variable, its default and why"
@@ -28,6 +29,12 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup
 	$(BIN)/honcho -d . -f local/Procfile start
+
+# Needs `make run` up in another terminal (reads var/stack.json for the emulator addresses).
+stream: $(VENV)/.installed
+	@test -f var/stack.json || { echo "start the stack first: make run"; exit 1; }
+	@eval "$$($(BIN)/python -c 'import json;[print(f"export {k}={v}") for k,v in json.load(open("var/stack.json"))["env"].items()]')" \
+	 && $(BIN)/python -m ingest create "$(or $(NAME),My stream)"
 
 demo: setup
 	$(BIN)/python -m local.demo
