@@ -1,0 +1,36 @@
+"""The result types every model in the service returns (the wire schema's Python side)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x, y, w, h, normalised 0-1, top-left origin
+    kind: str = "object"  # object | logo
+    source: str = ""  # which model or method found it
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["score"] = round(self.score, 4)
+        data["box"] = [round(v, 4) for v in self.box]
+        return data
+
+
+def clip_box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+    """Clamp a normalised box to the frame."""
+    x0, y0 = max(0.0, x), max(0.0, y)
+    x1, y1 = min(1.0, x + w), min(1.0, y + h)
+    return (x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))
+
+
+def iou(a, b) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
+    ih = max(0.0, min(ay1, by1) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0

