@@ -24,13 +24,14 @@ BRAND_TEMPLATES = ("a photo of the {} logo.", "a product made by {}.", "the bran
 
 
 class ClipModel:
-    def __init__(self, model_name: str = "ViT-B-32", weights: str = "openai",
-                 device: str = "auto"):  # fmt: skip
+    def __init__(self, model_name: str = "ViT-B-32", weights: str = "openai", device: str = "auto"):
         import open_clip
         import torch
 
         self._torch = torch
-        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        self.device = (
+            ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        )
         pretrained = weights if weights else None
         if weights and not Path(weights).exists() and "/" in weights:
             raise ModelUnavailable(f"CLIP checkpoint not found: {weights}")
@@ -80,18 +81,31 @@ class ClipModel:
             encoded = encoded / encoded.norm(dim=-1, keepdim=True)
         return encoded.cpu().numpy()
 
-    def classify(self, images: list[np.ndarray], labels: list[str],
-                 templates: tuple[str, ...] = SCENE_TEMPLATES, top_k: int = 5) -> list[list[dict]]:  # fmt: skip
-        """Per image, the top labels with softmax probabilities over the label set."""
-        if not images or not labels:
-            return [[] for _ in images]
+    def rank(
+        self,
+        embeddings: np.ndarray,
+        labels: list[str],
+        templates: tuple[str, ...] = SCENE_TEMPLATES,
+    ) -> list[list[dict]]:
+        """Per image embedding, every label with its softmax probability, best first."""
         text = self.text_embeddings(tuple(labels), templates)
-        logits = 100.0 * self.image_embeddings(images) @ text.T
+        logits = 100.0 * embeddings @ text.T  # CLIP's learned temperature is ~100
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        results = []
-        for row in probs:
-            order = np.argsort(row)[::-1][:top_k]
-            results.append([{"label": labels[i], "score": round(float(row[i]), 4)} for i in order])
-        return results
+        return [
+            [{"label": labels[i], "score": round(float(row[i]), 4)} for i in np.argsort(row)[::-1]]
+            for row in probs
+        ]
+
+    def classify(
+        self,
+        images: list[np.ndarray],
+        labels: list[str],
+        templates: tuple[str, ...] = SCENE_TEMPLATES,
+        top_k: int = 5,
+    ) -> list[list[dict]]:
+        """Per image, the top labels with softmax probabilities over the label set."""
+        if not images or not labels:
+            return [[] for _ in images]
+        return [row[:top_k] for row in self.rank(self.image_embeddings(images), labels, templates)]

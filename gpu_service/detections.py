@@ -15,13 +15,14 @@ class Detection:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["score"] = round(self.score, 4)
+        data["score"] = round(float(self.score), 4)
         data["box"] = [round(v, 4) for v in self.box]
         return data
 
 
 def clip_box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
     """Clamp a normalised box to the frame."""
+    x, y, w, h = float(x), float(y), float(w), float(h)
     x0, y0 = max(0.0, x), max(0.0, y)
     x1, y1 = min(1.0, x + w), min(1.0, y + h)
     return (x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))

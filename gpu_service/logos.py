@@ -69,8 +69,9 @@ class LogoMatcher:
         gray, mask = self._reference_pixels(image)
         keypoints, descriptors = self._sift.detectAndCompute(gray, mask)
         if descriptors is None or len(keypoints) < self.min_inliers:
-            log.warning("logo reference for %s has too few features (%d); skipped",
-                        brand, len(keypoints))  # fmt: skip
+            log.warning(
+                "logo reference for %s has too few features (%d); skipped", brand, len(keypoints)
+            )
             return False
         h, w = gray.shape
         corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]).reshape(-1, 1, 2)

@@ -99,8 +99,10 @@ def run_demo(data_dir: Path, loops: int) -> int:
 
     stream_ref = db.collection("streams").document(stream.stream_id)
     watch = stream_ref.collection("segments").on_snapshot(on_snapshot)
-    print(f"publishing {len(clip.segments) * 2 * (loops + 1)} s of video in real time "
-          "(ffmpeg -re, as OBS would)...")  # fmt: skip
+    print(
+        f"publishing {len(clip.segments) * 2 * (loops + 1)} s of video in real time "
+        "(ffmpeg -re, as OBS would)..."
+    )
     publisher = publish(f"{rtmp}/{stream.stream_key}", source, realtime=True, loops=loops)
     _, errors = publisher.communicate()
     if publisher.returncode != 0:
@@ -119,8 +121,10 @@ def run_demo(data_dir: Path, loops: int) -> int:
         time.sleep(0.5)
     watch.unsubscribe()
     doc = stream_ref.get().to_dict()
-    print(f"stream '{stream.stream_id}' {doc['status']} after "
-          f"{time.monotonic() - first_seen:.0f} s: {doc['stats']}")  # fmt: skip
+    print(
+        f"stream '{stream.stream_id}' {doc['status']} after "
+        f"{time.monotonic() - first_seen:.0f} s: {doc['stats']}"
+    )
     print(f"keyframe interval {doc.get('keyframe_interval_s')} s; playback {doc.get('playlist')}")
     if not segments or len(seen) < segments:
         print("some segments got no result within 60 s", file=sys.stderr)

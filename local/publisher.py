@@ -26,12 +26,33 @@ def source_file(clip: Clip, out: Path) -> Path:
     """The clip as one MP4 with an AAC tone (cached)."""
     if not out.exists():
         subprocess.run(
-            [_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-             "-i", str(clip.playlist), "-f", "lavfi", "-i", "sine=frequency=440",
-             "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
-             "-shortest", str(out)],
+            [
+                _ffmpeg(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(clip.playlist),
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440",
+                "-map",
+                "0:v",
+                "-map",
+                "1:a",
+                "-c:v",
+                "copy",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-shortest",
+                str(out),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     return out
 
 
@@ -40,10 +61,25 @@ def publish(url: str, source: Path, realtime: bool = True, loops: int = 0) -> su
     pace = ["-re"] if realtime else []
     loop = ["-stream_loop", str(loops)] if loops else []
     return subprocess.Popen(
-        [_ffmpeg(), "-hide_banner", "-loglevel", "error", *pace, *loop, "-i", str(source),
-         "-c", "copy", "-f", "flv", url],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            _ffmpeg(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            *pace,
+            *loop,
+            "-i",
+            str(source),
+            "-c",
+            "copy",
+            "-f",
+            "flv",
+            url,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def publish_pattern(
@@ -57,11 +93,39 @@ def publish_pattern(
     """Encode and stream a test pattern with a chosen keyframe interval."""
     pace = ["-re"] if realtime else []
     return subprocess.Popen(
-        [_ffmpeg(), "-hide_banner", "-loglevel", "error", *pace,
-         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}",
-         "-f", "lavfi", "-i", "sine", "-t", str(seconds),
-         "-c:v", "libx264", "-preset", "ultrafast", "-g", str(gop_frames),
-         "-keyint_min", str(gop_frames), "-sc_threshold", "0",
-         "-c:a", "aac", "-f", "flv", url],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            _ffmpeg(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            *pace,
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate={fps}",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            str(gop_frames),
+            "-keyint_min",
+            str(gop_frames),
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+            "-f",
+            "flv",
+            url,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )

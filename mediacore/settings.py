@@ -149,6 +149,27 @@ class Settings(BaseSettings):
     gpu_service_url: str = Field(
         "http://127.0.0.1:8090", description="Base URL of gpu_service (backend 'local')."
     )
+    gpu_service_port: int = Field(8090, description="gpu_service HTTP port.")
+    detector: str = Field(
+        "auto",
+        pattern="^(auto|ultralytics|darknet)$",
+        description="gpu_service detector: ultralytics (YOLO11n, needs its weights), darknet "
+        "(YOLOv3-tiny on OpenCV, offline, no torch) or auto (ultralytics when its weights "
+        "are on this machine, else darknet).",
+    )
+    gpu_config: str | None = Field(
+        None, description="Optional JSON file with the full gpu_service config (overrides MA_*)."
+    )
+    clip_enabled: bool = Field(True, description="Load CLIP for scene and brand labels.")
+    batch_max_size: int = Field(
+        16, ge=1, description="gpu_service: most frames in one model batch."
+    )
+    batch_max_wait_ms: float = Field(
+        5.0,
+        ge=0,
+        description="gpu_service: how long a batch waits for more frames. A few ms lets "
+        "concurrent requests share one forward pass at almost no latency cost.",
+    )
     yolo_weights: str = Field(
         "yolo11n.pt",
         description="Ultralytics weights: a path, or a name that downloads where there is "

@@ -37,8 +37,15 @@ def photo(name: str) -> np.ndarray:
     return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
 
 
-def paste(scene: np.ndarray, rgba: np.ndarray, centre, width: float, angle: float = 0.0,
-          tilt: float = 0.0, backing=(255, 255, 255)) -> tuple[np.ndarray, tuple]:  # fmt: skip
+def paste(
+    scene: np.ndarray,
+    rgba: np.ndarray,
+    centre,
+    width: float,
+    angle: float = 0.0,
+    tilt: float = 0.0,
+    backing=(255, 255, 255),
+) -> tuple[np.ndarray, tuple]:
     """Paste a logo (on a small backing card) with scale/rotation/perspective.
 
     Returns the scene and the normalised bounding box of the logo within it.
@@ -75,6 +82,7 @@ def paste(scene: np.ndarray, rgba: np.ndarray, centre, width: float, angle: floa
 
 
 def jpeg(image: np.ndarray, quality: int = 75) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, quality])  # fmt: skip
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
     return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)

