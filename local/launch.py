@@ -52,6 +52,9 @@ def main(name: str) -> int:
     elif name == "nginx":
         services.wait_tcp(settings.host, settings.ingest_port)  # hooks answer before publishers
         _exec([sys.executable, "-m", "ingest", "nginx"], env)
+    elif name == "gpu":
+        # Loads its models in the background; /readyz says when they are in.
+        _exec([sys.executable, "-m", "gpu_service"], env)
     elif name == "bootstrap":
         services.ready_file(settings).unlink(missing_ok=True)
         services.wait_gcs(settings)

@@ -67,6 +67,7 @@ CHECKS = {
     "pubsub-emulator": lambda: _gcloud_component("pubsub-emulator"),
     "ffmpeg": lambda: shutil.which("ffmpeg") is not None,
     "nginx-rtmp": _nginx_rtmp,
+    "node": lambda: shutil.which("node") is not None and shutil.which("npm") is not None,
 }
 
 PREREQUISITES = [
@@ -147,7 +148,7 @@ def main() -> int:
         install(missing)
         missing = [p for p in PREREQUISITES if not p.present()]
     if not missing:
-        print("prereqs: all present (java 17+, gcloud emulators, ffmpeg, nginx-rtmp)")
+        print("prereqs: all present (java 17+, gcloud emulators, ffmpeg, nginx-rtmp, node)")
         return 0
     lines = [f"  - {p.name}: needed for {p.why}. Install: {p.how}" for p in missing]
     print("Media Analyzer needs these system programs:\n" + "\n".join(lines), file=sys.stderr)

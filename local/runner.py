@@ -25,6 +25,7 @@ PORT_VARIABLES = (
     "MA_ANALYZE_PORT",
     "MA_RTMP_PORT",
     "MA_INGEST_PORT",
+    "MA_GPU_SERVICE_PORT",
 )
 
 

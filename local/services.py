@@ -45,6 +45,7 @@ def emulator_env(settings: Settings) -> dict[str, str]:
         "PUBSUB_EMULATOR_HOST": f"{host}:{settings.pubsub_port}",
         "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
         "MA_BUCKET_URL": settings.bucket_url,
+        "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
     }
 
 

@@ -23,6 +23,7 @@ def test_stack_starts_wired_and_stops_cleanly_on_ctrl_c(tmp_path):
             "local.launch bootstrap",
             "ingest serve",
             "nginx: master process",
+            "-m gpu_service",
         ):
             assert expected in commands
         # Every listener is on loopback only.
