@@ -53,7 +53,7 @@ test: setup lint
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench
 
 settings: $(VENV)/.installed
 	@$(BIN)/python -m mediacore.settings

@@ -21,10 +21,7 @@ measures, per segment:
 
 from __future__ import annotations
 
-import argparse
-import json
 import platform
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,8 +32,6 @@ import psutil
 from local.runner import Stack
 from local.sample_media import make_clip
 from mediacore.names import segment_object
-
-HERE = Path(__file__).resolve().parent
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -248,22 +243,3 @@ def report_markdown(r: dict) -> str:
             "",
         ]
     )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--segments", type=int, default=40)
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between uploads")
-    parser.add_argument("--ingest-seconds", type=int, default=32)
-    parser.add_argument("--out", type=Path, default=HERE)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ma-bench-") as work:
-        result = run(args.segments, args.interval, Path(work), args.ingest_seconds)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(json.dumps(result, indent=2))
-    (args.out / "report.md").write_text(report_markdown(result))
-    print(report_markdown(result))
-
-
-if __name__ == "__main__":
-    main()

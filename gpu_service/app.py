@@ -16,6 +16,7 @@ batching queue answers 503 with Retry-After.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -24,6 +25,7 @@ import time
 import cv2
 import numpy as np
 from flask import Flask, jsonify, request
+from PIL import Image
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gpu_service.batching import DynamicBatcher, QueueFull
@@ -76,10 +78,12 @@ def parse_tasks(raw: str | None) -> Tasks:
 def decode_frame(data: bytes, index: int, limits) -> np.ndarray:
     if not data.startswith(JPEG_MAGIC):
         raise BadRequest(f"frame {index} is not a JPEG image")
-    header = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if header is None:
-        raise BadRequest(f"frame {index} is a damaged JPEG")
-    if header.shape[0] * header.shape[1] * 64 > limits.max_pixels:
+    try:
+        # Pillow reads only the header here: refuse a decompression bomb before decoding.
+        width, height = Image.open(io.BytesIO(data), formats=["JPEG"]).size
+    except Exception as exc:
+        raise BadRequest(f"frame {index} is a damaged JPEG") from exc
+    if width * height > limits.max_pixels:
         raise BadRequest(f"frame {index} is larger than {limits.max_pixels} pixels", 413)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
