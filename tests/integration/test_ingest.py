@@ -77,16 +77,17 @@ def stat_all(store, stream_id):
     return [store.stat(o.name) for o in objects(store, stream_id)]
 
 
-def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source, stream_id):
+def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source, clip, stream_id):
+    expected = len(clip.segments)  # the source is the clip: as many 2 s segments
     stream = registry.create("Accepted", stream_id)
     assert registry.ref(stream_id).get().get("status") == "idle"
     assert finish(publish(rtmp(stack_env, stream.stream_key), source, realtime=False)) == 0
     wait_status(registry, stream_id, "ended")
-    doc = wait_uploaded(registry, stream_id, 8)
+    doc = wait_uploaded(registry, stream_id, expected)
 
     stats = stat_all(store, stream_id)
     names = [s.name for s in stats]
-    assert names == [f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in range(8)]
+    assert names == [f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in range(expected)]
     media_start = 0.0
     for seq, stat in enumerate(stats):
         meta = stat.metadata
@@ -104,7 +105,9 @@ def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source
     assert "key_hash" in doc and stream.secret not in str(doc)
 
     playlist = m3u8.loads(store.read(f"streams/{stream_id}/index.m3u8").decode())
-    assert [s.uri for s in playlist.segments] == [f"segments/{seq:08d}.ts" for seq in range(8)]
+    assert [s.uri for s in playlist.segments] == [
+        f"segments/{seq:08d}.ts" for seq in range(expected)
+    ]
     assert all(s.program_date_time is not None for s in playlist.segments)
     assert playlist.is_endlist
 
@@ -116,7 +119,8 @@ def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source
 
     # ...and the analyze function picked every segment up.
     segments = registry.ref(stream_id).collection("segments")
-    wait_for_snapshot(segments.document("00000007"), lambda d: d.get("status") == "done")
+    last = f"{expected - 1:08d}"
+    wait_for_snapshot(segments.document(last), lambda d: d.get("status") == "done")
 
 
 @pytest.mark.parametrize(
@@ -139,16 +143,16 @@ def test_rejected_key_produces_nothing(stack_env, registry, store, source, strea
     assert registry.ref(stream_id).get().get("status") == "idle"
 
 
-def test_two_keys_at_once_are_independent(stack_env, registry, store, source, stream_id):
+def test_two_keys_at_once_are_independent(stack_env, registry, store, source, clip, stream_id):
     first = registry.create("One", f"{stream_id}-a")
     second = registry.create("Two", f"{stream_id}-b")
     processes = [publish(rtmp(stack_env, s.stream_key), source) for s in (first, second)]
     assert [finish(p) for p in processes] == [0, 0]
     for stream in (first, second):
         wait_status(registry, stream.stream_id, "ended")
-        wait_uploaded(registry, stream.stream_id, 8)
+        wait_uploaded(registry, stream.stream_id, len(clip.segments))
         stats = stat_all(store, stream.stream_id)
-        assert len(stats) == 8
+        assert len(stats) == len(clip.segments)
         assert {s.metadata["stream_id"] for s in stats} == {stream.stream_id}
 
 
