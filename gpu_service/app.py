@@ -75,17 +75,30 @@ def parse_tasks(raw: str | None) -> Tasks:
     return tasks
 
 
-def decode_frame(data: bytes, index: int, limits) -> np.ndarray:
+# cv2.imdecode can decode a JPEG at 1/2, 1/4 or 1/8 size directly (DCT scaling),
+# several times faster than a full decode followed by a resize.
+REDUCED_DECODE = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+
+
+def decode_frame(data: bytes, index: int, limits, needed_side: int | None = None) -> np.ndarray:
+    """RGB pixels of a JPEG frame, decoded no larger than the models need (``needed_side``)."""
     if not data.startswith(JPEG_MAGIC):
         raise BadRequest(f"frame {index} is not a JPEG image")
     try:
         # Pillow reads only the header here: refuse a decompression bomb before decoding.
         width, height = Image.open(io.BytesIO(data), formats=["JPEG"]).size
-    except Exception as exc:
+    except Exception as exc:  # whatever Pillow makes of bad bytes, it is a 400
         raise BadRequest(f"frame {index} is a damaged JPEG") from exc
     if width * height > limits.max_pixels:
         raise BadRequest(f"frame {index} is larger than {limits.max_pixels} pixels", 413)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    target = min(limits.max_side, needed_side or limits.max_side)
+    reduction = max(r for r in REDUCED_DECODE if max(width, height) / r >= target or r == 1)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), REDUCED_DECODE[reduction])
     if image is None:
         raise BadRequest(f"frame {index} is a damaged JPEG")
     scale = limits.max_side / max(image.shape[:2])
@@ -137,7 +150,8 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
                     f"{len(files)} frames; at most {config.limits.max_frames} per request", 413
                 )
             tasks = parse_tasks(request.form.get("tasks"))
-            frames = [decode_frame(f.read(), i, config.limits) for i, f in enumerate(files)]
+            side = models.needed_side(tasks)
+            frames = [decode_frame(f.read(), i, config.limits, side) for i, f in enumerate(files)]
         except BadRequest as exc:
             return error(str(exc), exc.status)
         try:

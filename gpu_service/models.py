@@ -101,6 +101,19 @@ class Models:
             "logo library: %d references, brands %s", len(self.logos.references), self.logos.brands
         )
 
+    def needed_side(self, tasks: Tasks) -> int | None:
+        """The largest frame side any model asked for will look at (None: full size)."""
+        sides = []
+        if (tasks.objects or tasks.brands) and self.detector:
+            sides.append(self.detector.input_side)
+        if tasks.brands:
+            return None  # brand crops of small objects want every pixel
+        if tasks.scene_labels and self.clip:
+            sides.append(224)
+        if tasks.logos and self.logos.references:
+            sides.append(self.logos.max_side)
+        return max(sides, default=None)
+
     def status(self) -> dict:
         if not self.ready:
             return {"detector": {"loading": True}, "clip": {"loading": True},

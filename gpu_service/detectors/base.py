@@ -13,6 +13,7 @@ class Detector(Protocol):
     name: str  # plugin: ultralytics | darknet
     model: str  # e.g. ultralytics:yolo11n, darknet:yolov3-tiny
     device: str
+    input_side: int  # frames are scaled to this long side before the forward pass
 
     def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
         """Objects in each RGB image (H x W x 3, uint8), one list per image."""

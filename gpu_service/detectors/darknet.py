@@ -66,6 +66,7 @@ class DarknetDetector:
         self.output_layers = self.net.getUnconnectedOutLayersNames()
         self.labels = [line.strip() for line in names.read_text().splitlines() if line.strip()]
         self.input_size = input_size
+        self.input_side = input_size  # the frame side the model looks at
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
         self.model = f"darknet:{weights.stem}"

@@ -60,6 +60,7 @@ class UltralyticsDetector:
             raise ModelUnavailable(f"ultralytics weights {weights!r} unavailable: {exc}") from exc
         self.labels = self._model.names
         self.imgsz = imgsz
+        self.input_side = imgsz  # the frame side the model looks at
         self.score_threshold = score_threshold
         self.half = half and self.device.startswith("cuda")
         self.model = f"ultralytics:{Path(weights).stem}"

@@ -213,3 +213,14 @@ def test_concurrent_http_requests_share_batches(service_config, bus_jpeg):
         assert 'gpu_model_load_seconds{model="detector"}' in values
     finally:
         server.close()
+
+
+def test_frames_are_decoded_no_larger_than_the_models_need(service_config, bus_jpeg):
+    from gpu_service.app import decode_frame
+
+    frame = jpeg_bytes(cv2.resize(photo("bus"), (1280, 720)))
+    limits = service_config.limits
+    assert decode_frame(frame, 0, limits).shape == (720, 1280, 3)
+    assert decode_frame(frame, 0, limits, needed_side=416).shape == (360, 640, 3)
+    assert decode_frame(frame, 0, limits, needed_side=1280).shape == (720, 1280, 3)
+    assert decode_frame(frame, 0, limits, needed_side=100).shape == (90, 160, 3)
