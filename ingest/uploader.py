@@ -86,7 +86,6 @@ class Uploader:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
-        self.uploaded_at: dict[tuple[str, int], float] = {}  # for benchmarks
 
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
@@ -281,7 +280,6 @@ class Uploader:
                 log.exception("stream %s: upload of %s failed; retrying", stream_id, name)
                 self._schedule_retry(stream_id)
                 break
-            self.uploaded_at[(stream_id, claim.seq)] = time.time()
             spool.done(claim.seq)
             uploaded.append(claim)
             log.info(

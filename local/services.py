@@ -234,7 +234,3 @@ def write_ready(settings: Settings) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(info, indent=2))
     return info
-
-
-def missing_tools() -> list[str]:
-    return [tool for tool in ("gcloud", "java") if shutil.which(tool) is None]
