@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.backends import BackendRejected, create_backend
 from functions.decode import MediaError, sample_frames
 from functions.events import ObjectEvent, parse_time
 from functions.measures import measure
@@ -46,10 +47,11 @@ def _float(metadata: dict[str, str], key: str) -> float | None:
 
 
 class SegmentAnalyzer:
-    def __init__(self, settings: Settings, store_for_bucket, writer: ResultWriter):
+    def __init__(self, settings: Settings, store_for_bucket, writer: ResultWriter, backend=None):
         self._settings = settings
         self._store_for_bucket = store_for_bucket
         self._writer = writer
+        self._backend = backend if backend is not None else create_backend(settings)
 
     def handle(self, event: ObjectEvent) -> Outcome:
         started = datetime.now(UTC)
@@ -76,6 +78,7 @@ class SegmentAnalyzer:
                 ext=segment.ext,
                 fps=self._settings.sample_fps,
                 thumb_width=self._settings.thumb_width,
+                infer_side=self._settings.inference_side if self._backend else None,
             )
         except MediaError as exc:
             doc["status"], doc["error"] = "failed", str(exc)
@@ -95,15 +98,29 @@ class SegmentAnalyzer:
             "codec": decoded.codec,
             "keyframes": len(decoded.keyframe_times),
         }
+        labels = [None] * len(decoded.frames)
+        if self._backend:
+            inference_started = time.perf_counter()
+            try:
+                # BackendUnavailable propagates: transient, the event comes back later.
+                result = self._backend.analyze([frame.image for frame in decoded.frames])
+            except BackendRejected as exc:
+                doc["status"], doc["error"] = "failed", str(exc)
+                doc["timings"]["decode_ms"] = decode_ms
+                return self._finish(segment.stream_id, doc, context)
+            doc["timings"]["inference_ms"] = _ms_since(inference_started)
+            doc["backend"] = result.label
+            labels = result.frames
         doc["frames"] = [
             {
                 # Stream-relative media time: where this frame sits in the stream.
                 "t": round(media_start + (frame.pts - decoded.first_pts), 3),
-                "detections": [],
-                "scene": [],
+                "detections": found.detections if found else [],
+                "scene": found.scene if found else [],
+                "brands": found.brands if found else [],
                 **measure(frame, self._settings.dominant_colors),
             }
-            for frame in decoded.frames
+            for frame, found in zip(decoded.frames, labels, strict=True)
         ]
         doc["status"] = "done"
         doc["timings"]["decode_ms"] = decode_ms

@@ -38,6 +38,7 @@ class SampledFrame:
     rgb: np.ndarray  # thumbnail, H x W x 3 uint8
     neighbour_gray: np.ndarray | None  # next decoded frame's luma, same size
     frames_apart: int  # how many frame durations separate the two
+    image: np.ndarray | None = None  # RGB for the models, long side <= infer_side
 
 
 @dataclass
@@ -71,15 +72,23 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) / 255
 
 
-def sample_frames(data: bytes, *, ext: str = "ts", fps: float = 0.0, thumb_width: int = 160):
+def sample_frames(
+    data: bytes,
+    *,
+    ext: str = "ts",
+    fps: float = 0.0,
+    thumb_width: int = 160,
+    infer_side: int | None = None,
+):
+    """Sampled frames with thumbnails; also model-sized images when ``infer_side`` is set."""
     check_container(data, ext)
     try:
-        return _decode(data, fps, thumb_width)
+        return _decode(data, fps, thumb_width, infer_side)
     except av.FFmpegError as exc:
         raise MediaError(f"corrupt or undecodable video: {exc}") from exc
 
 
-def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
+def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -> DecodedSegment:
     # FFmpeg's stream probing would decode a keyframe just to learn what the codec
     # parameters already say (~20 ms at 1080p); skip it, our own decoder follows.
     with av.open(io.BytesIO(data), mode="r", stream_options=[PROBE_NO_DECODE] * 8) as container:
@@ -133,6 +142,8 @@ def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
                     wanted = next_t is None or t >= next_t
                 if wanted:
                     pending = SampledFrame(t, _thumb(frame, thumb_width, thumb_height), None, 1)
+                    if infer_side:
+                        pending.image = _model_image(frame, infer_side)
                     frames.append(pending)
                     next_t = t + 1.0 / fps if fps > 0 else None
         if not frames:
@@ -148,6 +159,12 @@ def _decode(data: bytes, fps: float, thumb_width: int) -> DecodedSegment:
             codec=ctx.name,
             keyframe_times=keyframe_times,
         )
+
+
+def _model_image(frame: av.VideoFrame, side: int) -> np.ndarray:
+    scale = min(1.0, side / max(frame.width, frame.height))
+    width, height = round(frame.width * scale / 2) * 2, round(frame.height * scale / 2) * 2
+    return frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
 
 
 def _thumb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:

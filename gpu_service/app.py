@@ -162,7 +162,8 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
         metrics.queue_depth.set(batcher.depth)
         warnings = []
         if (tasks.scene_labels or tasks.brands) and models.clip is None:
-            warnings.append(f"CLIP unavailable, no scene or brand labels: {models.clip_error}")
+            why = models.clip_error if models.clip_settled else "still loading"
+            warnings.append(f"CLIP unavailable, no scene or brand labels: {why}")
         if (tasks.objects or tasks.brands) and models.detector is None:
             warnings.append(f"no object detector: {models.detector_error}")
         body = {

@@ -58,15 +58,19 @@ class Models:
         self._metrics = metrics
         self._store = store
         self.ready = False
+        self.clip_settled = False  # CLIP loaded, or known to be unavailable
 
     def load(self) -> None:
+        """Detector and logos first: the service is ready with them. CLIP (large, and slow
+        to give up offline) comes after, reported as loading meanwhile."""
         self._timed("detector", self._load_detector)
+        self._timed("logos", self._load_logos)
+        self.ready = True
         if self.config.clip.enabled:
             self._timed("clip", self._load_clip)
         else:
             self.clip_error = "disabled by config"
-        self._timed("logos", self._load_logos)
-        self.ready = True
+        self.clip_settled = True
 
     def _timed(self, name, load) -> None:
         started = time.perf_counter()

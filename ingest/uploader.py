@@ -80,8 +80,9 @@ class Uploader:
         self._queued_lock = threading.Lock()
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._windows: dict[str, deque[PlaybackEntry]] = {}
-        self._ended: set[str] = set()
+        self._ended: dict[str, float] = {}  # stream -> when nginx said publishing ended
         self._retry_at: dict[str, float] = {}
+        self._endlisted: set[str] = set()
         self._backoff: dict[str, float] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -131,11 +132,18 @@ class Uploader:
                 self.notify(folder.name)
 
     def publish_started(self, stream_id: str) -> None:
-        self._ended.discard(stream_id)
+        self._ended.pop(stream_id, None)
+        self._endlisted.discard(stream_id)
 
     def publish_ended(self, stream_id: str) -> None:
-        self._ended.add(stream_id)
+        self._ended[stream_id] = time.monotonic()
         self.notify(stream_id)
+
+    def _closed(self, stream_id: str, spool: Spool) -> bool:
+        """Publishing ended a while ago and every fragment is shipped: the playlist can end.
+        The wait covers nginx closing the last fragment after it calls on_publish_done."""
+        ended = self._ended.get(stream_id)
+        return ended is not None and time.monotonic() - ended >= 1.0 and not spool.pending()
 
     def _rescan_loop(self) -> None:
         while not self._stop.wait(self._settings.rescan_interval_s):
@@ -295,8 +303,9 @@ class Uploader:
             self._retry_at.pop(stream_id, None)
             self._backoff.pop(stream_id, None)
             self._after_upload(stream_id, uploaded)
-        elif stream_id in self._ended and not spool.pending():
-            self._write_playlist(stream_id)
+        if self._closed(stream_id, spool) and stream_id not in self._endlisted:
+            self._endlisted.add(stream_id)
+            self._write_playlist(stream_id, ended=True)
 
     def _schedule_retry(self, stream_id: str) -> None:
         backoff = min(MAX_BACKOFF_S, self._backoff.get(stream_id, 0.5) * 2)
@@ -341,9 +350,9 @@ class Uploader:
             self._windows[stream_id] = window
         return self._windows[stream_id]
 
-    def _write_playlist(self, stream_id: str) -> None:
+    def _write_playlist(self, stream_id: str, ended: bool = False) -> None:
         window = list(self._window(stream_id))
-        text = playback_playlist(window, ended=stream_id in self._ended)
+        text = playback_playlist(window, ended=ended)
         try:
             self._store.put(
                 playlist_object(stream_id),

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,9 +39,12 @@ def print_result(doc: dict) -> None:
     for frame in doc["frames"]:
         colors = " ".join(f"{c['hex']}:{c['share']:.0%}" for c in frame["colors"][:3])
         motion = "-" if frame["motion"] is None else f"{frame['motion']:.4f}"
+        found = Counter(d["label"] for d in frame.get("detections", []) if d["score"] >= 0.4)
+        things = ", ".join(f"{n}x {label}" if n > 1 else label for label, n in found.items())
         print(
             f"  segment {seq:3d}  t={frame['t']:7.2f}s  brightness={frame['brightness']:.2f}  "
             f"motion={motion}  colours {colors}  ({latency * 1000:.0f} ms upload -> result)"
+            + (f"\n{'':16}seen: {things}" if things else "")
         )
 
 

@@ -46,6 +46,8 @@ def emulator_env(settings: Settings) -> dict[str, str]:
         "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
         "MA_BUCKET_URL": settings.bucket_url,
         "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
+        # The stack runs its own model service (darknet on CPU out of the box).
+        "MA_ANALYZER_BACKEND": os.environ.get("MA_ANALYZER_BACKEND", "local"),
     }
 
 

@@ -149,6 +149,41 @@ class Settings(BaseSettings):
     gpu_service_url: str = Field(
         "http://127.0.0.1:8090", description="Base URL of gpu_service (backend 'local')."
     )
+    gpu_timeout_s: float = Field(
+        30.0, gt=0, description="Per-request timeout when calling gpu_service."
+    )
+    gpu_retries: int = Field(
+        3,
+        ge=0,
+        description="Retries (with backoff 0.5, 1, 2 s ...) on gpu_service 5xx/503 or no "
+        "answer, before the segment's event is handed back for redelivery.",
+    )
+    inference_side: int = Field(
+        1280,
+        ge=160,
+        description="Long side frames are scaled to before they go to the models: logos "
+        "need detail, the detectors themselves look at 416-640.",
+    )
+    scene_labels: list[str] = Field(
+        [
+            "a sports event",
+            "a concert",
+            "a news studio",
+            "a street",
+            "an office",
+            "a kitchen",
+            "a store",
+            "nature",
+            "a video game",
+            "a person talking to the camera",
+        ],
+        description="Zero-shot scene labels CLIP ranks for every frame (JSON list).",
+    )
+    brands: list[str] = Field(
+        [],
+        description="Brand names CLIP looks for in frames and held objects (JSON list); "
+        "logo images in the brand library are matched regardless.",
+    )
     gpu_service_port: int = Field(8090, description="gpu_service HTTP port.")
     detector: str = Field(
         "auto",

@@ -73,6 +73,16 @@ def wait_uploaded(registry, stream_id, count):
     )
 
 
+def wait_endlist(store, stream_id, timeout=15.0):
+    """The playback playlist once the uploader has closed it (#EXT-X-ENDLIST)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        playlist = m3u8.loads(store.read(f"streams/{stream_id}/index.m3u8").decode())
+        if playlist.is_endlist or time.monotonic() > deadline:
+            return playlist
+        time.sleep(0.3)
+
+
 def stat_all(store, stream_id):
     return [store.stat(o.name) for o in objects(store, stream_id)]
 
@@ -104,7 +114,7 @@ def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source
     assert doc["playlist"].endswith(f"/streams/{stream_id}/index.m3u8")
     assert "key_hash" in doc and stream.secret not in str(doc)
 
-    playlist = m3u8.loads(store.read(f"streams/{stream_id}/index.m3u8").decode())
+    playlist = wait_endlist(store, stream_id)
     assert [s.uri for s in playlist.segments] == [
         f"segments/{seq:08d}.ts" for seq in range(expected)
     ]

@@ -58,14 +58,19 @@ def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, st
     assert doc["seq"] == 0 and doc["object"] == segment_object(stream_id, 0)
     assert doc["media_start"] == 0.0 and doc["duration"] == 2.0
     assert doc["program_date_time"].isoformat().startswith("2026-11-25T18:00:00")
-    assert doc["mode"] == "realtime" and doc["backend"] == "measures"
+    # The stack's own gpu_service labels frames: darknet offline, YOLO11n with its weights.
+    assert doc["mode"] == "realtime" and doc["backend"].startswith(("darknet:", "ultralytics:"))
     assert doc["video"]["width"] == 1920 and doc["video"]["height"] == 1080
     [frame] = doc["frames"]
     assert frame["t"] == 0.0  # media time: stream-relative, from metadata + PTS
     assert 0 < frame["brightness"] < 1 and frame["motion"] > 0
     assert frame["colors"] and all(c["hex"].startswith("#") for c in frame["colors"])
-    assert frame["detections"] == [] and frame["scene"] == []
+    labels = {d["label"] for d in frame["detections"] if d["kind"] == "object"}
+    assert "person" in labels  # the first clip image is ultralytics' bus.jpg
+    for detection in frame["detections"]:
+        assert 0 <= detection["score"] <= 1 and len(detection["box"]) == 4
     timings = doc["timings"]
+    assert timings["inference_ms"] > 0
     assert timings["uploaded_at"] <= timings["started_at"] <= timings["finished_at"]
     assert timings["decode_ms"] > 0 and timings["event_at"] is not None
 
@@ -188,6 +193,31 @@ def test_firestore_down_answers_retryable_error(store, clip, stream_id, stack_en
     with function_process("analyze", env) as url:
         response = requests.post(url, json=body, timeout=120)
     assert response.status_code == 500  # Pub/Sub will deliver again
+
+
+def test_model_service_down_answers_retryable_error(
+    db, clip, stream_id, stack_env, moto_s3, aws_env
+):
+    # Through the MinIO path, so that the stack's own function never sees the object.
+    from mediacore.storage import S3Store
+
+    bucket = f"down-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    obj = s3.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    env = {
+        **stack_env.client_env,
+        "MA_BUCKET_URL": f"s3://{bucket}",
+        "MA_S3_ENDPOINT_URL": moto_s3,
+        "MA_ANALYZER_BACKEND": "local",
+        "MA_GPU_SERVICE_URL": "http://127.0.0.1:9",
+        "MA_GPU_RETRIES": "1",
+    }
+    body = payloads.minio_put(bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size)
+    with function_process("analyze_webhook", env, signature="http") as url:
+        response = requests.post(url, json=body, timeout=120)
+    assert response.status_code == 503  # MinIO delivers again later
+    assert not segment_ref(db, stream_id, 0).get().exists  # nothing half-written
 
 
 def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env, moto_s3, aws_env):

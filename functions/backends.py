@@ -1,0 +1,112 @@
+"""Analyzer backends: who labels the sampled frames. Same result shape for all.
+
+- ``none``: nothing; the segment carries the visual measures only.
+- ``local``: gpu_service over HTTP, every sampled frame of the segment in one
+  request (JPEG, multipart), with a timeout and bounded retries with backoff on
+  5xx/503 or no answer. When it stays down, :class:`BackendUnavailable` is
+  raised: a transient failure, so the event is delivered again later.
+
+Cloud Vision arrives with its own issue; it plugs in here with the same shape.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import requests
+from PIL import Image
+
+from mediacore.settings import AnalyzerBackend, Settings
+
+log = logging.getLogger(__name__)
+
+
+class BackendUnavailable(Exception):
+    """The model backend did not answer usefully; retry the segment later."""
+
+
+class BackendRejected(Exception):
+    """The backend refused these frames (4xx): permanent, the segment fails with the reason."""
+
+
+@dataclass
+class FrameLabels:
+    detections: list[dict] = field(default_factory=list)
+    scene: list[dict] = field(default_factory=list)
+    brands: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BackendResult:
+    frames: list[FrameLabels]
+    label: str  # e.g. darknet:yolov3-tiny, for the segment's `backend` field
+    warnings: list[str] = field(default_factory=list)
+
+
+def to_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+class LocalBackend:
+    """Client of gpu_service's POST /v1/analyze."""
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None):
+        self._url = settings.gpu_service_url.rstrip("/") + "/v1/analyze"
+        self._timeout = settings.gpu_timeout_s
+        self._retries = settings.gpu_retries
+        self._tasks = json.dumps(
+            {
+                "objects": True,
+                "logos": True,
+                "scene_labels": settings.scene_labels,
+                "brands": settings.brands,
+            }
+        )
+        self._session = session or requests.Session()
+
+    def analyze(self, images: list[np.ndarray]) -> BackendResult:
+        files = [("frame", (f"{i}.jpg", to_jpeg(im), "image/jpeg")) for i, im in enumerate(images)]
+        delay = 0.5
+        for attempt in range(self._retries + 1):
+            try:
+                response = self._session.post(
+                    self._url, files=files, data={"tasks": self._tasks}, timeout=self._timeout
+                )
+            except requests.RequestException as exc:
+                problem = f"no answer from {self._url}: {exc}"
+            else:
+                if response.status_code == 200:
+                    return self._parse(response.json())
+                if response.status_code < 500:
+                    # Our request is wrong: retrying the same bytes will not help.
+                    raise BackendRejected(
+                        f"model service refused the frames: {response.text[:300]}"
+                    )
+                problem = f"gpu_service answered {response.status_code}"
+            if attempt < self._retries:
+                log.warning("%s; retry %d/%d in %.1f s", problem, attempt + 1, self._retries, delay)
+                time.sleep(delay)
+                delay *= 2
+        raise BackendUnavailable(problem)
+
+    @staticmethod
+    def _parse(body: dict) -> BackendResult:
+        frames = [FrameLabels(f["detections"], f["scene"], f["brands"]) for f in body["frames"]]
+        detector = body["models"]["detector"]
+        label = detector.get("model", "no-detector")
+        return BackendResult(frames, label, body.get("warnings", []))
+
+
+def create_backend(settings: Settings):
+    if settings.analyzer_backend is AnalyzerBackend.LOCAL:
+        return LocalBackend(settings)
+    if settings.analyzer_backend is AnalyzerBackend.NONE:
+        return None
+    raise NotImplementedError(f"analyzer backend {settings.analyzer_backend} is not built yet")
