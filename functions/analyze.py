@@ -23,6 +23,7 @@ from functions.backends import BackendRejected, create_backend
 from functions.decode import MediaError, sample_frames
 from functions.events import ObjectEvent, parse_time
 from functions.measures import measure
+from functions.modes import BATCH, REALTIME, ModeCache
 from functions.results import ResultWriter
 from mediacore.settings import AnalyzerBackend, Settings
 from mediacore.storage import ObjectNotFound, ObjectStore
@@ -34,7 +35,7 @@ BACKEND_LABELS = {AnalyzerBackend.NONE: "measures"}
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # done | failed | duplicate | superseded
+    status: str  # done | failed | skipped | duplicate | superseded
     written: bool = False
     error: str | None = None
 
@@ -47,10 +48,18 @@ def _float(metadata: dict[str, str], key: str) -> float | None:
 
 
 class SegmentAnalyzer:
-    def __init__(self, settings: Settings, store_for_bucket, writer: ResultWriter, backend=None):
+    def __init__(
+        self,
+        settings: Settings,
+        store_for_bucket,
+        writer: ResultWriter,
+        modes: ModeCache,
+        backend=None,
+    ):
         self._settings = settings
         self._store_for_bucket = store_for_bucket
         self._writer = writer
+        self._modes = modes
         self._backend = backend if backend is not None else create_backend(settings)
 
     def handle(self, event: ObjectEvent) -> Outcome:
@@ -61,6 +70,18 @@ class SegmentAnalyzer:
             log.info("segment already analysed at this generation", extra=context)
             return Outcome("duplicate")
 
+        doc = self._base_doc(event, started)
+        doc["mode"] = mode = self._modes.mode(segment.stream_id)
+        if mode == REALTIME and (lag := self._lag(doc, started)) is not None:
+            limit = self._settings.realtime_max_lag_segments * (doc["duration"] or 2.0)
+            if lag > limit:
+                doc["status"] = "skipped"
+                doc["error"] = (
+                    f"realtime mode: {lag:.1f} s behind live (limit {limit:.1f} s); "
+                    "a backfill in batch mode can analyse it"
+                )
+                return self._finish(segment.stream_id, doc, context)
+
         store: ObjectStore = self._store_for_bucket(event.bucket)
         try:
             data = store.read(event.name, event.generation or None)
@@ -70,13 +91,12 @@ class SegmentAnalyzer:
             )
             return Outcome("superseded")
 
-        doc = self._base_doc(event, started)
         decode_started = time.perf_counter()
         try:
             decoded = sample_frames(
                 data,
                 ext=segment.ext,
-                fps=self._settings.sample_fps,
+                fps=self._settings.batch_sample_fps if mode == BATCH else self._settings.sample_fps,
                 thumb_width=self._settings.thumb_width,
                 infer_side=self._settings.inference_side if self._backend else None,
             )
@@ -138,7 +158,7 @@ class SegmentAnalyzer:
             "program_date_time": parse_time(metadata.get("program_date_time")),
             "status": None,
             "error": None,
-            "mode": "realtime",
+            "mode": REALTIME,
             "backend": BACKEND_LABELS.get(
                 self._settings.analyzer_backend, str(self._settings.analyzer_backend)
             ),
@@ -152,6 +172,14 @@ class SegmentAnalyzer:
                 "finished_at": None,
             },
         }
+
+    @staticmethod
+    def _lag(doc: dict[str, Any], now: datetime) -> float | None:
+        """Seconds between the segment's last frame (wall clock) and now, when known."""
+        start = doc["program_date_time"]
+        if start is None:
+            return None
+        return (now - start).total_seconds() - (doc["duration"] or 0.0)
 
     def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
         doc["timings"]["finished_at"] = datetime.now(UTC)

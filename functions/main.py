@@ -20,6 +20,7 @@ import functions_framework
 
 from functions.analyze import SegmentAnalyzer
 from functions.events import Ignored, MalformedEvent, from_cloudevent, from_s3_notification
+from functions.modes import ModeCache
 from functions.results import ResultWriter
 from mediacore.logs import setup_logging
 from mediacore.settings import get_settings
@@ -41,7 +42,8 @@ def _analyzer() -> SegmentAnalyzer:
         return open_store(settings.model_copy(update={"bucket_url": f"{scheme}://{bucket}"}))
 
     client = firestore.Client(project=settings.project_id)
-    return SegmentAnalyzer(settings, store_for_bucket, ResultWriter(client))
+    modes = ModeCache(client, settings.mode_cache_s)
+    return SegmentAnalyzer(settings, store_for_bucket, ResultWriter(client), modes)
 
 
 def _dispatch(items) -> None:

@@ -227,6 +227,16 @@ class Settings(BaseSettings):
     batch_sample_fps: float = Field(
         5.0, gt=0.0, description="Sampling rate in batch mode, where throughput wins."
     )
+    realtime_max_lag_segments: float = Field(
+        3.0,
+        gt=0,
+        description="Realtime mode: a segment whose end is more than this many segment "
+        "durations behind the wall clock is marked skipped instead of analysed, so a "
+        "backlog never makes results fall further behind. Batch mode never skips.",
+    )
+    mode_cache_s: float = Field(
+        5.0, ge=0, description="How long a function instance trusts a stream's cached mode."
+    )
     thumb_width: int = Field(
         160,
         ge=16,

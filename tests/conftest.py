@@ -42,8 +42,12 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    # A short idle timeout keeps the stalled-publisher test quick.
-    running = Stack(tmp_path_factory.mktemp("stack"), settings={"MA_DROP_IDLE_PUBLISHER_S": "3"})
+    # A short idle timeout keeps the stalled-publisher test quick; a short mode cache
+    # the mode-switch test.
+    running = Stack(
+        tmp_path_factory.mktemp("stack"),
+        settings={"MA_DROP_IDLE_PUBLISHER_S": "3", "MA_MODE_CACHE_S": "1"},
+    )
     running.start()
     yield running
     running.stop()

@@ -59,7 +59,7 @@ def pubsub_push(
     return body
 
 
-def minio_put(bucket=None, key=None, etag=None, size=None, event_name=None):
+def minio_put(bucket=None, key=None, etag=None, size=None, event_name=None, metadata=None):
     """The JSON body MinIO posts to a webhook target."""
     body = load("minio_put")["body"]
     record = body["Records"][0]
@@ -74,4 +74,6 @@ def minio_put(bucket=None, key=None, etag=None, size=None, event_name=None):
         obj["size"] = size
     if event_name:
         record["eventName"] = body["EventName"] = event_name
+    if metadata is not None:  # what the real object carries, as MinIO reports it
+        obj["userMetadata"] = {f"X-Amz-Meta-{k.capitalize()}": v for k, v in metadata.items()}
     return body
