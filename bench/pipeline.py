@@ -161,6 +161,7 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
             for d in docs
         ]
         decode = [d["timings"]["decode_ms"] for d in docs]
+        inference = [d["timings"]["inference_ms"] or 0.0 for d in docs]
         latency = [(seen[s] - uploaded[s]) * 1000 for s in uploaded if s in seen]
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -175,6 +176,8 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
             "event_delivery_ms": summary(delivery),
             "function_processing_ms": summary(processing),
             "decode_ms": summary(decode),
+            "inference_ms": summary(inference),
+            "backend": docs[0]["backend"] if docs else "-",
             "analyze_cpu_s_per_segment": round((cpu_after - cpu_before) / segments, 4),
             "ingest": ingest,
         }
@@ -211,8 +214,8 @@ def report_markdown(r: dict) -> str:
             f"{r['when']} on {r['machine']}. {r['segments']} real 1080p30 H.264 segments "
             f"(2 s, one keyframe each) uploaded one every {r['interval_s']} s to fake-gcs-server; "
             "finalize notification -> Pub/Sub emulator push -> analyze (functions-framework) "
-            "-> Firestore emulator -> on_snapshot listener. Analyzer backend: none "
-            "(visual measures only).",
+            f"-> Firestore emulator -> on_snapshot listener. Analyzer backend: local "
+            f"(gpu_service on CPU, {r['backend']}) plus the visual measures.",
             "",
             f"Results: {r['results']} of {r['segments']} ({r['statuses']}). "
             f"Stack start-up (all five processes ready): {r['stack_startup_s']} s.",
@@ -232,10 +235,15 @@ def report_markdown(r: dict) -> str:
             row(
                 "function",
                 "function_processing_ms",
-                "started -> finished: download, decode, measures, write",
+                "started -> finished: download, decode, inference, measures, write",
             ),
             row(
                 "decode", "decode_ms", "PyAV: keyframe + its neighbour frame, scaled to thumbnails"
+            ),
+            row(
+                "inference",
+                "inference_ms",
+                "JPEG encode + gpu_service round trip (detector, logo matching)",
             ),
             "",
             f"CPU per segment in the analyze function: {r['analyze_cpu_s_per_segment']} s "
