@@ -218,7 +218,7 @@ def report_markdown(r: dict) -> str:
             f"(gpu_service on CPU, {r['backend']}) plus the visual measures.",
             "",
             f"Results: {r['results']} of {r['segments']} ({r['statuses']}). "
-            f"Stack start-up (all five processes ready): {r['stack_startup_s']} s.",
+            f"Stack start-up (every Procfile process ready): {r['stack_startup_s']} s.",
             "",
             "| stage (ms) | p50 | p95 | max | what it is |",
             "|---|---|---|---|---|",
