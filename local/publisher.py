@@ -56,30 +56,20 @@ def source_file(clip: Clip, out: Path) -> Path:
     return out
 
 
-def publish(url: str, source: Path, realtime: bool = True, loops: int = 0) -> subprocess.Popen:
-    """Start streaming ``source`` to ``url``; the caller waits for or stops the process."""
-    pace = ["-re"] if realtime else []
-    loop = ["-stream_loop", str(loops)] if loops else []
+def _start(args: list[str], realtime: bool) -> subprocess.Popen:
+    pace = ["-re"] if realtime else []  # read the input at its own pace, as a live source
     return subprocess.Popen(
-        [
-            _ffmpeg(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            *pace,
-            *loop,
-            "-i",
-            str(source),
-            "-c",
-            "copy",
-            "-f",
-            "flv",
-            url,
-        ],
+        [_ffmpeg(), "-hide_banner", "-loglevel", "error", *pace, *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def publish(url: str, source: Path, realtime: bool = True, loops: int = 0) -> subprocess.Popen:
+    """Start streaming ``source`` to ``url``; the caller waits for or stops the process."""
+    loop = ["-stream_loop", str(loops)] if loops else []
+    return _start([*loop, "-i", str(source), "-c", "copy", "-f", "flv", url], realtime)
 
 
 def publish_pattern(
@@ -91,41 +81,31 @@ def publish_pattern(
     realtime: bool = False,
 ) -> subprocess.Popen:
     """Encode and stream a test pattern with a chosen keyframe interval."""
-    pace = ["-re"] if realtime else []
-    return subprocess.Popen(
-        [
-            _ffmpeg(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            *pace,
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={size}:rate={fps}",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine",
-            "-t",
-            str(seconds),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            str(gop_frames),
-            "-keyint_min",
-            str(gop_frames),
-            "-sc_threshold",
-            "0",
-            "-c:a",
-            "aac",
-            "-f",
-            "flv",
-            url,
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    gop = str(gop_frames)
+    encode = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        gop,
+        "-keyint_min",
+        gop,
+        "-sc_threshold",
+        "0",
+        "-c:a",
+        "aac",
+    ]
+    sources = [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate={fps}",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine",
+        "-t",
+        str(seconds),
+    ]
+    return _start([*sources, *encode, "-f", "flv", url], realtime)
