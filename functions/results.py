@@ -20,6 +20,7 @@ from google.api_core.exceptions import AlreadyExists
 from google.api_core.retry import Retry
 from google.cloud import firestore
 
+from functions.aggregates import contribution, stream_update
 from mediacore.names import segment_doc_id
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,17 @@ def _write_in_transaction(transaction, segment_ref, stream_ref, doc) -> bool:
     delta[new_counter] = delta.get(new_counter, 0) + 1
     counters = {name: firestore.Increment(n) for name, n in delta.items() if n}
 
+    totals = stream_update(
+        contribution(doc),
+        contribution(old),
+        firestore.Increment,
+        firestore.Minimum,
+        firestore.Maximum,
+    )
     transaction.set(segment_ref, doc)
     transaction.set(
-        stream_ref, {"stats": counters, "updated_at": firestore.SERVER_TIMESTAMP}, merge=True
+        stream_ref,
+        {"stats": counters, "updated_at": firestore.SERVER_TIMESTAMP, **totals},
+        merge=True,
     )
     return True

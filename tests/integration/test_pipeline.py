@@ -79,6 +79,9 @@ def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, st
     stream = db.collection("streams").document(stream_id).get().to_dict()
     assert stream["name"] == stream_id and stream["status"] == "idle"
     assert stream["stats"] == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert stream["objects"]["person"] == sum(
+        d["label"] == "person" and d["kind"] == "object" for d in frame["detections"]
+    )
 
 
 def test_media_time_comes_from_pts_without_uploader_metadata(db, store, clip, stream_id):

@@ -56,3 +56,43 @@ def test_counters_follow_many_segments(writer, stream_id):
     assert stats(writer, stream_id) == {"segments": 6, "analyzed": 4, "failed": 1, "skipped": 1}
     stream = writer.stream_ref(stream_id).get().to_dict()
     assert stream["name"] == stream_id and stream["mode"] == "realtime"
+
+
+def labelled(seq, generation, brands_per_frame, objects_per_frame, duration=2.0):
+    frames = []
+    for i, (brands, objects) in enumerate(zip(brands_per_frame, objects_per_frame, strict=True)):
+        detections = [
+            {"label": b, "score": 0.9, "box": [0, 0, 0.1, 0.1], "kind": "logo"} for b in brands
+        ]
+        detections += [
+            {"label": o, "score": 0.8, "box": [0, 0, 0.2, 0.2], "kind": "object"} for o in objects
+        ]
+        frames.append(
+            {
+                "t": seq * duration + i * duration / len(brands_per_frame),
+                "detections": detections,
+                "brands": [],
+                "scene": [],
+            }
+        )
+    return {**doc(seq, generation), "duration": duration, "frames": frames}
+
+
+def test_brand_seconds_and_object_counts_add_up_once(writer, stream_id):
+    # seq 0: Red Bull in both samples (2 s); seq 1: in one of two samples (1 s).
+    first = labelled(0, "1", [["Red Bull"], ["Red Bull", "coca.cola"]], [["person"], ["person"]])
+    second = labelled(1, "1", [["Red Bull"], []], [["person", "cup"], []])
+    for segment in (first, second, first, second):  # redelivered too
+        writer.write(stream_id, segment)
+    stream = writer.stream_ref(stream_id).get().to_dict()
+    assert stream["brands"]["Red Bull"]["seconds"] == pytest.approx(3.0)
+    assert stream["brands"]["Red Bull"]["first_seen"] == 0.0
+    assert stream["brands"]["Red Bull"]["last_seen"] == 2.0
+    assert stream["brands"]["coca.cola"]["seconds"] == pytest.approx(1.0)
+    assert stream["objects"] == {"person": 3, "cup": 1}
+
+    # Re-analysed (a newer generation) without the brand: totals move by the difference.
+    writer.write(stream_id, labelled(1, "2", [[], []], [["person"], []]))
+    stream = writer.stream_ref(stream_id).get().to_dict()
+    assert stream["brands"]["Red Bull"]["seconds"] == pytest.approx(2.0)
+    assert stream["objects"] == {"person": 3, "cup": 0}
