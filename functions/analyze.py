@@ -184,6 +184,12 @@ class SegmentAnalyzer:
     def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
         doc["timings"]["finished_at"] = datetime.now(UTC)
         written = self._writer.write(stream_id, doc)
+        if written and doc["status"] == "done":
+            try:
+                self._writer.refresh_latency(stream_id)
+            except Exception:
+                # A derived statistic: the next segment recomputes it.
+                log.exception("latency stats not updated", extra=context)
         timings = {k: v for k, v in doc["timings"].items() if k.endswith("_ms")}
         if doc["status"] == "failed":
             log.warning(

@@ -74,6 +74,45 @@ class ResultWriter:
         transaction = self._db.transaction()
         return _write_in_transaction(transaction, segment_ref, stream_ref, doc)
 
+    def refresh_latency(self, stream_id: str, window: int = 20) -> dict | None:
+        """Upload -> result latency p50/p95 over the stream's newest analysed segments.
+
+        Derived from the segment documents and recomputed after each write, so it is
+        idempotent and needs no read inside the write transaction (which would make
+        concurrent segments of a stream lock each other).
+        """
+        recent = (
+            self.stream_ref(stream_id)
+            .collection("segments")
+            .order_by("seq", direction=firestore.Query.DESCENDING)
+            .limit(window)
+            .select(["timings", "status", "program_date_time", "duration"])
+            .stream()
+        )
+        latencies, lag = [], None
+        for snapshot in recent:
+            doc = snapshot.to_dict()
+            timings = doc.get("timings") or {}
+            if doc.get("status") == "done" and timings.get("uploaded_at"):
+                latencies.append((timings["finished_at"] - timings["uploaded_at"]).total_seconds())
+            if lag is None and doc.get("program_date_time") and timings.get("finished_at"):
+                end = doc["program_date_time"].timestamp() + float(doc.get("duration") or 0)
+                lag = round(timings["finished_at"].timestamp() - end, 3)
+        if not latencies:
+            return None
+        latencies.sort()
+        stats = {
+            "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+            "latency_p95_ms": round(
+                1000 * latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 1
+            ),
+            "latency_window": len(latencies),
+        }
+        if lag is not None:
+            stats["lag_s"] = lag
+        self.stream_ref(stream_id).set({"stats": stats}, merge=True)
+        return stats
+
     def _ensure_stream(self, stream_id: str) -> None:
         """Give segments of a stream nobody registered (e.g. uploaded by a script) the
         stream document the dashboard expects. Once per stream and process."""

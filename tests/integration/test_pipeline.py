@@ -35,6 +35,11 @@ def segment_ref(db, stream_id, seq):
     )
 
 
+def counters(stats: dict) -> dict:
+    """The stream's segment counters (stats also carries latency and lag)."""
+    return {k: stats.get(k) for k in ("segments", "analyzed", "failed", "skipped")}
+
+
 def finished(doc):
     return doc.get("status") in ("done", "failed", "skipped")
 
@@ -76,9 +81,15 @@ def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, st
     assert timings["uploaded_at"] <= timings["started_at"] <= timings["finished_at"]
     assert timings["decode_ms"] > 0 and timings["event_at"] is not None
 
-    stream = db.collection("streams").document(stream_id).get().to_dict()
+    stream = wait_for_snapshot(
+        db.collection("streams").document(stream_id),
+        lambda d: "latency_p50_ms" in d.get("stats", {}),
+    )
     assert stream["name"] == stream_id and stream["status"] == "idle"
-    assert stream["stats"] == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert counters(stream["stats"]) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert stream["stats"]["latency_window"] == 1
+    assert 0 < stream["stats"]["latency_p50_ms"] == stream["stats"]["latency_p95_ms"] < 60_000
+    assert -5 < stream["stats"]["lag_s"] < 60  # result time minus the segment's live end
     assert stream["objects"]["person"] == sum(
         d["label"] == "person" and d["kind"] == "object" for d in frame["detections"]
     )
@@ -113,7 +124,7 @@ def test_redelivered_event_writes_nothing_twice(db, store, clip, stream_id, stac
         assert response.status_code == 200
     assert ref.get().update_time == first_write
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
-    assert stats == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert counters(stats) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
     assert len(list(ref.parent.stream())) == 1
 
 
@@ -156,7 +167,7 @@ def test_bad_segment_is_marked_failed_and_the_next_is_analysed(db, store, clip, 
     assert after["status"] == "done"
     time.sleep(1.0)  # a retry loop would show up as more writes here
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
-    assert stats == {"segments": 2, "analyzed": 1, "failed": 1, "skipped": 0}
+    assert counters(stats) == {"segments": 2, "analyzed": 1, "failed": 1, "skipped": 0}
 
 
 def test_playlists_and_other_objects_are_ignored(db, store, clip, stream_id):
@@ -177,7 +188,7 @@ def test_replaced_segment_is_reanalysed_and_counted_once(db, store, clip, stream
     doc = wait_for_snapshot(ref, lambda d: d.get("status") == "done")
     assert doc["error"] is None
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
-    assert stats == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    assert counters(stats) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
 
 
 def test_malformed_event_is_acknowledged(stack_env):
@@ -279,7 +290,7 @@ def test_realtime_mode_skips_a_segment_too_far_behind_live(db, store, clip, stre
     fresh = wait_for_snapshot(segment_ref(db, stream_id, 1), finished)
     assert fresh["status"] == "done"
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
-    assert stats == {"segments": 2, "analyzed": 1, "failed": 0, "skipped": 1}
+    assert counters(stats) == {"segments": 2, "analyzed": 1, "failed": 0, "skipped": 1}
 
 
 def test_mode_switch_mid_stream_changes_sampling_and_skipping(db, store, clip, stream_id):
