@@ -84,14 +84,12 @@ def sample_frames(
     check_container(data, ext)
     try:
         return _decode(data, fps, thumb_width, infer_side)
-    except av.FFmpegError as exc:
+    except (av.FFmpegError, ValueError) as exc:
         raise MediaError(f"corrupt or undecodable video: {exc}") from exc
 
 
 def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -> DecodedSegment:
-    # FFmpeg's stream probing would decode a keyframe just to learn what the codec
-    # parameters already say (~20 ms at 1080p); skip it, our own decoder follows.
-    with av.open(io.BytesIO(data), mode="r", stream_options=[PROBE_NO_DECODE] * 8) as container:
+    with _open(data) as container:
         if not container.streams.video:
             raise MediaError("no video stream in segment")
         stream = container.streams.video[0]
@@ -159,6 +157,17 @@ def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -
             codec=ctx.name,
             keyframe_times=keyframe_times,
         )
+
+
+def _open(data: bytes):
+    # FFmpeg's stream probing would decode a keyframe just to learn what the codec
+    # parameters already say (~20 ms at 1080p); skip it, our own decoder follows.
+    # Input whose streams only show up while probing (no tables up front) can't take
+    # per-stream options: open it the plain way.
+    try:
+        return av.open(io.BytesIO(data), mode="r", stream_options=[PROBE_NO_DECODE] * 8)
+    except ValueError:
+        return av.open(io.BytesIO(data), mode="r")
 
 
 def _model_image(frame: av.VideoFrame, side: int) -> np.ndarray:

@@ -24,10 +24,17 @@ class SegmentTiming:
     keyframes: list[float]
 
 
+def _open(path: Path):
+    try:
+        return av.open(str(path), stream_options=[NO_DECODE] * 8)
+    except ValueError:  # streams appear only while probing: no per-stream options
+        return av.open(str(path))
+
+
 def probe(path: Path) -> SegmentTiming | None:
     """Timing of the segment's video, or None when it has no readable video."""
     try:
-        with av.open(str(path), stream_options=[NO_DECODE] * 8) as container:
+        with _open(path) as container:
             if not container.streams.video:
                 return None
             stream = container.streams.video[0]
@@ -40,7 +47,7 @@ def probe(path: Path) -> SegmentTiming | None:
                 times.append(t)
                 if packet.is_keyframe:
                     keyframes.append(t)
-    except av.FFmpegError:
+    except (av.FFmpegError, ValueError):
         return None
     if not times:
         return None
