@@ -312,3 +312,78 @@ def test_mode_switch_mid_stream_changes_sampling_and_skipping(db, store, clip, s
     assert len(second["frames"]) == 10  # 5 fps over 2 s
     times = [f["t"] for f in second["frames"]]
     assert times == sorted(times) and times[0] == pytest.approx(2.0, abs=0.01)
+
+
+def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
+    db, clip, stream_id, stack_env, moto_s3, aws_env
+):
+    """The sender redelivers what failed while gpu_service was down; every segment ends done."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from local.runner import free_port, stop_process_group
+    from mediacore.storage import S3Store
+    from tests.conftest import wait_port
+
+    port = free_port()
+    gpu_env = {
+        **os.environ,
+        "MA_GPU_SERVICE_PORT": str(port),
+        "MA_CLIP_ENABLED": "false",
+        "MA_DETECTOR": "darknet",
+    }
+
+    def start_gpu():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gpu_service"],
+            env=gpu_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_port(port, timeout=60)
+        deadline = time.monotonic() + 60
+        while requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code != 200:
+            assert time.monotonic() < deadline, "gpu_service never became ready"
+            time.sleep(0.3)
+        return process
+
+    bucket = f"gpu-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    env = {
+        **stack_env.client_env,
+        "MA_BUCKET_URL": f"s3://{bucket}",
+        "MA_S3_ENDPOINT_URL": moto_s3,
+        "MA_ANALYZER_BACKEND": "local",
+        "MA_GPU_SERVICE_URL": f"http://127.0.0.1:{port}",
+        "MA_GPU_RETRIES": "1",
+    }
+    events = []
+    for seq in range(4):
+        obj = s3.create(segment_object(stream_id, seq), clip.segments[seq].read_bytes())
+        events.append(
+            payloads.minio_put(
+                bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
+            )
+        )
+    gpu = start_gpu()
+    try:
+        with function_process("analyze_webhook", env, signature="http") as url:
+            assert requests.post(url, json=events[0], timeout=60).status_code == 204
+            stop_process_group(gpu, signal.SIGKILL)  # the model service dies mid-stream
+            failed = [
+                e for e in events[1:3] if requests.post(url, json=e, timeout=60).status_code == 503
+            ]
+            assert len(failed) == 2  # answered "retry later", nothing written
+            assert not segment_ref(db, stream_id, 1).get().exists
+            gpu = start_gpu()  # back
+            for event in [*failed, events[3]]:  # the sender redelivers, the stream goes on
+                assert requests.post(url, json=event, timeout=60).status_code == 204
+    finally:
+        stop_process_group(gpu, signal.SIGKILL)
+    for seq in range(4):
+        doc = segment_ref(db, stream_id, seq).get().to_dict()
+        assert doc["status"] == "done" and doc["backend"] == "darknet:yolov3-tiny", seq
