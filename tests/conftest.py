@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 import uuid
 
 import pytest
 
 from local.runner import ROOT, VENV_BIN, Stack, free_port, stop_process_group
 from local.sample_media import make_clip
+from local.services import wait_tcp
 
 __all__ = ["ROOT", "Stack", "free_port", "stop_process_group", "wait_port"]
 
 
 def wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+    """Until something listens on 127.0.0.1:port (the stack's own readiness check)."""
+    wait_tcp("127.0.0.1", port, timeout)
 
 
 @pytest.fixture(scope="session")
