@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import requests
 
-from bench.pipeline import percentile
 from local.runner import free_port
+from mediacore.stats import percentile
 
 BATCH_SIZES = (1, 2, 4, 8, 16)
 

@@ -32,11 +32,7 @@ import psutil
 from local.runner import Stack
 from local.sample_media import make_clip
 from mediacore.names import segment_object
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from mediacore.stats import percentile
 
 
 def summary(values: list[float]) -> dict:

@@ -22,6 +22,7 @@ from google.cloud import firestore
 
 from functions.aggregates import contribution, stream_update
 from mediacore.names import segment_doc_id
+from mediacore.stats import percentile
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,9 @@ class ResultWriter:
                 lag = round(timings["finished_at"].timestamp() - end, 3)
         if not latencies:
             return None
-        latencies.sort()
         stats = {
-            "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
-            "latency_p95_ms": round(
-                1000 * latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 1
-            ),
+            "latency_p50_ms": round(1000 * percentile(latencies, 50), 1),
+            "latency_p95_ms": round(1000 * percentile(latencies, 95), 1),
             "latency_window": len(latencies),
         }
         if lag is not None:
