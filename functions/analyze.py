@@ -130,6 +130,7 @@ class SegmentAnalyzer:
                 return self._finish(segment.stream_id, doc, context)
             doc["timings"]["inference_ms"] = _ms_since(inference_started)
             doc["backend"] = result.label
+            doc["warnings"] = result.warnings
             labels = result.frames
         doc["frames"] = [
             {
@@ -163,6 +164,7 @@ class SegmentAnalyzer:
                 self._settings.analyzer_backend, str(self._settings.analyzer_backend)
             ),
             "frames": [],
+            "warnings": [],  # what the model backend noted (e.g. one unreadable frame)
             "timings": {
                 "uploaded_at": event.created_at,
                 "event_at": event.event_at,

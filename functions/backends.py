@@ -6,7 +6,7 @@
   5xx/503 or no answer. When it stays down, :class:`BackendUnavailable` is
   raised: a transient failure, so the event is delivered again later.
 
-Cloud Vision arrives with its own issue; it plugs in here with the same shape.
+- ``cloud-vision``: Google Cloud Vision (:mod:`functions.cloud_vision`).
 """
 
 from __future__ import annotations
@@ -107,6 +107,8 @@ class LocalBackend:
 def create_backend(settings: Settings):
     if settings.analyzer_backend is AnalyzerBackend.LOCAL:
         return LocalBackend(settings)
-    if settings.analyzer_backend is AnalyzerBackend.NONE:
-        return None
-    raise NotImplementedError(f"analyzer backend {settings.analyzer_backend} is not built yet")
+    if settings.analyzer_backend is AnalyzerBackend.CLOUD_VISION:
+        from functions.cloud_vision import CloudVisionBackend
+
+        return CloudVisionBackend(settings)
+    return None

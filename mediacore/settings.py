@@ -158,6 +158,18 @@ class Settings(BaseSettings):
         description="Retries (with backoff 0.5, 1, 2 s ...) on gpu_service 5xx/503 or no "
         "answer, before the segment's event is handed back for redelivery.",
     )
+    cloud_vision_endpoint: str | None = Field(
+        None,
+        description="Cloud Vision API endpoint (backend 'cloud-vision'). Unset: the global "
+        "vision.googleapis.com; set eu-vision.googleapis.com / us-vision.googleapis.com to "
+        "keep data in a region. An http:// URL (tests) is called without credentials.",
+    )
+    cloud_vision_max_results: int = Field(
+        10, ge=1, le=50, description="Most objects / logos / labels Cloud Vision returns per frame."
+    )
+    cloud_vision_timeout_s: float = Field(
+        30.0, gt=0, description="Per-request timeout when calling Cloud Vision."
+    )
     inference_side: int = Field(
         1280,
         ge=160,

@@ -387,3 +387,37 @@ def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
     for seq in range(4):
         doc = segment_ref(db, stream_id, seq).get().to_dict()
         assert doc["status"] == "done" and doc["backend"] == "darknet:yolov3-tiny", seq
+
+
+def test_cloud_vision_backend_end_to_end(db, clip, stream_id, stack_env, moto_s3, aws_env):
+    """The analyze function with backend cloud-vision, its API replaced at the HTTP wire only."""
+    from mediacore.storage import S3Store
+    from tests.vision_standin import VisionStandIn, serve
+
+    bucket = f"vision-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    obj = s3.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    body = payloads.minio_put(
+        bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
+    )
+    stand_in = VisionStandIn()
+    with serve(stand_in) as vision_url:
+        env = {
+            **stack_env.client_env,
+            "MA_BUCKET_URL": f"s3://{bucket}",
+            "MA_S3_ENDPOINT_URL": moto_s3,
+            "MA_ANALYZER_BACKEND": "cloud-vision",
+            "MA_CLOUD_VISION_ENDPOINT": vision_url,
+            "MA_BRANDS": '["Coca-Cola"]',
+        }
+        with function_process("analyze_webhook", env, signature="http") as url:
+            assert requests.post(url, json=body, timeout=60).status_code == 204
+    doc = segment_ref(db, stream_id, 0).get().to_dict()
+    assert doc["status"] == "done" and doc["backend"] == "cloud-vision"
+    assert len(stand_in.images()) == len(doc["frames"]) >= 1
+    kinds = {(d["kind"], d["label"]) for d in doc["frames"][0]["detections"]}
+    assert {("object", "bus"), ("logo", "Coca-Cola")} <= kinds
+    stream = db.collection("streams").document(stream_id).get().to_dict()
+    assert stream["brands"]["Coca-Cola"]["seconds"] == pytest.approx(doc["duration"], abs=0.01)
+    assert stream["objects"]["person"] == len(doc["frames"])

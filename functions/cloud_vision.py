@@ -1,0 +1,159 @@
+"""Cloud Vision backend: object localization, logo and label detection per frame.
+
+Uses google-cloud-vision's ``batch_annotate_images`` (at most 16 images per
+call, the API's limit) over the REST transport, which is what Cloud Run
+functions reach most cheaply and what a test can stand in for at the HTTP wire
+(``MA_CLOUD_VISION_ENDPOINT=http://127.0.0.1:PORT``).
+
+Mapping onto the segment schema shared with the local models:
+
+- localized objects -> detections ``kind: object``; their normalised vertices
+  become ``box`` [x, y, w, h];
+- logos -> detections ``kind: logo``; Vision gives pixel vertices of the image
+  we sent, so they are divided by its size. A logo whose name matches a
+  configured brand (case and punctuation aside) takes that brand's spelling,
+  so totals join across backends;
+- labels -> ``scene`` (top 5).
+
+Errors: quota, unavailability and timeouts are transient
+(:class:`BackendUnavailable`, the event comes back); any other refusal of the
+request, or every frame answered with an error, is permanent for these bytes
+(:class:`BackendRejected`, the segment fails with the reason and a backfill can
+redo it once the cause is fixed).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+from google.api_core import exceptions as api_errors
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+
+from functions.backends import (
+    BackendRejected,
+    BackendResult,
+    BackendUnavailable,
+    FrameLabels,
+    to_jpeg,
+)
+from mediacore.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGES_PER_CALL = 16
+TRANSIENT = (
+    api_errors.TooManyRequests,
+    api_errors.ServiceUnavailable,
+    api_errors.InternalServerError,
+    api_errors.DeadlineExceeded,
+    api_errors.GatewayTimeout,
+    api_errors.BadGateway,
+)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _box(points: list[tuple[float, float]]) -> list[float]:
+    xs = [min(max(x, 0.0), 1.0) for x, _ in points]
+    ys = [min(max(y, 0.0), 1.0) for _, y in points]
+    x, y = min(xs), min(ys)
+    return [round(x, 4), round(y, 4), round(max(xs) - x, 4), round(max(ys) - y, 4)]
+
+
+class CloudVisionBackend:
+    def __init__(self, settings: Settings, client=None):
+        from google.cloud import vision
+
+        self._vision = vision
+        self._max_results = settings.cloud_vision_max_results
+        self._timeout = settings.cloud_vision_timeout_s
+        self._brands = {_key(b): b for b in settings.brands}
+        if client is None:
+            endpoint = settings.cloud_vision_endpoint
+            local = bool(endpoint and endpoint.startswith("http://"))
+            client = vision.ImageAnnotatorClient(
+                transport="rest",
+                client_options=ClientOptions(api_endpoint=endpoint) if endpoint else None,
+                # A plain-http endpoint is a local stand-in: no Google credentials.
+                credentials=AnonymousCredentials() if local else None,
+            )
+        self._client = client
+
+    def analyze(self, images: list[np.ndarray]) -> BackendResult:
+        frames: list[FrameLabels] = []
+        warnings: list[str] = []
+        for start in range(0, len(images), MAX_IMAGES_PER_CALL):
+            chunk = images[start : start + MAX_IMAGES_PER_CALL]
+            for offset, (image, answer) in enumerate(zip(chunk, self._call(chunk), strict=True)):
+                if answer.error.message:
+                    warnings.append(f"frame {start + offset}: {answer.error.message}")
+                    frames.append(FrameLabels())
+                else:
+                    frames.append(self._labels(answer, image.shape[1], image.shape[0]))
+        if images and len(warnings) == len(images):
+            raise BackendRejected(f"Cloud Vision refused every frame: {warnings[0]}")
+        return BackendResult(frames, "cloud-vision", warnings)
+
+    def _call(self, chunk: list[np.ndarray]):
+        vision = self._vision
+        features = [
+            vision.Feature(type_=kind, max_results=self._max_results)
+            for kind in (
+                vision.Feature.Type.OBJECT_LOCALIZATION,
+                vision.Feature.Type.LOGO_DETECTION,
+                vision.Feature.Type.LABEL_DETECTION,
+            )
+        ]
+        requests = [
+            vision.AnnotateImageRequest(image=vision.Image(content=to_jpeg(im)), features=features)
+            for im in chunk
+        ]
+        try:
+            response = self._client.batch_annotate_images(
+                requests=requests, timeout=self._timeout, retry=None
+            )
+        except TRANSIENT as exc:
+            raise BackendUnavailable(f"Cloud Vision unavailable: {exc}") from exc
+        except api_errors.GoogleAPICallError as exc:
+            raise BackendRejected(f"Cloud Vision refused the request: {exc}") from exc
+        except Exception as exc:  # connection refused, DNS: transport-level, transient
+            raise BackendUnavailable(f"no answer from Cloud Vision: {exc}") from exc
+        if len(response.responses) != len(chunk):
+            raise BackendUnavailable(
+                f"Cloud Vision answered {len(response.responses)} results for {len(chunk)} frames"
+            )
+        return response.responses
+
+    def _labels(self, answer, width: int, height: int) -> FrameLabels:
+        detections = [
+            {
+                "label": obj.name.lower(),
+                "score": round(obj.score, 4),
+                "box": _box([(v.x, v.y) for v in obj.bounding_poly.normalized_vertices]),
+                "kind": "object",
+            }
+            for obj in answer.localized_object_annotations
+            if obj.bounding_poly.normalized_vertices
+        ]
+        for logo in answer.logo_annotations:
+            vertices = logo.bounding_poly.vertices
+            if not vertices:
+                continue
+            detections.append(
+                {
+                    "label": self._brands.get(_key(logo.description), logo.description),
+                    "score": round(logo.score, 4),
+                    "box": _box([(v.x / width, v.y / height) for v in vertices]),
+                    "kind": "logo",
+                }
+            )
+        scene = [
+            {"label": label.description.lower(), "score": round(label.score, 4)}
+            for label in answer.label_annotations[:5]
+        ]
+        return FrameLabels(detections=detections, scene=scene)
