@@ -66,12 +66,15 @@ class SegmentAnalyzer:
         started = datetime.now(UTC)
         segment = event.segment
         context = {"stream_id": segment.stream_id, "seq": segment.seq, "object": event.name}
-        if self._writer.is_current(segment.stream_id, segment.seq, event.generation):
+        if self._writer.is_current(
+            segment.stream_id, segment.seq, event.generation, event.revision
+        ):
             log.info("segment already analysed at this generation", extra=context)
             return Outcome("duplicate")
 
         doc = self._base_doc(event, started)
-        doc["mode"] = mode = self._modes.mode(segment.stream_id)
+        # A backfill re-analyses in batch mode whatever the stream's live mode is.
+        doc["mode"] = mode = BATCH if event.revision else self._modes.mode(segment.stream_id)
         if mode == REALTIME and (lag := self._lag(doc, started)) is not None:
             limit = self._settings.realtime_max_lag_segments * (doc["duration"] or 2.0)
             if lag > limit:
@@ -154,6 +157,8 @@ class SegmentAnalyzer:
             "stream_id": event.segment.stream_id,
             "object": event.name,
             "generation": event.generation,
+            "revision": event.revision,
+            "backfill_id": event.backfill_id or None,
             "media_start": _float(metadata, "media_start"),
             "duration": _float(metadata, "duration"),
             "program_date_time": parse_time(metadata.get("program_date_time")),
@@ -186,7 +191,8 @@ class SegmentAnalyzer:
     def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
         doc["timings"]["finished_at"] = datetime.now(UTC)
         written = self._writer.write(stream_id, doc)
-        if written and doc["status"] == "done":
+        # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
+        if written and doc["status"] == "done" and not doc["revision"]:
             try:
                 self._writer.refresh_latency(stream_id)
             except Exception:

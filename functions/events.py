@@ -13,6 +13,10 @@ Three shapes arrive (DESIGN.md, "Event sources"):
 
 Each becomes an :class:`ObjectEvent` for a segment object, or an
 :class:`Ignored` with the reason (deletes, playlists, other prefixes).
+
+A backfill (functions/backfill.py) publishes the same Pub/Sub shape with two
+more attributes, ``backfillId`` and ``revision``: a re-analysis of an object
+generation that may already have a result.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class ObjectEvent:
     event_at: datetime | None = None  # when the notification was emitted
     event_id: str = ""
     source: str = ""  # eventarc | pubsub | s3
+    revision: int = 0  # > 0: a backfill's re-analysis, which replaces lower revisions
+    backfill_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ def _segment_event(
     event_at: Any,
     event_id: str,
     source: str,
+    revision: int = 0,
+    backfill_id: str = "",
 ) -> Normalised:
     if not bucket or not name:
         raise MalformedEvent(f"{source} event without bucket or object name")
@@ -103,10 +111,14 @@ def _segment_event(
         event_at=parse_time(event_at),
         event_id=event_id,
         source=source,
+        revision=revision,
+        backfill_id=backfill_id,
     )
 
 
-def from_gcs_object(resource: Mapping[str, Any], *, event_id: str, event_at: Any, source: str):
+def from_gcs_object(
+    resource: Mapping[str, Any], *, event_id: str, event_at: Any, source: str, **reanalysis
+):
     """A GCS object resource (JSON API v1), as Eventarc and Pub/Sub both carry it."""
     return _segment_event(
         bucket=resource.get("bucket", ""),
@@ -118,6 +130,7 @@ def from_gcs_object(resource: Mapping[str, Any], *, event_id: str, event_at: Any
         event_at=event_at,
         event_id=event_id,
         source=source,
+        **reanalysis,
     )
 
 
@@ -140,11 +153,17 @@ def from_pubsub_message(message: Mapping[str, Any]) -> Normalised:
     resource.setdefault("bucket", attributes.get("bucketId", ""))
     resource.setdefault("name", name)
     resource.setdefault("generation", attributes.get("objectGeneration"))
+    try:
+        revision = int(attributes.get("revision") or 0)
+    except ValueError as exc:
+        raise MalformedEvent(f"revision attribute is not a number: {exc}") from exc
     return from_gcs_object(
         resource,
         event_id=str(message.get("messageId") or message.get("message_id") or ""),
         event_at=message.get("publishTime") or attributes.get("eventTime"),
         source="pubsub",
+        revision=max(revision, 0),
+        backfill_id=str(attributes.get("backfillId") or ""),
     )
 
 

@@ -3,12 +3,16 @@
     functions-framework --source functions/main.py --target analyze          # CloudEvent
     functions-framework --source functions/main.py --target analyze_webhook \
         --signature-type http                                               # MinIO / S3
+    functions-framework --source functions/main.py --target backfill \
+        --signature-type http                                               # re-analysis
 
 ``analyze`` takes Eventarc storage events and Pub/Sub-pushed GCS notifications
 (functions-framework turns a raw Pub/Sub push into a CloudEvent). A raised
 exception becomes HTTP 500, which makes the event source deliver again: only
 transient failures may raise. ``analyze_webhook`` takes S3 notification JSON
-as MinIO posts it and answers 503 on a transient failure for the same reason.
+as MinIO posts it and answers 503 on a transient failure for the same reason. ``backfill`` takes
+``{"stream_id", "start", "end"}`` (media seconds) and answers 202 with the
+backfill's progress record (functions/backfill.py).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from functools import cache
 import functions_framework
 
 from functions.analyze import SegmentAnalyzer
+from functions.backfill import BackfillError, Backfills, request_backfill
 from functions.events import Ignored, MalformedEvent, from_cloudevent, from_s3_notification
 from functions.modes import ModeCache
 from functions.results import ResultWriter
 from mediacore.logs import setup_logging
+from mediacore.names import InvalidName
 from mediacore.settings import get_settings
 from mediacore.storage import open_store
 
@@ -30,20 +36,36 @@ log = logging.getLogger("functions.analyze")
 
 
 @cache
-def _analyzer() -> SegmentAnalyzer:
+def firestore_client():
     from google.cloud import firestore
 
-    settings = get_settings()
     setup_logging()
+    return firestore.Client(project=get_settings().project_id)
 
-    @cache
-    def store_for_bucket(bucket: str):
-        scheme = settings.bucket_scheme
-        return open_store(settings.model_copy(update={"bucket_url": f"{scheme}://{bucket}"}))
 
-    client = firestore.Client(project=settings.project_id)
+@cache
+def store_for_bucket(bucket: str):
+    settings = get_settings()
+    return open_store(
+        settings.model_copy(update={"bucket_url": f"{settings.bucket_scheme}://{bucket}"})
+    )
+
+
+def default_store():
+    return open_store(get_settings())
+
+
+@cache
+def analyzer() -> SegmentAnalyzer:
+    settings = get_settings()
+    client = firestore_client()
     modes = ModeCache(client, settings.mode_cache_s)
     return SegmentAnalyzer(settings, store_for_bucket, ResultWriter(client), modes)
+
+
+@cache
+def backfills() -> Backfills:
+    return Backfills(firestore_client(), get_settings())
 
 
 def _dispatch(items) -> None:
@@ -51,7 +73,9 @@ def _dispatch(items) -> None:
         if isinstance(item, Ignored):
             log.debug("ignored %s: %s", item.name, item.reason)
             continue
-        _analyzer().handle(item)
+        analyzer().handle(item)
+        if item.backfill_id:
+            backfills().mark_finished(item.segment.stream_id, item.backfill_id, item.segment.seq)
 
 
 @functions_framework.cloud_event
@@ -65,7 +89,7 @@ def analyze(cloud_event) -> None:
         )
     except MalformedEvent as exc:
         # Acknowledge: redelivering a malformed event would loop forever.
-        _analyzer()  # make sure logging is set up
+        firestore_client()  # make sure logging is set up
         log.error("malformed event %s acknowledged: %s", cloud_event["id"], exc)
         return
     _dispatch(items)
@@ -84,3 +108,23 @@ def analyze_webhook(request):
         log.exception("transient failure; asking the sender to retry")
         return {"error": "temporarily unavailable"}, 503
     return "", 204
+
+
+@functions_framework.http
+def backfill(request):
+    if request.method != "POST":
+        return {"error": "POST {stream_id, start, end}"}, 405
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("stream_id"), str):
+        return {"error": "JSON body with stream_id (and start, end in media seconds) required"}, 400
+    try:
+        start = float(body.get("start") or 0.0)
+        end = None if body.get("end") is None else float(body["end"])
+        settings = get_settings()
+        inline = None if settings.backfill_topic else analyzer()
+        result = request_backfill(
+            backfills(), default_store(), settings, body["stream_id"], start, end, inline
+        )
+    except (BackfillError, InvalidName, TypeError, ValueError) as exc:
+        return {"error": str(exc)}, 400
+    return result, 202

@@ -4,7 +4,8 @@
 generation it was computed from. A write runs in a transaction that reads the
 existing document first:
 
-- same generation already written  -> nothing changes (a redelivered event);
+- same generation already written  -> nothing changes (a redelivered event),
+  unless the new result is a backfill's re-analysis with a higher ``revision``;
 - an older generation than stored  -> nothing changes (late, out of order);
 - otherwise the document is replaced, and the stream's counters move by the
   difference (a new segment counts once; a re-analysed one moves from its old
@@ -47,6 +48,16 @@ def newer_generation(candidate: str, stored: str) -> bool:
     return True
 
 
+def supersedes(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
+    """Whether result ``new`` replaces the stored ``old`` (None: nothing stored)."""
+    if old is None:
+        return True
+    old_generation = str(old.get("generation"))
+    if new["generation"] == old_generation:
+        return int(new.get("revision") or 0) > int(old.get("revision") or 0)
+    return newer_generation(new["generation"], old_generation)
+
+
 class ResultWriter:
     def __init__(self, client: firestore.Client):
         self._db = client
@@ -58,14 +69,15 @@ class ResultWriter:
     def segment_ref(self, stream_id: str, seq: int):
         return self.stream_ref(stream_id).collection("segments").document(segment_doc_id(seq))
 
-    def is_current(self, stream_id: str, seq: int, generation: str) -> bool:
-        """A cheap pre-check before decoding: is this generation already written?"""
+    def is_current(self, stream_id: str, seq: int, generation: str, revision: int = 0) -> bool:
+        """A cheap pre-check before decoding: is this generation (and revision) written?"""
         snapshot = self.segment_ref(stream_id, seq).get(
-            field_paths=["generation"], retry=READ_RETRY, timeout=READ_TIMEOUT
+            field_paths=["generation", "revision"], retry=READ_RETRY, timeout=READ_TIMEOUT
         )
         if not snapshot.exists:
             return False
-        return not newer_generation(generation, str(snapshot.get("generation")))
+        candidate = {"generation": generation, "revision": revision}
+        return not supersedes(candidate, snapshot.to_dict())
 
     def write(self, stream_id: str, doc: dict[str, Any]) -> bool:
         """Store a segment result; False when it was already there (nothing written)."""
@@ -87,12 +99,14 @@ class ResultWriter:
             .collection("segments")
             .order_by("seq", direction=firestore.Query.DESCENDING)
             .limit(window)
-            .select(["timings", "status", "program_date_time", "duration"])
+            .select(["timings", "status", "program_date_time", "duration", "revision"])
             .stream()
         )
         latencies, lag = [], None
         for snapshot in recent:
             doc = snapshot.to_dict()
+            if doc.get("revision"):
+                continue  # re-analysed by a backfill: not live latency
             timings = doc.get("timings") or {}
             if doc.get("status") == "done" and timings.get("uploaded_at"):
                 latencies.append((timings["finished_at"] - timings["uploaded_at"]).total_seconds())
@@ -138,7 +152,7 @@ def _write_in_transaction(transaction, segment_ref, stream_ref, doc) -> bool:
     # with server-side increments instead.
     existing = segment_ref.get(transaction=transaction)
     old = existing.to_dict() if existing.exists else None
-    if old is not None and not newer_generation(doc["generation"], str(old.get("generation"))):
+    if not supersedes(doc, old):
         return False
 
     delta = {"segments": 1} if old is None else {}
@@ -157,9 +171,9 @@ def _write_in_transaction(transaction, segment_ref, stream_ref, doc) -> bool:
         firestore.Maximum,
     )
     transaction.set(segment_ref, doc)
-    transaction.set(
-        stream_ref,
-        {"stats": counters, "updated_at": firestore.SERVER_TIMESTAMP, **totals},
-        merge=True,
-    )
+    update = {"updated_at": firestore.SERVER_TIMESTAMP, **totals}
+    if counters:
+        # Never merge an empty map: Firestore would replace ``stats`` with it.
+        update["stats"] = counters
+    transaction.set(stream_ref, update, merge=True)
     return True

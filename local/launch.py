@@ -62,7 +62,13 @@ def main(name: str) -> int:
         services.wait_analyze(settings)
         services.wait_tcp(settings.rtmp_host, settings.rtmp_port)
         services.ensure_bucket(settings)
-        services.ensure_push_subscription(settings)
+        services.ensure_push_subscription(
+            settings, settings.segments_topic, settings.analyze_subscription
+        )
+        if settings.backfill_topic:
+            services.ensure_push_subscription(
+                settings, settings.backfill_topic, settings.backfill_subscription
+            )
         info = services.write_ready(settings)
         log.info("local stack ready: bucket %s, analyze %s", info["bucket"], info["analyze"])
         for key, value in info["env"].items():

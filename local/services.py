@@ -169,12 +169,12 @@ def wait_analyze(settings: Settings, timeout: float = 60.0) -> None:
     wait_tcp(settings.host, settings.analyze_port, timeout)
 
 
-def ensure_topic(settings: Settings) -> str:
+def ensure_topic(settings: Settings, name: str | None = None) -> str:
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import pubsub_v1
 
     publisher = pubsub_v1.PublisherClient()
-    topic = publisher.topic_path(settings.project_id, settings.segments_topic)
+    topic = publisher.topic_path(settings.project_id, name or settings.segments_topic)
     try:
         publisher.create_topic(name=topic)
     except AlreadyExists:
@@ -182,8 +182,8 @@ def ensure_topic(settings: Settings) -> str:
     return topic
 
 
-def ensure_push_subscription(settings: Settings) -> str:
-    """Push every bucket notification to the analyze function.
+def ensure_push_subscription(settings: Settings, topic: str, subscription: str) -> str:
+    """Push every message of ``topic`` (bucket notifications, backfills) to analyze.
 
     The ack deadline covers a slow analysis; a non-2xx answer makes Pub/Sub
     deliver again with backoff, which is how transient failures are retried.
@@ -193,10 +193,10 @@ def ensure_push_subscription(settings: Settings) -> str:
     from google.protobuf import duration_pb2
 
     subscriber = pubsub_v1.SubscriberClient()
-    path = subscriber.subscription_path(settings.project_id, settings.analyze_subscription)
+    path = subscriber.subscription_path(settings.project_id, subscription)
     request = {
         "name": path,
-        "topic": ensure_topic(settings),
+        "topic": ensure_topic(settings, topic),
         "push_config": {"push_endpoint": f"http://{settings.host}:{settings.analyze_port}/"},
         "ack_deadline_seconds": 60,
         "retry_policy": {

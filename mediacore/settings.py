@@ -64,6 +64,21 @@ class Settings(BaseSettings):
         "segment-events",
         description="Pub/Sub topic that bucket finalize notifications go to.",
     )
+    backfill_topic: str = Field(
+        "segment-backfill",
+        description="Pub/Sub topic a backfill publishes one message per segment to; a push "
+        "subscription delivers them to analyze with Pub/Sub's retries. Empty: the backfill "
+        "runs inline in the caller (compose / KIND without Pub/Sub).",
+    )
+    backfill_subscription: str = Field(
+        "backfill-push", description="Push subscription: backfill topic -> analyze function."
+    )
+    backfill_max_segments: int = Field(
+        3600,
+        ge=1,
+        description="Most segments one backfill request may cover (2 h of 2 s segments); "
+        "split longer ranges so each request's progress stays one small document.",
+    )
     analyze_subscription: str = Field(
         "analyze-push",
         description="Push subscription that delivers segment events to the analyze function.",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from local.runner import ROOT, free_port, stop_process_group
@@ -67,3 +68,29 @@ def function_process(target: str, env: dict[str, str], signature: str = "cloudev
         yield f"http://127.0.0.1:{port}/"
     finally:
         stop_process_group(process)
+
+
+def segment_ref(db, stream_id: str, seq: int):
+    return (
+        db.collection("streams").document(stream_id).collection("segments").document(f"{seq:08d}")
+    )
+
+
+def counters(stats: dict) -> dict:
+    """The stream's segment counters (stats also carries latency and lag)."""
+    return {k: stats.get(k) for k in ("segments", "analyzed", "failed", "skipped")}
+
+
+def finished(doc: dict) -> bool:
+    return doc.get("status") in ("done", "failed", "skipped")
+
+
+def live_metadata(seq: int, behind_s: float = 0.0) -> dict:
+    """Object metadata as the uploader writes it, for a segment ``behind_s`` behind live."""
+    start = datetime.now(UTC) - timedelta(seconds=2.0 + behind_s)
+    return {
+        "seq": str(seq),
+        "duration": "2.000",
+        "media_start": f"{2.0 * seq:.3f}",
+        "program_date_time": start.isoformat(),
+    }

@@ -15,7 +15,6 @@ from google.cloud import firestore
 
 from local.publisher import publish, publish_pattern, source_file
 from local.runner import free_port, stop_process_group
-from mediacore.storage import open_store
 from mediacore.streams import StreamRegistry
 from tests.conftest import wait_port
 from tests.integration.helpers import wait_for_snapshot
@@ -29,11 +28,6 @@ def source(clip, tmp_path_factory):
 @pytest.fixture
 def registry(stack_env):
     return StreamRegistry(firestore.Client(project=stack_env.info["project"]))
-
-
-@pytest.fixture
-def store(stack_env):
-    return open_store()
 
 
 def rtmp(stack, stream_key: str) -> str:

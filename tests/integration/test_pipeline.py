@@ -7,41 +7,21 @@ with an on_snapshot listener, as the dashboard will.
 """
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import requests
-from google.cloud import firestore
 
 from mediacore.names import segment_object
-from mediacore.storage import open_store
 from tests import payloads
-from tests.integration.helpers import function_process, wait_for_snapshot
-
-
-@pytest.fixture
-def db(stack_env):
-    return firestore.Client(project=stack_env.info["project"])
-
-
-@pytest.fixture
-def store(stack_env):
-    return open_store()
-
-
-def segment_ref(db, stream_id, seq):
-    return (
-        db.collection("streams").document(stream_id).collection("segments").document(f"{seq:08d}")
-    )
-
-
-def counters(stats: dict) -> dict:
-    """The stream's segment counters (stats also carries latency and lag)."""
-    return {k: stats.get(k) for k in ("segments", "analyzed", "failed", "skipped")}
-
-
-def finished(doc):
-    return doc.get("status") in ("done", "failed", "skipped")
+from tests.integration.helpers import (
+    counters,
+    finished,
+    function_process,
+    live_metadata,
+    segment_ref,
+    wait_for_snapshot,
+)
 
 
 def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, stream_id):
@@ -262,17 +242,6 @@ def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env,
     assert doc["status"] == "done" and doc["generation"] == obj.generation
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
     assert stats["segments"] == 1 and stats["analyzed"] == 1
-
-
-def live_metadata(seq: int, behind_s: float = 0.0) -> dict:
-    """Object metadata as the uploader writes it, for a segment ``behind_s`` behind live."""
-    start = datetime.now(UTC) - timedelta(seconds=2.0 + behind_s)
-    return {
-        "seq": str(seq),
-        "duration": "2.000",
-        "media_start": f"{2.0 * seq:.3f}",
-        "program_date_time": start.isoformat(),
-    }
 
 
 def test_realtime_mode_skips_a_segment_too_far_behind_live(db, store, clip, stream_id):
