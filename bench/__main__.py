@@ -7,7 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from bench import models, pipeline
+from bench import costs, models, pipeline
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,11 +22,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ma-bench-") as work:
         flow = pipeline.run(args.segments, args.interval, Path(work), args.ingest_seconds)
+        cost = costs.with_pipeline(costs.run([Path(p) for p in flow.pop("segment_paths")]), flow)
     served = models.run(args.model_repeats)
-    report = pipeline.report_markdown(flow) + "\n" + models.markdown(served)
+    report = "\n".join(
+        [pipeline.report_markdown(flow), costs.markdown(cost), models.markdown(served)]
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(
-        json.dumps({"pipeline": flow, "models": served}, indent=2)
+        json.dumps({"pipeline": flow, "costs": cost, "models": served}, indent=2)
     )
     (args.out / "report.md").write_text(report)
     print(report)

@@ -136,7 +136,8 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
         store.create(segment_object("bench-warmup", 0), clip.segments[0].read_bytes())
         time.sleep(2)
         processes = stack_processes(stack, "functions-framework")
-        cpu_before = cpu_seconds(processes)
+        gpu_processes = stack_processes(stack, "gpu_service")
+        cpu_before, gpu_before = cpu_seconds(processes), cpu_seconds(gpu_processes)
         uploaded: dict[int, float] = {}
         for seq in range(segments):
             data = clip.segments[seq % len(clip.segments)].read_bytes()
@@ -145,7 +146,7 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
             time.sleep(max(0.0, uploaded[seq] + interval - time.monotonic()))
         all_seen.wait(120)
         watch.unsubscribe()
-        cpu_after = cpu_seconds(processes)
+        cpu_after, gpu_after = cpu_seconds(processes), cpu_seconds(gpu_processes)
 
         docs = [d.to_dict() for d in db.collection(f"streams/{stream_id}/segments").stream()]
         delivery = [
@@ -175,6 +176,10 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
             "inference_ms": summary(inference),
             "backend": docs[0]["backend"] if docs else "-",
             "analyze_cpu_s_per_segment": round((cpu_after - cpu_before) / segments, 4),
+            "gpu_service_cpu_s_per_segment": round((gpu_after - gpu_before) / segments, 4),
+            "frames_per_segment": round(sum(len(d["frames"]) for d in docs) / max(len(docs), 1), 2),
+            "segment_s": 2.0,
+            "segment_paths": [str(p) for p in clip.segments],
             "ingest": ingest,
         }
     finally:
@@ -242,8 +247,9 @@ def report_markdown(r: dict) -> str:
                 "JPEG encode + gpu_service round trip (detector, logo matching)",
             ),
             "",
-            f"CPU per segment in the analyze function: {r['analyze_cpu_s_per_segment']} s "
-            "(user + system of the functions-framework process tree).",
+            f"CPU per segment: analyze function {r['analyze_cpu_s_per_segment']} s, "
+            f"gpu_service {r['gpu_service_cpu_s_per_segment']} s (user + system of each "
+            f"process tree); {r['frames_per_segment']} sampled frames per segment.",
             "",
         ]
     )

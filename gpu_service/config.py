@@ -59,6 +59,7 @@ class ClipConfig(BaseModel):
 class LogoConfig(BaseModel):
     folder: str | None = "brands"  # brand/<images>; missing folder = empty library
     bucket_prefix: str | None = None  # also load brands/<brand>/<image> from the bucket
+    refresh_s: float = 30.0  # re-list the bucket library this often; 0 = load once
     min_inliers: int = 12
 
 
@@ -99,7 +100,11 @@ class ServiceConfig(BaseModel):
                 model=settings.clip_model,
                 weights=settings.clip_weights,
             ),
-            logos=LogoConfig(folder=settings.logo_library),
+            logos=LogoConfig(
+                folder=settings.logo_library,
+                bucket_prefix=settings.logo_bucket_prefix or None,
+                refresh_s=settings.logo_refresh_s,
+            ),
             batching=BatchConfig(
                 max_batch=settings.batch_max_size, max_wait_ms=settings.batch_max_wait_ms
             ),

@@ -10,6 +10,7 @@ differ per request, so only the text side is per request (and cached).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ class Models:
         self.logos = LogoMatcher(min_inliers=config.logos.min_inliers)
         self._metrics = metrics
         self._store = store
+        self._logo_listing: frozenset = frozenset()
         self.ready = False
         self.clip_settled = False  # CLIP loaded, or known to be unavailable
 
@@ -94,16 +96,53 @@ class Models:
             log.warning("CLIP unavailable, scene and brand labels are off: %s", exc)
 
     def _load_logos(self) -> None:
+        self.logos = self._build_logos()
+        self._logo_listing = self._bucket_listing()
+        if self.config.logos.bucket_prefix and self.config.logos.refresh_s > 0:
+            threading.Thread(target=self._refresh_logos, name="logo-refresh", daemon=True).start()
+
+    def _logo_store(self):
+        if self._store is None and self.config.logos.bucket_prefix:
+            from mediacore.settings import get_settings
+            from mediacore.storage import open_store
+
+            self._store = open_store(get_settings())
+        return self._store
+
+    def _bucket_listing(self) -> frozenset:
+        prefix = self.config.logos.bucket_prefix
+        if not prefix:
+            return frozenset()
+        try:
+            return frozenset((o.name, o.generation) for o in self._logo_store().list(prefix))
+        except Exception:
+            log.exception("logo library: bucket %s not listed", prefix)
+            return self._logo_listing
+
+    def _build_logos(self) -> LogoMatcher:
         from pathlib import Path
 
+        logos = LogoMatcher(min_inliers=self.config.logos.min_inliers)
         folder = self.config.logos.folder
         if folder and Path(folder).is_dir():
-            self.logos.load_folder(Path(folder))
-        if self.config.logos.bucket_prefix and self._store is not None:
-            self.logos.load_store(self._store, self.config.logos.bucket_prefix)
-        log.info(
-            "logo library: %d references, brands %s", len(self.logos.references), self.logos.brands
-        )
+            logos.load_folder(Path(folder))
+        if self.config.logos.bucket_prefix:
+            try:
+                logos.load_store(self._logo_store(), self.config.logos.bucket_prefix)
+            except Exception:
+                log.exception("logo library: bucket references not loaded")
+        log.info("logo library: %d references, brands %s", len(logos.references), logos.brands)
+        return logos
+
+    def _refresh_logos(self) -> None:
+        """Pick up logos the control API added or removed: rebuild when the listing changes,
+        then swap the matcher in one assignment (requests in flight keep the old one)."""
+        while True:
+            time.sleep(self.config.logos.refresh_s)
+            listing = self._bucket_listing()
+            if listing != self._logo_listing:
+                self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
+                self._logo_listing = listing
 
     def needed_side(self, tasks: Tasks) -> int | None:
         """The largest frame side any model asked for will look at (None: full size)."""

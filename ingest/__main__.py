@@ -19,10 +19,6 @@ from mediacore.settings import get_settings
 log = logging.getLogger("ingest")
 
 
-def rtmp_url(settings) -> str:
-    return settings.rtmp_public_url or f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live"
-
-
 def _registry():
     from google.cloud import firestore
 
@@ -43,7 +39,7 @@ def create(args) -> int:
         return 1
     print(f"Stream '{stream.name}' created (id {stream.stream_id}). In OBS, Settings > Stream:")
     print("  Service:    Custom...")
-    print(f"  Server:     {rtmp_url(settings)}")
+    print(f"  Server:     {settings.rtmp_url}")
     print(f"  Stream Key: {stream.stream_key}")
     print(f"Settings > Output: Keyframe Interval {settings.hls_fragment_s} s.")
     print("The key is shown only this once; only its hash is stored.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import sys
 
@@ -80,6 +81,10 @@ def main(name: str) -> int:
             pass
         finally:
             services.ready_file(settings).unlink(missing_ok=True)
+    elif name == "env":
+        # For a shell next to `make run`: eval "$(.venv/bin/python -m local.launch env)"
+        for key, value in services.emulator_env(settings).items():
+            print(f"export {key}={shlex.quote(value)}")
     else:
         print(f"unknown service {name!r}", file=sys.stderr)
         return 2

@@ -84,6 +84,38 @@ class Settings(BaseSettings):
         description="Push subscription that delivers segment events to the analyze function.",
     )
 
+    # --- control API (functions/api) ----------------------------------------
+    api_keys: list[str] = Field(
+        [],
+        description="API keys accepted by the control API (JSON list; header X-API-Key). "
+        "On GCP they come from Secret Manager. Compared in constant time, never logged.",
+    )
+    api_dev_token: str | None = Field(
+        None,
+        description="Development bearer token for the control API. Off unless set; the "
+        "embedded stack sets one for the local dashboard. Never set it in production.",
+    )
+    api_admin_claim: str = Field(
+        "admin",
+        description="Firebase custom claim a signed-in user needs (true) for control "
+        "endpoints; any signed-in user may read.",
+    )
+    api_public_read: bool = Field(
+        False,
+        description="Let anyone read stream lists, details and brand summaries without a "
+        "credential (a public status page). Control endpoints always need one.",
+    )
+    api_max_body_bytes: int = Field(
+        8 * 2**20, ge=1024, description="Largest request body the API accepts (logo uploads)."
+    )
+    api_page_size: int = Field(50, ge=1, le=500, description="Default page size of lists.")
+    firebase_auth_emulator_host: str | None = Field(
+        None,
+        validation_alias="FIREBASE_AUTH_EMULATOR_HOST",
+        description="Firebase Auth emulator host:port: ID tokens are then accepted unsigned, "
+        "as the emulator issues them. Unset means real Firebase Auth.",
+    )
+
     # --- the embedded local stack (make run) -------------------------------
     host: str = Field(
         "127.0.0.1",
@@ -241,8 +273,19 @@ class Settings(BaseSettings):
     clip_weights: str = Field(
         "openai", description="open_clip pretrained tag or a local checkpoint path."
     )
+    logo_bucket_prefix: str | None = Field(
+        "brands/",
+        description="Bucket prefix of the managed logo library ({prefix}{brand}/{image}), "
+        "where the control API stores uploaded logos. Empty: folder only.",
+    )
+    logo_refresh_s: float = Field(
+        30.0,
+        ge=0,
+        description="How often gpu_service checks the bucket library for new or removed "
+        "logos (one listing); 0 loads it once at start.",
+    )
     logo_library: str = Field(
-        "brands", description="Folder (or bucket prefix) of reference logo images per brand."
+        "brands", description="Folder of reference logo images per brand (brand/<images>)."
     )
     sample_fps: float = Field(
         0.0,
@@ -287,6 +330,11 @@ class Settings(BaseSettings):
     @property
     def bucket_name(self) -> str:
         return self.bucket_url.split("://", 1)[1].strip("/")
+
+    @property
+    def rtmp_url(self) -> str:
+        """The OBS "Server" field for this deployment."""
+        return self.rtmp_public_url or f"rtmp://{self.rtmp_host}:{self.rtmp_port}/live"
 
 
 @lru_cache(maxsize=1)
