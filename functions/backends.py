@@ -61,23 +61,25 @@ class LocalBackend:
         self._url = settings.gpu_service_url.rstrip("/") + "/v1/analyze"
         self._timeout = settings.gpu_timeout_s
         self._retries = settings.gpu_retries
-        self._tasks = json.dumps(
+        self._scene_labels = settings.scene_labels
+        self._brands = settings.brands
+        self._session = session or requests.Session()
+
+    def analyze(self, images: list[np.ndarray], brands: list[str] | None = None) -> BackendResult:
+        tasks = json.dumps(
             {
                 "objects": True,
                 "logos": True,
-                "scene_labels": settings.scene_labels,
-                "brands": settings.brands,
+                "scene_labels": self._scene_labels,
+                "brands": self._brands if brands is None else brands,
             }
         )
-        self._session = session or requests.Session()
-
-    def analyze(self, images: list[np.ndarray]) -> BackendResult:
         files = [("frame", (f"{i}.jpg", to_jpeg(im), "image/jpeg")) for i, im in enumerate(images)]
         delay = 0.5
         for attempt in range(self._retries + 1):
             try:
                 response = self._session.post(
-                    self._url, files=files, data={"tasks": self._tasks}, timeout=self._timeout
+                    self._url, files=files, data={"tasks": tasks}, timeout=self._timeout
                 )
             except requests.RequestException as exc:
                 problem = f"no answer from {self._url}: {exc}"

@@ -84,7 +84,8 @@ class CloudVisionBackend:
             )
         self._client = client
 
-    def analyze(self, images: list[np.ndarray]) -> BackendResult:
+    def analyze(self, images: list[np.ndarray], brands: list[str] | None = None) -> BackendResult:
+        names = self._brands if brands is None else {_key(b): b for b in brands}
         frames: list[FrameLabels] = []
         warnings: list[str] = []
         for start in range(0, len(images), MAX_IMAGES_PER_CALL):
@@ -94,7 +95,7 @@ class CloudVisionBackend:
                     warnings.append(f"frame {start + offset}: {answer.error.message}")
                     frames.append(FrameLabels())
                 else:
-                    frames.append(self._labels(answer, image.shape[1], image.shape[0]))
+                    frames.append(self._labels(answer, image.shape[1], image.shape[0], names))
         if images and len(warnings) == len(images):
             raise BackendRejected(f"Cloud Vision refused every frame: {warnings[0]}")
         return BackendResult(frames, "cloud-vision", warnings)
@@ -129,7 +130,7 @@ class CloudVisionBackend:
             )
         return response.responses
 
-    def _labels(self, answer, width: int, height: int) -> FrameLabels:
+    def _labels(self, answer, width: int, height: int, brands: dict[str, str]) -> FrameLabels:
         detections = [
             {
                 "label": obj.name.lower(),
@@ -146,7 +147,7 @@ class CloudVisionBackend:
                 continue
             detections.append(
                 {
-                    "label": self._brands.get(_key(logo.description), logo.description),
+                    "label": brands.get(_key(logo.description), logo.description),
                     "score": round(logo.score, 4),
                     "box": _box([(v.x / width, v.y / height) for v in vertices]),
                     "kind": "logo",

@@ -5,6 +5,8 @@
         --signature-type http                                               # MinIO / S3
     functions-framework --source functions/main.py --target backfill \
         --signature-type http                                               # re-analysis
+    functions-framework --source functions/main.py --target api \
+        --signature-type http                                               # control API
 
 ``analyze`` takes Eventarc storage events and Pub/Sub-pushed GCS notifications
 (functions-framework turns a raw Pub/Sub push into a CloudEvent). A raised
@@ -12,7 +14,8 @@ exception becomes HTTP 500, which makes the event source deliver again: only
 transient failures may raise. ``analyze_webhook`` takes S3 notification JSON
 as MinIO posts it and answers 503 on a transient failure for the same reason. ``backfill`` takes
 ``{"stream_id", "start", "end"}`` (media seconds) and answers 202 with the
-backfill's progress record (functions/backfill.py).
+backfill's progress record (functions/backfill.py). ``api`` serves the control
+API (functions/api) on every path under ``/v1``.
 """
 
 from __future__ import annotations
@@ -59,8 +62,13 @@ def default_store():
 def analyzer() -> SegmentAnalyzer:
     settings = get_settings()
     client = firestore_client()
+    from mediacore.brands import BrandNames
+
     modes = ModeCache(client, settings.mode_cache_s)
-    return SegmentAnalyzer(settings, store_for_bucket, ResultWriter(client), modes)
+    brand_names = BrandNames(client, settings.brands, settings.mode_cache_s)
+    return SegmentAnalyzer(
+        settings, store_for_bucket, ResultWriter(client), modes, brand_names=brand_names
+    )
 
 
 @cache
@@ -128,3 +136,47 @@ def backfill(request):
     except (BackfillError, InvalidName, TypeError, ValueError) as exc:
         return {"error": str(exc)}, 400
     return result, 202
+
+
+@cache
+def api_app():
+    from functions.api import create_app
+    from functions.api.services import Services
+    from mediacore.brands import BrandLibrary
+    from mediacore.streams import StreamRegistry
+
+    settings = get_settings()
+    client = firestore_client()
+    store = default_store()
+    return create_app(
+        Services(
+            settings=settings,
+            registry=StreamRegistry(client),
+            store=store,
+            backfills=backfills(),
+            brands=BrandLibrary(client, store, settings.logo_bucket_prefix or "brands/"),
+            analyzer=analyzer,
+        )
+    )
+
+
+def _json_not_found() -> None:
+    """functions-framework routes ``/<path:path>``, which cannot match some paths (e.g. with
+    an encoded newline) and then answers its own HTML 404. It runs this module inside its
+    app context, so the API's JSON error shape goes there too."""
+    import flask
+
+    from functions.api.errors import error_response
+
+    if flask.has_app_context():
+        flask.current_app.register_error_handler(404, lambda _: error_response(404, "not found"))
+
+
+_json_not_found()
+
+
+@functions_framework.http
+def api(request):
+    app = api_app()
+    with app.request_context(request.environ):
+        return app.full_dispatch_request()

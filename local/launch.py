@@ -46,6 +46,13 @@ def main(name: str) -> int:
     elif name == "analyze":
         services.wait_firestore(settings)
         _exec(services.analyze_command(settings), env)
+    elif name == "api":
+        services.wait_firestore(settings)
+        env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
+        _exec(services.api_command(settings), env)
+    elif name == "auth":
+        os.chdir(services.auth_workdir(settings))
+        _exec(services.auth_command(settings), {**env, "NO_UPDATE_NOTIFIER": "1"})
     elif name == "ingest":
         services.wait_gcs(settings)
         services.wait_firestore(settings)
@@ -62,7 +69,10 @@ def main(name: str) -> int:
         services.wait_firestore(settings)
         services.wait_analyze(settings)
         services.wait_tcp(settings.rtmp_host, settings.rtmp_port)
+        services.wait_tcp(settings.host, settings.api_port)
         services.ensure_bucket(settings)
+        services.load_firestore_rules(settings)
+        services.publish_access_config(settings)
         services.ensure_push_subscription(
             settings, settings.segments_topic, settings.analyze_subscription
         )

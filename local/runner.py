@@ -26,6 +26,10 @@ PORT_VARIABLES = (
     "MA_RTMP_PORT",
     "MA_INGEST_PORT",
     "MA_GPU_SERVICE_PORT",
+    "MA_API_PORT",
+    "MA_AUTH_PORT",
+    "MA_AUTH_HUB_PORT",
+    "MA_AUTH_LOGGING_PORT",
 )
 
 
@@ -65,7 +69,13 @@ class Stack:
             "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
             **(settings or {}),
         }
-        for var in ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST"):
+        for var in (
+            "FIRESTORE_EMULATOR_HOST",
+            "PUBSUB_EMULATOR_HOST",
+            "STORAGE_EMULATOR_HOST",
+            "FIREBASE_AUTH_EMULATOR_HOST",
+            "MA_API_DEV_TOKEN",
+        ):
             self.env.pop(var, None)
         self.log_path = self.data_dir / "honcho.log"
         self.process: subprocess.Popen | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import socket
 import sys
@@ -44,6 +45,7 @@ def emulator_env(settings: Settings) -> dict[str, str]:
         "FIRESTORE_EMULATOR_HOST": f"{host}:{settings.firestore_port}",
         "PUBSUB_EMULATOR_HOST": f"{host}:{settings.pubsub_port}",
         "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
+        "FIREBASE_AUTH_EMULATOR_HOST": f"{host}:{settings.auth_port}",
         "MA_BUCKET_URL": settings.bucket_url,
         "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
         # The stack runs its own model service (darknet on CPU out of the box).
@@ -128,6 +130,84 @@ def analyze_command(settings: Settings) -> list[str]:
         "--port",
         str(settings.analyze_port),
     ]
+
+
+def api_command(settings: Settings) -> list[str]:
+    command = analyze_command(settings)
+    command[command.index("analyze")] = "api"
+    command[command.index("cloudevent")] = "http"
+    command[-1] = str(settings.api_port)
+    return command
+
+
+def dev_token(settings: Settings) -> str:
+    """The embedded stack's API development token: made once per data folder, owner-only."""
+    path = Path(settings.data_dir) / "api-dev-token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def firebase_binary() -> Path:
+    return Path(__file__).resolve().parent / "node_modules" / ".bin" / "firebase"
+
+
+def auth_workdir(settings: Settings) -> Path:
+    """firebase-tools reads firebase.json from its working folder and writes its logs there."""
+    folder = Path(settings.data_dir).resolve() / "auth-emulator"
+    folder.mkdir(parents=True, exist_ok=True)
+    host = settings.host
+    config = {
+        "emulators": {
+            "auth": {"host": host, "port": settings.auth_port},
+            "hub": {"host": host, "port": settings.auth_hub_port},
+            "logging": {"host": host, "port": settings.auth_logging_port},
+            "ui": {"enabled": False},
+            "singleProjectMode": True,
+        }
+    }
+    (folder / "firebase.json").write_text(json.dumps(config, indent=2))
+    return folder
+
+
+def auth_command(settings: Settings) -> list[str]:
+    return [
+        str(firebase_binary()),
+        "emulators:start",
+        "--only",
+        "auth",
+        "--project",
+        settings.project_id,
+    ]
+
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "firestore.rules"
+
+
+def load_firestore_rules(settings: Settings, rules: str | None = None) -> None:
+    """Give the Firestore emulator the production rules, so browser clients meet them
+    locally too (service clients authenticate as 'owner' and bypass rules, as on GCP)."""
+    body = {
+        "rules": {
+            "files": [{"name": "firestore.rules", "content": rules or RULES_FILE.read_text()}]
+        }
+    }
+    url = (
+        f"http://{settings.host}:{settings.firestore_port}"
+        f"/emulator/v1/projects/{settings.project_id}:securityRules"
+    )
+    response = requests.put(url, json=body, timeout=10)
+    response.raise_for_status()
+
+
+def publish_access_config(settings: Settings) -> None:
+    """What the rules read to decide public access (they cannot see environment settings)."""
+    from google.cloud import firestore
+
+    client = firestore.Client(project=settings.project_id)
+    client.collection("config").document("access").set({"public_read": settings.api_public_read})
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -227,6 +307,9 @@ def write_ready(settings: Settings) -> dict:
         "bucket": settings.bucket_url,
         "env": emulator_env(settings),
         "analyze": f"http://{settings.host}:{settings.analyze_port}/",
+        "api": f"http://{settings.host}:{settings.api_port}",
+        "auth": f"{settings.host}:{settings.auth_port}",
+        "api_dev_token": os.environ.get("MA_API_DEV_TOKEN") or dev_token(settings),
         "rtmp": f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live",
         "ingest": f"http://{settings.host}:{settings.ingest_port}/",
         "data_dir": str(Path(settings.data_dir).resolve()),

@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         8 * 2**20, ge=1024, description="Largest request body the API accepts (logo uploads)."
     )
+    playback_url_ttl_s: int = Field(
+        600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Lifetime of the signed segment URLs in the API's playlists. Players "
+        "re-read a live playlist every segment, so each URL is fresh when fetched.",
+    )
     api_page_size: int = Field(50, ge=1, le=500, description="Default page size of lists.")
     firebase_auth_emulator_host: str | None = Field(
         None,
@@ -126,6 +133,14 @@ class Settings(BaseSettings):
     pubsub_port: int = Field(8785, description="Pub/Sub emulator port (local stack).")
     gcs_port: int = Field(4443, description="fake-gcs-server port (local stack).")
     analyze_port: int = Field(8080, description="analyze function port (Cloud Run's default).")
+    api_port: int = Field(8081, description="Control API port (local stack).")
+    auth_port: int = Field(9099, description="Firebase Auth emulator port (local stack).")
+    auth_hub_port: int = Field(
+        4400, description="Firebase emulator hub port (firebase-tools needs one; local stack)."
+    )
+    auth_logging_port: int = Field(
+        4500, description="Firebase emulator logging port (firebase-tools needs one)."
+    )
     data_dir: str = Field(
         "var",
         description="Where the local stack keeps its state (bucket files). On disk, not in "

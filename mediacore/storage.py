@@ -89,6 +89,11 @@ class ObjectStore(Protocol):
         """Path-style URL a player can fetch (relative segment URLs resolve against it)."""
         ...
 
+    def signed_url(self, name: str, expires_s: int) -> str | None:
+        """A time-limited GET URL for a private object; None where the store cannot sign
+        (an emulator without signing keys): callers then serve the bytes themselves."""
+        ...
+
 
 class GcsStore:
     def __init__(self, bucket: str, project: str, emulator_host: str | None = None):
@@ -117,6 +122,28 @@ class GcsStore:
     def public_url(self, name: str) -> str:
         base = self._emulator_host or "https://storage.googleapis.com"
         return f"{base.rstrip('/')}/{self.bucket}/{name}"
+
+    def signed_url(self, name, expires_s):
+        if self._emulator_host:
+            return None  # fake-gcs-server: no keys to sign with
+        from datetime import timedelta
+
+        import google.auth
+        from google.auth.transport.requests import Request
+
+        credentials, _ = google.auth.default()
+        extra = {}
+        if not getattr(credentials, "signer", None):
+            # Cloud Run's metadata-server identity holds no private key: sign through
+            # IAM (the service account needs roles/iam.serviceAccountTokenCreator on itself).
+            credentials.refresh(Request())
+            extra = {
+                "service_account_email": credentials.service_account_email,
+                "access_token": credentials.token,
+            }
+        return self._bucket.blob(name).generate_signed_url(
+            version="v4", expiration=timedelta(seconds=expires_s), method="GET", **extra
+        )
 
     def ensure_bucket(self, cors_origins: Sequence[str] = ()) -> None:
         from google.api_core.exceptions import Conflict
@@ -209,12 +236,21 @@ class S3Store:
             "s3",
             endpoint_url=endpoint_url,
             # Path-style addressing: MinIO and local servers have no per-bucket DNS.
-            config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"mode": "standard"},
+                signature_version="s3v4",  # presigned URLs too (MinIO and S3 both want v4)
+            ),
         )
 
     def public_url(self, name: str) -> str:
         base = self._endpoint_url or "https://s3.amazonaws.com"
         return f"{base.rstrip('/')}/{self.bucket}/{name}"
+
+    def signed_url(self, name, expires_s):
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": name}, ExpiresIn=expires_s
+        )
 
     def _error_code(self, exc) -> str:
         return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))

@@ -103,3 +103,27 @@ class StreamRegistry:
 
     def update(self, stream_id: str, fields: dict[str, Any]) -> None:
         self.ref(stream_id).update(fields)
+
+    def get(self, stream_id: str) -> dict[str, Any] | None:
+        snapshot = self.ref(stream_id).get()
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def page(self, size: int, after: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Streams in id order, ``size`` at a time, starting after the id ``after``."""
+        query = self._db.collection("streams").order_by("__name__").limit(size)
+        if after:
+            query = query.start_after({"__name__": self.ref(after)})
+        return [(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]
+
+    def rotate_key(self, stream_id: str) -> NewStream:
+        """A new key for the stream; the old one stops working at once (next on_publish)."""
+        secret = secrets.token_urlsafe(KEY_BYTES)
+        self.ref(stream_id).update(
+            {"key_hash": hash_key(secret), "key_rotated_at": firestore.SERVER_TIMESTAMP}
+        )
+        return NewStream(stream_id, "", secret)
+
+    def delete(self, stream_id: str) -> None:
+        """The stream, its key and its results (segments, backfills). The bucket's media
+        is left to the bucket's lifecycle rule."""
+        self._db.recursive_delete(self.ref(stream_id))

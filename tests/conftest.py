@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,8 @@ import pytest
 from local.runner import ROOT, VENV_BIN, Stack, free_port, stop_process_group
 from local.sample_media import make_clip
 from local.services import wait_tcp
+
+TEST_API_KEY = "test-api-key-0123456789"
 
 __all__ = ["ROOT", "Stack", "free_port", "stop_process_group", "wait_port"]
 
@@ -35,11 +38,16 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    # A short idle timeout keeps the stalled-publisher test quick; a short mode cache
-    # the mode-switch test.
+    # A short idle timeout keeps the stalled-publisher test quick; short caches the
+    # mode-switch and logo-upload tests.
     running = Stack(
         tmp_path_factory.mktemp("stack"),
-        settings={"MA_DROP_IDLE_PUBLISHER_S": "3", "MA_MODE_CACHE_S": "1"},
+        settings={
+            "MA_DROP_IDLE_PUBLISHER_S": "3",
+            "MA_MODE_CACHE_S": "1",
+            "MA_LOGO_REFRESH_S": "1",
+            "MA_API_KEYS": json.dumps([TEST_API_KEY]),
+        },
     )
     running.start()
     yield running

@@ -38,7 +38,9 @@ class ApiError(Exception):
 def error_response(code: int, message: str, details: list[dict] | None = None):
     status = HTTPStatus(code).name
     body = {"error": {"code": code, "status": status, "message": message, "details": details or []}}
-    return jsonify(body), code
+    response = jsonify(body)
+    response.status_code = code  # a Response, not a tuple: flask-openapi3 abort()s with it
+    return response
 
 
 def validation_error(exc):

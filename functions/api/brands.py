@@ -1,0 +1,97 @@
+"""/v1/brands: the brand list the models look for, and each brand's reference logos."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from pydantic import BaseModel
+
+from functions.api.auth import CONTROL, READ, SECURITY, require
+from functions.api.errors import ApiError, ErrorBody
+from functions.api.schemas import Brand, BrandList, BrandPath, Logo, LogoList, LogoPath, PutBrand
+from functions.api.services import services
+from mediacore.brands import InvalidLogo
+
+TAG = Tag(name="brands", description="Brands to monitor and their reference logo images")
+bp = APIBlueprint(
+    "brands", __name__, url_prefix="/v1/brands", abp_tags=[TAG], abp_security=SECURITY
+)
+ERRORS = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody}
+
+
+class LogoUpload(BaseModel):
+    file: FileStorage
+
+
+def brand_view(doc: dict) -> dict:
+    logos = len(services().brands.logos(doc["brand_id"]))
+    return Brand(
+        brand_id=doc["brand_id"], name=doc.get("name", doc["brand_id"]), logos=logos
+    ).model_dump()
+
+
+def existing(brand_id: str) -> dict:
+    doc = services().brands.get(brand_id)
+    if doc is None:
+        raise ApiError(404, f"no brand {brand_id!r}")
+    return doc
+
+
+@bp.get("", responses={200: BrandList, **ERRORS})
+@require(READ)
+def list_brands():
+    return {"brands": [brand_view(doc) for doc in services().brands.all()]}
+
+
+@bp.put("/<brand_id>", responses={200: Brand, 201: Brand, **ERRORS})
+@require(CONTROL)
+def put_brand(path: BrandPath, body: PutBrand):
+    """Add a brand to monitor (or rename it). Its id is the label results carry."""
+    created = services().brands.put(path.brand_id, body.name)
+    return brand_view(existing(path.brand_id)), 201 if created else 200
+
+
+@bp.get("/<brand_id>", responses={200: Brand, **ERRORS})
+@require(READ)
+def get_brand(path: BrandPath):
+    return brand_view(existing(path.brand_id))
+
+
+@bp.delete("/<brand_id>", responses={204: None, **ERRORS})
+@require(CONTROL)
+def delete_brand(path: BrandPath):
+    """Stop monitoring a brand and remove its logos (past results keep their counts)."""
+    existing(path.brand_id)
+    services().brands.delete(path.brand_id)
+    return "", 204
+
+
+@bp.get("/<brand_id>/logos", responses={200: LogoList, **ERRORS})
+@require(READ)
+def list_logos(path: BrandPath):
+    existing(path.brand_id)
+    return {"logos": [vars(logo) for logo in services().brands.logos(path.brand_id)]}
+
+
+@bp.post("/<brand_id>/logos", responses={201: Logo, 413: ErrorBody, **ERRORS})
+@require(CONTROL)
+def add_logo(path: BrandPath, form: LogoUpload):
+    """Upload a reference logo (PNG, JPEG, WebP or SVG, multipart field ``file``).
+    The model service matches it within ``MA_LOGO_REFRESH_S`` seconds."""
+    existing(path.brand_id)
+    data = form.file.read(services().settings.api_max_body_bytes + 1)
+    if not data:
+        raise ApiError(400, "empty file")
+    try:
+        logo = services().brands.add_logo(path.brand_id, data)
+    except InvalidLogo as exc:
+        raise ApiError(400, str(exc)) from exc
+    return vars(logo), 201
+
+
+@bp.delete("/<brand_id>/logos/<logo_id>", responses={204: None, **ERRORS})
+@require(CONTROL)
+def delete_logo(path: LogoPath):
+    existing(path.brand_id)
+    if not services().brands.delete_logo(path.brand_id, path.logo_id):
+        raise ApiError(404, f"no logo {path.logo_id!r} for brand {path.brand_id!r}")
+    return "", 204

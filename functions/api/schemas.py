@@ -1,0 +1,155 @@
+"""Request and response shapes of the control API (pydantic; they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+STREAM_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+BRAND_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+LOGO_ID = r"^[0-9a-f]{16}\.(png|jpg|webp|svg)$"
+Mode = Literal["realtime", "batch"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- paths and queries -------------------------------------------------------
+class StreamPath(BaseModel):
+    stream_id: str = Field(pattern=STREAM_ID, description="Stream id (a-z, 0-9, '-', '_')")
+
+
+class BackfillPath(StreamPath):
+    backfill_id: str = Field(pattern=r"^[0-9]{1,20}$")
+
+
+class SegmentPath(StreamPath):
+    segment: str = Field(pattern=r"^[0-9]{8}\.ts$", description="e.g. 00000042.ts")
+
+
+class BrandPath(BaseModel):
+    brand_id: str = Field(pattern=BRAND_ID, description="Brand id (a-z, 0-9, '-')")
+
+
+class LogoPath(BrandPath):
+    logo_id: str = Field(pattern=LOGO_ID)
+
+
+class PageQuery(BaseModel):
+    page_size: int | None = Field(None, ge=1, le=500)
+    page_token: str | None = Field(None, max_length=200, pattern=r"^[A-Za-z0-9_=-]*$")
+
+
+# --- bodies --------------------------------------------------------------------
+class CreateStream(Strict):
+    name: str = Field(min_length=1, max_length=100, description="Display name")
+    stream_id: str | None = Field(
+        None, pattern=STREAM_ID, description="Id to use; default: derived from the name"
+    )
+    mode: Mode = "realtime"
+
+
+class UpdateStream(Strict):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    mode: Mode | None = Field(None, description="realtime: keyframes, skips backlog; batch: 5 fps")
+
+
+class BackfillRequest(Strict):
+    start: float = Field(0.0, ge=0, le=1e7, description="Media time (s) to start at")
+    end: float | None = Field(None, gt=0, le=1e7, description="Media time (s) to stop at")
+
+
+class PutBrand(Strict):
+    name: str = Field(min_length=1, max_length=100, description="Display name")
+
+
+# --- responses -------------------------------------------------------------------
+class Stream(BaseModel):
+    stream_id: str
+    name: str
+    status: str
+    mode: str
+    playlist: str | None = None
+    keyframe_interval_s: float | None = None
+    warnings: dict = {}
+    stats: dict = {}
+    created_at: datetime | None = None
+    live_since: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class ObsSettings(BaseModel):
+    service: str = "Custom..."
+    server: str
+    stream_key: str
+    keyframe_interval_s: int
+
+
+class CreatedStream(BaseModel):
+    stream: Stream
+    rtmp_url: str
+    stream_key: str = Field(description="Shown once: only its hash is stored")
+    obs: ObsSettings
+
+
+class StreamPage(BaseModel):
+    streams: list[Stream]
+    next_page_token: str | None = None
+
+
+class BrandExposure(BaseModel):
+    brand: str
+    seconds: float
+    share_of_voice: float = Field(description="This brand's share of all brand seconds")
+    screen_share: float | None = Field(None, description="Seconds on screen / seconds analysed")
+    first_seen: float | None = None
+    last_seen: float | None = None
+
+
+class ObjectCount(BaseModel):
+    label: str
+    count: int
+
+
+class Summary(BaseModel):
+    stream_id: str
+    status: str
+    analysed_seconds: float
+    brands: list[BrandExposure]
+    objects: list[ObjectCount]
+    stats: dict
+
+
+class Backfill(BaseModel):
+    backfill_id: str
+    stream_id: str
+    start: float | None = None
+    end: float | None = None
+    segments: int
+    finished: int
+    status: Literal["running", "completed"]
+
+
+class Brand(BaseModel):
+    brand_id: str
+    name: str
+    logos: int = 0
+
+
+class BrandList(BaseModel):
+    brands: list[Brand]
+
+
+class Logo(BaseModel):
+    logo_id: str
+    brand_id: str
+    object: str
+    size: int
+    content_type: str | None = None
+
+
+class LogoList(BaseModel):
+    logos: list[Logo]

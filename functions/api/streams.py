@@ -1,0 +1,264 @@
+"""/v1/streams: create, list, read, update (name, mode), delete, rotate key, backfill, summary."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response
+from flask_openapi3 import APIBlueprint, Tag
+
+from functions.api.auth import CONTROL, READ, SECURITY, require
+from functions.api.errors import ApiError, ErrorBody
+from functions.api.schemas import (
+    Backfill,
+    BackfillPath,
+    BackfillRequest,
+    CreatedStream,
+    CreateStream,
+    ObsSettings,
+    PageQuery,
+    SegmentPath,
+    Stream,
+    StreamPage,
+    StreamPath,
+    Summary,
+    UpdateStream,
+)
+from functions.api.services import services
+from functions.backfill import BackfillError, request_backfill
+from mediacore.names import parse_segment_object, playlist_object
+from mediacore.storage import ObjectNotFound
+from mediacore.streams import StreamExists
+
+TAG = Tag(name="streams", description="Streams, their keys, modes, backfills and summaries")
+bp = APIBlueprint(
+    "streams", __name__, url_prefix="/v1/streams", abp_tags=[TAG], abp_security=SECURITY
+)
+
+ERRORS = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody}
+PUBLIC_FIELDS = set(Stream.model_fields) - {"stream_id"}
+
+
+def stream_view(stream_id: str, doc: dict) -> dict:
+    """The public shape of a stream document (never its key hash)."""
+    view = {k: v for k, v in doc.items() if k in PUBLIC_FIELDS}
+    view.setdefault("name", stream_id)
+    view.setdefault("status", "idle")
+    view.setdefault("mode", "realtime")
+    return Stream(stream_id=stream_id, **view).model_dump(mode="json")
+
+
+def existing(stream_id: str) -> dict:
+    doc = services().registry.get(stream_id)
+    if doc is None:
+        raise ApiError(404, f"no stream {stream_id!r}")
+    return doc
+
+
+def _encode_token(stream_id: str) -> str:
+    return base64.urlsafe_b64encode(stream_id.encode()).decode()
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, "invalid page_token") from exc
+
+
+@bp.post("", responses={201: CreatedStream, 409: ErrorBody, **ERRORS})
+@require(CONTROL)
+def create_stream(body: CreateStream):
+    """Create a stream; the stream key is in this answer only."""
+    svc = services()
+    try:
+        new = svc.registry.create(body.name, body.stream_id, mode=body.mode)
+    except StreamExists as exc:
+        raise ApiError(409, f"stream {exc} already exists") from exc
+    settings = svc.settings
+    obs = ObsSettings(
+        server=settings.rtmp_url,
+        stream_key=new.stream_key,
+        keyframe_interval_s=settings.hls_fragment_s,
+    )
+    created = CreatedStream(
+        stream=stream_view(new.stream_id, svc.registry.get(new.stream_id) or {}),
+        rtmp_url=settings.rtmp_url,
+        stream_key=new.stream_key,
+        obs=obs,
+    )
+    return created.model_dump(mode="json"), 201
+
+
+@bp.get("", responses={200: StreamPage, **ERRORS})
+@require(READ)
+def list_streams(query: PageQuery):
+    """Streams in id order, a page at a time."""
+    svc = services()
+    size = query.page_size or svc.settings.api_page_size
+    after = _decode_token(query.page_token) if query.page_token else None
+    rows = svc.registry.page(size + 1, after)
+    more = len(rows) > size
+    rows = rows[:size]
+    return {
+        "streams": [stream_view(stream_id, doc) for stream_id, doc in rows],
+        "next_page_token": _encode_token(rows[-1][0]) if more else None,
+    }
+
+
+@bp.get("/<stream_id>", responses={200: Stream, **ERRORS})
+@require(READ)
+def get_stream(path: StreamPath):
+    return stream_view(path.stream_id, existing(path.stream_id))
+
+
+@bp.patch("/<stream_id>", responses={200: Stream, **ERRORS})
+@require(CONTROL)
+def update_stream(path: StreamPath, body: UpdateStream):
+    """Rename a stream or switch its processing mode (analysis sees it within seconds)."""
+    existing(path.stream_id)
+    fields = body.model_dump(exclude_none=True)
+    if fields:
+        services().registry.update(path.stream_id, fields)
+    return stream_view(path.stream_id, existing(path.stream_id))
+
+
+@bp.delete("/<stream_id>", responses={204: None, **ERRORS})
+@require(CONTROL)
+def delete_stream(path: StreamPath):
+    """Delete a stream with its key (it can no longer publish) and its results."""
+    existing(path.stream_id)
+    services().registry.delete(path.stream_id)
+    return "", 204
+
+
+@bp.post("/<stream_id>/rotate-key", responses={200: CreatedStream, **ERRORS})
+@require(CONTROL)
+def rotate_key(path: StreamPath):
+    """A new stream key; the old one is refused from the next publish on."""
+    doc = existing(path.stream_id)
+    svc = services()
+    new = svc.registry.rotate_key(path.stream_id)
+    settings = svc.settings
+    return CreatedStream(
+        stream=stream_view(path.stream_id, doc),
+        rtmp_url=settings.rtmp_url,
+        stream_key=new.stream_key,
+        obs=ObsSettings(
+            server=settings.rtmp_url,
+            stream_key=new.stream_key,
+            keyframe_interval_s=settings.hls_fragment_s,
+        ),
+    ).model_dump(mode="json")
+
+
+@bp.post("/<stream_id>/backfills", responses={202: Backfill, **ERRORS})
+@require(CONTROL)
+def create_backfill(path: StreamPath, body: BackfillRequest):
+    """Re-analyse the stored segments of a media-time range in batch mode."""
+    existing(path.stream_id)
+    svc = services()
+    inline = None if svc.settings.backfill_topic else svc.analyzer()
+    try:
+        result = request_backfill(
+            svc.backfills, svc.store, svc.settings, path.stream_id, body.start, body.end, inline
+        )
+    except BackfillError as exc:
+        raise ApiError(400, str(exc)) from exc
+    return result, 202
+
+
+@bp.get("/<stream_id>/backfills/<backfill_id>", responses={200: Backfill, **ERRORS})
+@require(READ)
+def get_backfill(path: BackfillPath):
+    status = services().backfills.status(path.stream_id, path.backfill_id)
+    if status is None:
+        raise ApiError(404, f"no backfill {path.backfill_id} for stream {path.stream_id!r}")
+    return status
+
+
+@bp.get("/<stream_id>/summary", responses={200: Summary, **ERRORS})
+@require(READ)
+def summary(path: StreamPath):
+    """Brand exposure (seconds on screen, share of voice) and object counts so far."""
+    doc = existing(path.stream_id)
+    analysed = float(doc.get("analysed_seconds") or 0.0)
+    brands = doc.get("brands") or {}
+    total = sum(float(b.get("seconds") or 0.0) for b in brands.values())
+    exposure = [
+        {
+            "brand": name,
+            "seconds": round(float(b.get("seconds") or 0.0), 3),
+            "share_of_voice": round(float(b.get("seconds") or 0.0) / total, 4) if total else 0.0,
+            "screen_share": round(float(b.get("seconds") or 0.0) / analysed, 4)
+            if analysed
+            else None,
+            "first_seen": b.get("first_seen"),
+            "last_seen": b.get("last_seen"),
+        }
+        for name, b in brands.items()
+    ]
+    exposure.sort(key=lambda e: (-e["seconds"], e["brand"]))
+    objects = sorted(
+        ({"label": k, "count": int(v)} for k, v in (doc.get("objects") or {}).items()),
+        key=lambda o: (-o["count"], o["label"]),
+    )
+    return {
+        "stream_id": path.stream_id,
+        "status": doc.get("status", "idle"),
+        "analysed_seconds": round(analysed, 3),
+        "brands": exposure,
+        "objects": objects,
+        "stats": doc.get("stats") or {},
+    }
+
+
+def media(kind: str, description: str) -> dict:
+    return {"description": description, "content": {kind: {"schema": {"type": "string"}}}}
+
+
+@bp.get(
+    "/<stream_id>/playlist.m3u8",
+    responses={200: media("application/vnd.apple.mpegurl", "HLS media playlist"), **ERRORS},
+)
+@require(READ)
+def playlist(path: StreamPath):
+    """The stream's live HLS playlist for players, its segments as short-lived signed URLs
+    (or, where the bucket cannot sign, this API's own segment URLs). The bucket stays private."""
+    existing(path.stream_id)
+    svc = services()
+    try:
+        text = svc.store.read(playlist_object(path.stream_id)).decode()
+    except ObjectNotFound as exc:
+        raise ApiError(404, f"stream {path.stream_id!r} has no playlist yet") from exc
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name = f"streams/{path.stream_id}/{line}"
+            if parse_segment_object(name) is None:
+                continue  # never hand out anything but this stream's segments
+            line = svc.store.signed_url(name, svc.settings.playback_url_ttl_s) or line
+        lines.append(line)
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="application/vnd.apple.mpegurl",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@bp.get(
+    "/<stream_id>/segments/<segment>",
+    responses={200: media("video/mp2t", "MPEG-TS segment"), **ERRORS},
+)
+@require(READ)
+def segment(path: SegmentPath):
+    """One segment's bytes, for stores that cannot sign URLs (the local emulator)."""
+    name = f"streams/{path.stream_id}/segments/{path.segment}"
+    if parse_segment_object(name) is None:
+        raise ApiError(404, f"no segment {path.segment!r}")
+    try:
+        data = services().store.read(name)
+    except ObjectNotFound as exc:
+        raise ApiError(404, f"no segment {path.segment!r}") from exc
+    return Response(data, mimetype="video/mp2t", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,145 @@
+"""The managed brand list (Firestore ``brands/{brand_id}``) and its logo library in the bucket.
+
+Brand ids are slugs (a-z, 0-9, '-'): they are the label the models report, the
+folder of the brand's reference logos (``{logo_bucket_prefix}{brand_id}/``) and
+the key of the stream aggregates, so all three join. Logos are stored under a
+content hash, so uploading the same image twice stores it once. gpu_service
+re-lists the prefix (``MA_LOGO_REFRESH_S``) and matches new logos without a
+restart; the analyze function reads the brand list with a short cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+
+from google.cloud import firestore
+
+from mediacore.storage import ObjectStore
+
+LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
+PIL_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+MIN_SIDE, MAX_SIDE = 16, 4096
+
+
+class InvalidLogo(ValueError):
+    """Not an image we can match against (format, size, or unreadable)."""
+
+
+@dataclass(frozen=True)
+class StoredLogo:
+    logo_id: str
+    brand_id: str
+    object: str
+    size: int
+    content_type: str | None
+
+
+def logo_extension(data: bytes) -> str:
+    """The file extension for a logo image, after checking it is one we can use."""
+    head = data.lstrip()[:512].lower()
+    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError as exc:
+            raise InvalidLogo(f"SVG does not parse: {exc}") from exc
+        if not root.tag.endswith("svg"):
+            raise InvalidLogo("XML that is not an SVG image")
+        return "svg"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidLogo("not a PNG, JPEG, WebP or SVG image") from exc
+    if kind not in PIL_FORMATS:
+        raise InvalidLogo(f"{kind} images are not accepted; use PNG, JPEG, WebP or SVG")
+    if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
+        raise InvalidLogo(f"logo must be {MIN_SIDE}-{MAX_SIDE} px per side, got {width}x{height}")
+    return PIL_FORMATS[kind]
+
+
+class BrandLibrary:
+    def __init__(
+        self, client: firestore.Client, store: ObjectStore | None, prefix: str = "brands/"
+    ):
+        self._db = client
+        self._store = store
+        self._prefix = prefix
+
+    def ref(self, brand_id: str):
+        return self._db.collection("brands").document(brand_id)
+
+    def all(self) -> list[dict]:
+        return [
+            {"brand_id": s.id, **s.to_dict()}
+            for s in self._db.collection("brands").order_by("__name__").stream()
+        ]
+
+    def get(self, brand_id: str) -> dict | None:
+        snapshot = self.ref(brand_id).get()
+        return {"brand_id": brand_id, **snapshot.to_dict()} if snapshot.exists else None
+
+    def put(self, brand_id: str, name: str) -> bool:
+        """Create or rename; True when it was created."""
+        created = not self.ref(brand_id).get().exists
+        self.ref(brand_id).set({"name": name, "updated_at": firestore.SERVER_TIMESTAMP}, merge=True)
+        return created
+
+    def delete(self, brand_id: str) -> None:
+        for logo in self.logos(brand_id):
+            self._store.delete(logo.object)
+        self.ref(brand_id).delete()
+
+    def folder(self, brand_id: str) -> str:
+        return f"{self._prefix}{brand_id}/"
+
+    def logos(self, brand_id: str) -> list[StoredLogo]:
+        return [
+            StoredLogo(o.name.rsplit("/", 1)[1], brand_id, o.name, o.size, o.content_type)
+            for o in self._store.list(self.folder(brand_id))
+        ]
+
+    def add_logo(self, brand_id: str, data: bytes) -> StoredLogo:
+        extension = logo_extension(data)
+        logo_id = f"{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
+        name = self.folder(brand_id) + logo_id
+        content_type = next(t for t, e in LOGO_TYPES.items() if e == extension)
+        self._store.put(name, data, content_type=content_type)
+        return StoredLogo(logo_id, brand_id, name, len(data), content_type)
+
+    def delete_logo(self, brand_id: str, logo_id: str) -> bool:
+        name = self.folder(brand_id) + logo_id
+        if self._store.stat(name) is None:
+            return False
+        self._store.delete(name)
+        return True
+
+
+class BrandNames:
+    """The brand ids the models should look for: settings' list plus the managed list,
+    re-read at most every ``ttl`` seconds."""
+
+    def __init__(self, client, fixed: list[str], ttl: float = 5.0):
+        self._db = client
+        self._fixed = list(fixed)
+        self._ttl = ttl
+        self._cached: tuple[float, list[str]] | None = None
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            if self._cached and now - self._cached[0] < self._ttl:
+                return self._cached[1]
+        managed = [s.id for s in self._db.collection("brands").select([]).stream()]
+        names = list(dict.fromkeys([*self._fixed, *managed]))
+        with self._lock:
+            self._cached = (now, names)
+        return names
