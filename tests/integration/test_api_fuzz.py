@@ -41,6 +41,7 @@ def test_schemathesis_finds_no_server_errors(stack_env, tmp_path):
                 "--report-dir",
                 str(tmp_path),
             ],
+            cwd=tmp_path,  # schemathesis keeps a cache folder where it runs
             capture_output=True,
             text=True,
             timeout=900,
