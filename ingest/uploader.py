@@ -365,6 +365,12 @@ class Uploader:
                 "stream %s: playlist update failed; the next upload rewrites it", stream_id
             )
 
+    def _playback_url(self, stream_id: str) -> str:
+        base = self._settings.playback_base_url
+        if base:
+            return f"{base.rstrip('/')}/v1/streams/{stream_id}/playlist.m3u8"
+        return self._store.public_url(playlist_object(stream_id))
+
     def _update_stream(self, stream_id: str, claims: list[Claim]) -> None:
         from google.cloud import firestore
 
@@ -373,7 +379,7 @@ class Uploader:
             "ingest.last_seq": last.seq,
             "ingest.last_upload_at": firestore.SERVER_TIMESTAMP,
             "ingest.uploaded": firestore.Increment(len(claims)),
-            "playlist": self._store.public_url(playlist_object(stream_id)),
+            "playlist": self._playback_url(stream_id),
         }
         intervals = [c.keyframe_interval for c in claims if c.keyframe_interval]
         if intervals:

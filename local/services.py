@@ -46,6 +46,8 @@ def emulator_env(settings: Settings) -> dict[str, str]:
         "PUBSUB_EMULATOR_HOST": f"{host}:{settings.pubsub_port}",
         "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
         "FIREBASE_AUTH_EMULATOR_HOST": f"{host}:{settings.auth_port}",
+        # Players read playlists through the API: the local bucket is treated as private.
+        "MA_PLAYBACK_BASE_URL": f"http://{host}:{settings.api_port}",
         "MA_BUCKET_URL": settings.bucket_url,
         "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
         # The stack runs its own model service (darknet on CPU out of the box).

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         8 * 2**20, ge=1024, description="Largest request body the API accepts (logo uploads)."
     )
+    playback_base_url: str | None = Field(
+        None,
+        description="Base URL of the control API that players get the live playlist from "
+        "(/v1/streams/{id}/playlist.m3u8, segments signed or proxied; the bucket stays "
+        "private). Unset: the bucket's own URL, for public buckets.",
+    )
     playback_url_ttl_s: int = Field(
         600,
         ge=60,

@@ -105,7 +105,7 @@ def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source
     assert doc["keyframe_interval_s"] == pytest.approx(2.0, abs=0.05)
     assert "keyframe_interval" not in doc.get("warnings", {})
     assert doc["live_since"] <= doc["ended_at"]
-    assert doc["playlist"].endswith(f"/streams/{stream_id}/index.m3u8")
+    assert doc["playlist"] == f"{stack_env.info['api']}/v1/streams/{stream_id}/playlist.m3u8"
     assert "key_hash" in doc and stream.secret not in str(doc)
 
     playlist = wait_endlist(store, stream_id)
