@@ -58,7 +58,7 @@ def main() -> int:
     stack = running_stack(data_dir)
     owned = stack is None
     if owned:
-        print("starting the local stack (Firestore, Pub/Sub, fake-gcs-server, analyze)...")
+        print("starting the local stack (emulators, bucket, ingest, models, functions, API)...")
         stack = Stack(data_dir, free_ports=False)
         stack.start()
         print(f"  up in {stack.startup_seconds:.1f} s")
@@ -88,7 +88,8 @@ def run_demo(data_dir: Path, loops: int) -> int:
         "Demo " + datetime.now(UTC).strftime("%H:%M:%S"),
         "demo-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
     )
-    rtmp = json.loads((data_dir / "stack.json").read_text())["rtmp"]
+    info = json.loads((data_dir / "stack.json").read_text())
+    rtmp, api, token = info["rtmp"], info["api"], info["api_dev_token"]
     print(f"stream '{stream.stream_id}': OBS Server {rtmp}, Stream Key {stream.stream_key}")
 
     first_seen = time.monotonic()
@@ -130,10 +131,24 @@ def run_demo(data_dir: Path, loops: int) -> int:
         f"{time.monotonic() - first_seen:.0f} s: {doc['stats']}"
     )
     print(f"keyframe interval {doc.get('keyframe_interval_s')} s; playback {doc.get('playlist')}")
+    print_summary(api, token, stream.stream_id)
     if not segments or len(seen) < segments:
         print("some segments got no result within 60 s", file=sys.stderr)
         return 1
     return 0
+
+
+def print_summary(api: str, token: str, stream_id: str) -> None:
+    """What the control API reports for the stream (the README's curl walk-through)."""
+    import requests
+
+    url = f"{api}/v1/streams/{stream_id}/summary"
+    summary = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    objects = ", ".join(f"{o['label']} x{o['count']}" for o in summary.get("objects", []))
+    brands = ", ".join(f"{b['brand']} {b['seconds']} s" for b in summary.get("brands", []))
+    print(f"summary from {url}:")
+    print(f"  analysed {summary.get('analysed_seconds')} s; objects: {objects or '-'}")
+    print(f"  brands on screen: {brands or '- (add brands and logos: README, Control API)'}")
 
 
 if __name__ == "__main__":
