@@ -68,6 +68,7 @@ CHECKS = {
     "ffmpeg": lambda: shutil.which("ffmpeg") is not None,
     "nginx-rtmp": _nginx_rtmp,
     "node": lambda: shutil.which("node") is not None and shutil.which("npm") is not None,
+    "chromium": lambda: shutil.which("chromium") is not None,
 }
 
 PREREQUISITES = [
@@ -106,6 +107,18 @@ PREREQUISITES = [
         "the RTMP ingest edge",
         ("nginx", "libnginx-mod-rtmp"),
         "apt-get install nginx libnginx-mod-rtmp",
+    ),
+    Prerequisite(
+        "node",
+        "Node 20 runs the Auth emulator, the dashboard's build and its tests",
+        ("nodejs", "npm"),
+        "apt-get install nodejs npm (Node 20.x; Angular 21 does not run on 22+)",
+    ),
+    Prerequisite(
+        "chromium",
+        "Debian Chromium runs the dashboard's browser tests (never a downloaded browser)",
+        ("chromium",),
+        "apt-get install chromium",
     ),
 ]
 

@@ -1,0 +1,76 @@
+import { Injectable, inject } from '@angular/core';
+import { RUNTIME_CONFIG } from './config';
+import { FirebaseService } from './firebase.service';
+
+export interface CreatedStream {
+  stream: { stream_id: string; name: string };
+  rtmp_url: string;
+  stream_key: string;
+  obs: { service: string; server: string; stream_key: string; keyframe_interval_s: number };
+}
+
+export interface BackfillStatus {
+  backfill_id: string;
+  segments: number;
+  finished: number;
+  status: 'running' | 'completed';
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The control API (functions/api): every call carries the user's credential. */
+@Injectable({ providedIn: 'root' })
+export class ApiService {
+  private readonly config = inject(RUNTIME_CONFIG);
+  private readonly firebase = inject(FirebaseService);
+
+  async authorization(): Promise<string> {
+    if (this.config.devToken) return `Bearer ${this.config.devToken}`;
+    const token = await this.firebase.idToken();
+    return token ? `Bearer ${token}` : '';
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.config.apiBase}${path}`, {
+      method,
+      headers: {
+        Authorization: await this.authorization(),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const error = await response.json().catch(() => null);
+      throw new ApiError(response.status, error?.error?.message ?? `HTTP ${response.status}`);
+    }
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  createStream(name: string): Promise<CreatedStream> {
+    return this.call('POST', '/v1/streams', { name });
+  }
+
+  deleteStream(id: string): Promise<void> {
+    return this.call('DELETE', `/v1/streams/${encodeURIComponent(id)}`);
+  }
+
+  rotateKey(id: string): Promise<CreatedStream> {
+    return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/rotate-key`);
+  }
+
+  setMode(id: string, mode: 'realtime' | 'batch'): Promise<unknown> {
+    return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { mode });
+  }
+
+  backfill(id: string, start: number, end: number | null): Promise<BackfillStatus> {
+    return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/backfills`, { start, end });
+  }
+
+  backfillStatus(id: string, backfillId: string): Promise<BackfillStatus> {
+    return this.call('GET', `/v1/streams/${encodeURIComponent(id)}/backfills/${backfillId}`);
+  }
+}

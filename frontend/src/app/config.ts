@@ -1,0 +1,23 @@
+import { InjectionToken } from '@angular/core';
+
+/** Where this dashboard finds its backends; served as /config.json next to the app. */
+export interface RuntimeConfig {
+  apiBase: string;
+  firebase: { projectId: string; apiKey: string; authDomain?: string };
+  /** host:port of the local emulators, when the dashboard runs against the embedded stack. */
+  emulators?: { firestore?: string; auth?: string };
+  /** 'anonymous' (local stack) or 'google' (a real Firebase project). */
+  signIn: 'anonymous' | 'google';
+  /** The embedded stack's API development token; never present in a real deployment. */
+  devToken?: string;
+}
+
+export const RUNTIME_CONFIG = new InjectionToken<RuntimeConfig>('RUNTIME_CONFIG');
+
+export async function loadConfig(url = 'config.json'): Promise<RuntimeConfig> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) {
+    throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  }
+  return (await response.json()) as RuntimeConfig;
+}

@@ -1,0 +1,114 @@
+import { Component, computed, inject, input, signal } from '@angular/core';
+import { DecimalPipe } from '@angular/common';
+import { ApiService, BackfillStatus } from './api.service';
+import { ResultsStore } from './results-store';
+
+/** Processing mode, backfill requests, and the stream's performance. */
+@Component({
+  selector: 'ma-control',
+  imports: [DecimalPipe],
+  template: `
+    @if (store().stream(); as s) {
+      <section data-testid="mode-control">
+        <h3>Processing</h3>
+        <div class="modes">
+          <button type="button" [class.on]="s.mode === 'realtime'" (click)="setMode('realtime')" data-testid="mode-realtime">
+            Realtime</button>
+          <button type="button" [class.on]="s.mode === 'batch'" (click)="setMode('batch')" data-testid="mode-batch">Batch</button>
+        </div>
+        <p class="muted">{{ s.mode === 'realtime' ? 'keyframes, skips segments far behind live' : '5 fps, never skips' }}</p>
+        <form (submit)="backfill($event)" class="backfill">
+          <label>Re-analyse from <input type="number" min="0" step="1" [value]="from()" (input)="from.set(+$any($event.target).value)" /> s</label>
+          <label>to <input type="number" min="0" step="1" [value]="to() ?? ''" (input)="to.set($any($event.target).value === '' ? null : +$any($event.target).value)" placeholder="end" /> s</label>
+          <button type="submit">Backfill</button>
+        </form>
+        @if (job(); as j) {
+          <p data-testid="backfill-status">backfill {{ j.backfill_id }}: {{ j.finished }}/{{ j.segments }} {{ j.status }}</p>
+        }
+        @if (error()) { <p class="error">{{ error() }}</p> }
+      </section>
+
+      <section data-testid="perf-panel">
+        <h3>Performance</h3>
+        <table>
+          <tr><td>upload → result p50 / p95</td><td class="num">{{ s.stats?.latency_p50_ms ?? '–' }} / {{ s.stats?.latency_p95_ms ?? '–' }} ms</td></tr>
+          <tr><td>lag behind live</td><td class="num">{{ s.stats?.lag_s ?? '–' }} s</td></tr>
+          <tr><td>analysed / skipped / failed</td>
+              <td class="num" data-testid="counts">{{ s.stats?.analyzed ?? 0 }} / {{ s.stats?.skipped ?? 0 }} / {{ s.stats?.failed ?? 0 }}</td></tr>
+          <tr><td>backend</td><td class="num">{{ store().latest()?.backend ?? '–' }}</td></tr>
+          <tr><td>keyframe interval</td><td class="num">{{ s.keyframe_interval_s ?? '–' }} s</td></tr>
+        </table>
+        <svg class="bars" viewBox="0 0 300 50" preserveAspectRatio="none">
+          @for (b of latencyBars(); track b.seq) {
+            <rect [attr.x]="b.x" [attr.y]="50 - b.h" width="4" [attr.height]="b.h" [class]="b.status"><title>#{{ b.seq }} {{ b.ms | number: '1.0-0' }} ms</title></rect>
+          }
+        </svg>
+        <p class="muted">per segment: upload → result (scale {{ latencyScale() }} ms)</p>
+      </section>
+    }
+  `,
+  styles: `
+    h3 { margin: 4px 0; font-size: 14px; }
+    .muted { color: #999; font-size: 12px; }
+    .modes button.on { background: #1565c0; color: #fff; }
+    .backfill { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
+    .backfill input { width: 60px; }
+    table { width: 100%; font-size: 13px; } td.num { text-align: right; }
+    .bars { width: 100%; height: 50px; background: #111; }
+    .bars rect { fill: #66bb6a; } .bars rect.failed { fill: #ef5350; } .bars rect.skipped { fill: #999; }
+    .error { color: #ff6e6e; }
+  `,
+})
+export class ControlComponent {
+  readonly store = input.required<ResultsStore>();
+  readonly from = signal(0);
+  readonly to = signal<number | null>(null);
+  readonly job = signal<BackfillStatus | null>(null);
+  readonly error = signal('');
+  private readonly api = inject(ApiService);
+
+  readonly latencyScale = computed(() =>
+    Math.max(500, ...this.store().timings().map((t) => t.latencyMs ?? 0)),
+  );
+
+  readonly latencyBars = computed(() => {
+    const rows = this.store().timings().slice(-60);
+    const scale = this.latencyScale();
+    return rows.map((t, i) => ({
+      seq: t.seq,
+      status: t.status,
+      ms: t.latencyMs ?? 0,
+      x: i * 5,
+      h: t.latencyMs === null ? 2 : Math.max(2, (t.latencyMs / scale) * 50),
+    }));
+  });
+
+  async setMode(mode: 'realtime' | 'batch'): Promise<void> {
+    const stream = this.store().stream();
+    if (!stream) return;
+    this.error.set('');
+    try {
+      await this.api.setMode(stream.id, mode); // the listener shows the change
+    } catch (e) {
+      this.error.set(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async backfill(event: Event): Promise<void> {
+    event.preventDefault();
+    const stream = this.store().stream();
+    if (!stream) return;
+    this.error.set('');
+    try {
+      let job = await this.api.backfill(stream.id, this.from(), this.to());
+      this.job.set(job);
+      while (job.status !== 'completed') {
+        await new Promise((r) => setTimeout(r, 1000));
+        job = await this.api.backfillStatus(stream.id, job.backfill_id);
+        this.job.set(job);
+      }
+    } catch (e) {
+      this.error.set(e instanceof Error ? e.message : String(e));
+    }
+  }
+}

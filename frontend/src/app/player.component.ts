@@ -1,0 +1,189 @@
+import { Component, ElementRef, OnDestroy, effect, inject, input, signal, viewChild } from '@angular/core';
+import Hls, { ErrorData } from 'hls.js/light';
+import { RUNTIME_CONFIG } from './config';
+import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
+import { ResultsStore } from './results-store';
+import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
+
+export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
+
+/** One overlay change, kept for the sync measurement (e2e) and for debugging. */
+export interface OverlayEvent {
+  /** the presented frame's time on the video element (requestVideoFrameCallback) */
+  videoTime: number;
+  /** that frame's stream media time */
+  mediaTime: number;
+  /** media time of the sampled frame whose results are now drawn */
+  frameT: number | null;
+  boxes: number;
+}
+
+declare global {
+  interface Window {
+    __maOverlay?: OverlayEvent[];
+  }
+}
+
+/** hls.js live player with a canvas overlay redrawn on every presented video frame. */
+@Component({
+  selector: 'ma-player',
+  template: `
+    <div class="stage">
+      <video #video controls muted playsinline></video>
+      <canvas #canvas></canvas>
+      <span class="status" [class]="status()" data-testid="player-status">{{ status() }}</span>
+    </div>
+  `,
+  styles: `
+    .stage { position: relative; background: #000; aspect-ratio: 16 / 9; }
+    video, canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
+    canvas { pointer-events: none; }
+    .status { position: absolute; top: 8px; left: 8px; padding: 2px 8px; border-radius: 4px;
+              background: #0009; color: #fff; font: 12px system-ui; }
+    .status.playing { background: #c62828; }
+  `,
+})
+export class PlayerComponent implements OnDestroy {
+  readonly playlist = input<string | null>(null);
+  readonly store = input.required<ResultsStore>();
+  readonly options = input.required<OverlayOptions>();
+  /** How long a sampled frame's results stay on screen when no newer sample exists, s. */
+  readonly hold = input(2.2);
+
+  readonly status = signal<PlayerStatus>('idle');
+  private readonly config = inject(RUNTIME_CONFIG);
+  private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');
+  private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
+  private hls?: Hls;
+  private authorization = '';
+  private readonly fragments = new Map<number, FragmentSpan>();
+  private spans: FragmentSpan[] = [];
+  private retryDelay = 1000;
+  private lastFrameT: number | null | undefined = undefined;
+  private frameCallback = 0;
+
+  constructor() {
+    effect(() => this.attach(this.playlist()));
+  }
+
+  /** Called by the host once it knows the user's credential for API playlists. */
+  setAuthorization(value: string): void {
+    this.authorization = value;
+  }
+
+  seekToMedia(mediaTime: number): boolean {
+    const target = videoTimeFor(mediaTime, this.spans, this.store().mediaStartOf);
+    if (target === undefined) return false;
+    this.video().nativeElement.currentTime = target;
+    return true;
+  }
+
+  ngOnDestroy(): void {
+    this.detach();
+  }
+
+  private attach(url: string | null): void {
+    this.detach();
+    const video = this.video().nativeElement;
+    video.muted = true; // autoplay is only allowed muted; set in code, not just the attribute
+    if (!url) {
+      this.status.set('idle');
+      return;
+    }
+    this.status.set('connecting');
+    const apiBase = this.config.apiBase;
+    const hls = new Hls({
+      liveSyncDurationCount: 2,
+      liveMaxLatencyDurationCount: 6,
+      maxLiveSyncPlaybackRate: 1.5, // catch up with the live edge by playing faster
+      xhrSetup: (xhr, requestUrl) => {
+        if (this.authorization && requestUrl.startsWith(apiBase)) {
+          xhr.setRequestHeader('Authorization', this.authorization);
+        }
+      },
+    });
+    this.hls = hls;
+    hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      this.retryDelay = 1000;
+      video.play().catch(() => this.status.set('error'));
+    });
+    hls.on(Hls.Events.LEVEL_UPDATED, (_, data) => this.remember(data.details.fragments));
+    hls.on(Hls.Events.FRAG_PARSED, (_, data) => this.remember([data.frag]));
+    hls.on(Hls.Events.ERROR, (_, data) => this.onError(data));
+    video.onplaying = () => this.status.set('playing');
+    video.onwaiting = () => this.status.set('buffering');
+    video.onended = () => this.status.set('ended');
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    this.frameCallback = video.requestVideoFrameCallback((_, meta) => this.onFrame(meta.mediaTime));
+  }
+
+  private detach(): void {
+    const video = this.video()?.nativeElement;
+    if (video && this.frameCallback) video.cancelVideoFrameCallback(this.frameCallback);
+    this.frameCallback = 0;
+    this.hls?.destroy();
+    this.hls = undefined;
+    this.fragments.clear();
+    this.spans = [];
+    this.lastFrameT = undefined;
+    window.__maOverlay = [];
+  }
+
+  private remember(frags: readonly { sn: number | 'initSegment'; start: number; duration: number }[]): void {
+    for (const f of frags) {
+      if (typeof f.sn === 'number') this.fragments.set(f.sn, { sn: f.sn, start: f.start, duration: f.duration });
+    }
+    this.spans = [...this.fragments.values()].sort((a, b) => a.start - b.start);
+  }
+
+  private onError(data: ErrorData): void {
+    if (!data.fatal || !this.hls) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+      // The stream may not be up yet, or the network blinked: retry with backoff.
+      this.status.set('reconnecting');
+      const hls = this.hls;
+      setTimeout(() => hls === this.hls && hls.startLoad(), this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, 15000);
+    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+      this.hls.recoverMediaError();
+    } else {
+      this.status.set('error');
+    }
+  }
+
+  private onFrame(videoTime: number): void {
+    const video = this.video().nativeElement;
+    this.draw(videoTime);
+    this.frameCallback = video.requestVideoFrameCallback((_, meta) => this.onFrame(meta.mediaTime));
+  }
+
+  /** Draw the results that belong to the frame presented at `videoTime`. */
+  draw(videoTime: number): void {
+    const video = this.video().nativeElement;
+    const canvas = this.canvas().nativeElement;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(canvas.clientWidth * ratio);
+    const height = Math.round(canvas.clientHeight * ratio);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, width, height);
+    const store = this.store();
+    const mediaTime = mediaTimeAt(videoTime, this.spans, store.mediaStartOf);
+    if (mediaTime === undefined) return;
+    const frame = frameAt(store.frames(), mediaTime, this.hold());
+    const area = contentRect(video.videoWidth, video.videoHeight, width, height);
+    const boxes = frame ? drawDetections(ctx, visibleDetections(frame.detections, this.options()), area) : [];
+    const frameT = frame ? frame.t : null;
+    if (frameT !== this.lastFrameT) {
+      this.lastFrameT = frameT;
+      const log = (window.__maOverlay ??= []);
+      log.push({ videoTime, mediaTime, frameT, boxes: boxes.length });
+      if (log.length > 1000) log.splice(0, log.length - 1000);
+    }
+  }
+}
