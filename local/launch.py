@@ -50,6 +50,9 @@ def main(name: str) -> int:
         services.wait_firestore(settings)
         env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
         _exec(services.api_command(settings), env)
+    elif name == "dashboard":
+        env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
+        _exec([sys.executable, "-m", "local.dashboard"], env)
     elif name == "auth":
         os.chdir(services.auth_workdir(settings))
         _exec(services.auth_command(settings), {**env, "NO_UPDATE_NOTIFIER": "1"})

@@ -27,6 +27,7 @@ PORT_VARIABLES = (
     "MA_INGEST_PORT",
     "MA_GPU_SERVICE_PORT",
     "MA_API_PORT",
+    "MA_DASHBOARD_PORT",
     "MA_AUTH_PORT",
     "MA_AUTH_HUB_PORT",
     "MA_AUTH_LOGGING_PORT",
@@ -75,6 +76,8 @@ class Stack:
             "STORAGE_EMULATOR_HOST",
             "FIREBASE_AUTH_EMULATOR_HOST",
             "MA_API_DEV_TOKEN",
+            "MA_CORS_ORIGINS",
+            "MA_PLAYBACK_BASE_URL",
         ):
             self.env.pop(var, None)
         self.log_path = self.data_dir / "honcho.log"

@@ -48,6 +48,14 @@ def emulator_env(settings: Settings) -> dict[str, str]:
         "FIREBASE_AUTH_EMULATOR_HOST": f"{host}:{settings.auth_port}",
         # Players read playlists through the API: the local bucket is treated as private.
         "MA_PLAYBACK_BASE_URL": f"http://{host}:{settings.api_port}",
+        # The dashboard's origin is the only one the API and the bucket answer browsers.
+        "MA_CORS_ORIGINS": os.environ.get("MA_CORS_ORIGINS")
+        or json.dumps(
+            [
+                f"http://{host}:{settings.dashboard_port}",
+                f"http://localhost:{settings.dashboard_port}",
+            ]
+        ),
         "MA_BUCKET_URL": settings.bucket_url,
         "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
         # The stack runs its own model service (darknet on CPU out of the box).
@@ -310,6 +318,7 @@ def write_ready(settings: Settings) -> dict:
         "env": emulator_env(settings),
         "analyze": f"http://{settings.host}:{settings.analyze_port}/",
         "api": f"http://{settings.host}:{settings.api_port}",
+        "dashboard": f"http://{settings.host}:{settings.dashboard_port}/",
         "auth": f"{settings.host}:{settings.auth_port}",
         "api_dev_token": os.environ.get("MA_API_DEV_TOKEN") or dev_token(settings),
         "rtmp": f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live",

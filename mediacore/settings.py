@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     gcs_port: int = Field(4443, description="fake-gcs-server port (local stack).")
     analyze_port: int = Field(8080, description="analyze function port (Cloud Run's default).")
     api_port: int = Field(8081, description="Control API port (local stack).")
+    dashboard_port: int = Field(4200, description="Dashboard port (local stack, `make run`).")
     auth_port: int = Field(9099, description="Firebase Auth emulator port (local stack).")
     auth_hub_port: int = Field(
         4400, description="Firebase emulator hub port (firebase-tools needs one; local stack)."

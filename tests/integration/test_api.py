@@ -483,15 +483,16 @@ def test_playlist_on_a_private_s3_bucket_uses_presigned_urls(
     assert unsigned.status_code == 403  # the bucket itself stays private
 
 
-def test_cors_allows_the_dashboard_origin_only(api):
+def test_cors_allows_the_dashboard_origin_only(api, stack_env):
+    origin = stack_env.info["dashboard"].rstrip("/")
     preflight = {
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
     ok = requests.options(
-        f"{api}/v1/streams", headers={"Origin": "http://127.0.0.1:4200", **preflight}, timeout=30
+        f"{api}/v1/streams", headers={"Origin": origin, **preflight}, timeout=30
     )
-    assert ok.headers.get("Access-Control-Allow-Origin") == "http://127.0.0.1:4200"
+    assert ok.headers.get("Access-Control-Allow-Origin") == origin
     assert "authorization" in ok.headers.get("Access-Control-Allow-Headers", "").lower()
     evil = requests.options(
         f"{api}/v1/streams", headers={"Origin": "http://evil.example", **preflight}, timeout=30

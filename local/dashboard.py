@@ -1,0 +1,68 @@
+"""Serve the built dashboard (frontend/dist/browser) and its runtime config, for `make run`.
+
+The app reads ``/config.json`` at start: where the API, the Firestore and Auth
+emulators are, and (embedded stack only) the API development token. Unknown paths
+fall back to ``index.html``. Built by ``make frontend``; without a build this
+serves a page saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, jsonify, send_from_directory
+
+from mediacore.settings import Settings
+
+DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist" / "browser"
+
+
+def runtime_config(settings: Settings, dev_token: str | None) -> dict:
+    host = settings.host
+    return {
+        "apiBase": f"http://{host}:{settings.api_port}",
+        "firebase": {"projectId": settings.project_id, "apiKey": "local-emulator"},
+        "emulators": {
+            "firestore": f"{host}:{settings.firestore_port}",
+            "auth": f"{host}:{settings.auth_port}",
+        },
+        "signIn": "anonymous",
+        **({"devToken": dev_token} if dev_token else {}),
+    }
+
+
+def create_app(settings: Settings, dev_token: str | None, dist: Path = DIST) -> Flask:
+    app = Flask("dashboard", static_folder=None)
+
+    @app.get("/config.json")
+    def config():
+        response = jsonify(runtime_config(settings, dev_token))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/", defaults={"path": ""})
+    @app.get("/<path:path>")
+    def files(path: str):
+        if not (dist / "index.html").exists():
+            return "The dashboard is not built yet: run `make frontend`.", 503
+        if path and (dist / path).is_file():
+            return send_from_directory(dist, path, max_age=3600)
+        return send_from_directory(dist, "index.html", max_age=0)
+
+    return app
+
+
+def main() -> None:
+    import os
+
+    from waitress import serve
+
+    from mediacore.settings import get_settings
+
+    settings = get_settings()
+    app = create_app(settings, os.environ.get("MA_API_DEV_TOKEN"))
+    serve(app, host=settings.host, port=settings.dashboard_port, threads=8, _quiet=True)
+
+
+if __name__ == "__main__":
+    main()
