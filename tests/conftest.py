@@ -96,3 +96,17 @@ def aws_env(monkeypatch):
     ):
         monkeypatch.setenv(key, value)
     assert os.environ["AWS_ACCESS_KEY_ID"] == "test"
+
+
+@pytest.fixture
+def db(stack_env):
+    from google.cloud import firestore
+
+    return firestore.Client(project=stack_env.info["project"])
+
+
+@pytest.fixture
+def store(stack_env):
+    from mediacore.storage import open_store
+
+    return open_store()

@@ -489,9 +489,7 @@ def test_cors_allows_the_dashboard_origin_only(api, stack_env):
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
-    ok = requests.options(
-        f"{api}/v1/streams", headers={"Origin": origin, **preflight}, timeout=30
-    )
+    ok = requests.options(f"{api}/v1/streams", headers={"Origin": origin, **preflight}, timeout=30)
     assert ok.headers.get("Access-Control-Allow-Origin") == origin
     assert "authorization" in ok.headers.get("Access-Control-Allow-Headers", "").lower()
     evil = requests.options(

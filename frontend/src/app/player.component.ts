@@ -1,5 +1,5 @@
 import { Component, ElementRef, OnDestroy, effect, inject, input, signal, viewChild } from '@angular/core';
-import Hls, { ErrorData } from 'hls.js/light';
+import Hls, { ErrorData, Fragment } from 'hls.js/light';
 import { RUNTIME_CONFIG } from './config';
 import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
 import { ResultsStore } from './results-store';
@@ -18,9 +18,15 @@ export interface OverlayEvent {
   boxes: number;
 }
 
+/** What the overlay drew for the presented frame (read by the e2e sync measurement). */
+export interface OverlayNow extends OverlayEvent {
+  drawn: { label: string; kind: string; x: number; y: number; width: number; height: number }[];
+}
+
 declare global {
   interface Window {
     __maOverlay?: OverlayEvent[];
+    __maOverlayNow?: OverlayNow;
   }
 }
 
@@ -56,7 +62,7 @@ export class PlayerComponent implements OnDestroy {
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
   private hls?: Hls;
   private authorization = '';
-  private readonly fragments = new Map<number, FragmentSpan>();
+  private readonly fragments = new Map<number, FragmentSpan & { parsed: boolean }>();
   private spans: FragmentSpan[] = [];
   private retryDelay = 1000;
   private lastFrameT: number | null | undefined = undefined;
@@ -130,9 +136,17 @@ export class PlayerComponent implements OnDestroy {
     window.__maOverlay = [];
   }
 
-  private remember(frags: readonly { sn: number | 'initSegment'; start: number; duration: number }[]): void {
+  private remember(frags: readonly Fragment[]): void {
     for (const f of frags) {
-      if (typeof f.sn === 'number') this.fragments.set(f.sn, { sn: f.sn, start: f.start, duration: f.duration });
+      if (typeof f.sn !== 'number') continue;
+      // Once parsed, a fragment's start is its real first PTS on the video timeline;
+      // before that only the playlist's estimate, which must not overwrite it.
+      const parsed = Number.isFinite(f.startPTS);
+      const known = this.fragments.get(f.sn);
+      if (known?.parsed && !parsed) continue;
+      const start = parsed ? (f.startPTS as number) : f.start;
+      const duration = parsed && Number.isFinite(f.endPTS) ? (f.endPTS as number) - start : f.duration;
+      this.fragments.set(f.sn, { sn: f.sn, start, duration, parsed });
     }
     this.spans = [...this.fragments.values()].sort((a, b) => a.start - b.start);
   }
@@ -140,10 +154,17 @@ export class PlayerComponent implements OnDestroy {
   private onError(data: ErrorData): void {
     if (!data.fatal || !this.hls) return;
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-      // The stream may not be up yet, or the network blinked: retry with backoff.
+      // The stream may not be up yet, or the network blinked: retry with backoff. Without a
+      // playlist there is nothing to resume, so that one is loaded again from scratch.
       this.status.set('reconnecting');
       const hls = this.hls;
-      setTimeout(() => hls === this.hls && hls.startLoad(), this.retryDelay);
+      const url = this.playlist();
+      const noManifest = !hls.levels?.length;
+      setTimeout(() => {
+        if (hls !== this.hls) return;
+        if (noManifest && url) hls.loadSource(url);
+        else hls.startLoad();
+      }, this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, 15000);
     } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
       this.hls.recoverMediaError();
@@ -177,8 +198,16 @@ export class PlayerComponent implements OnDestroy {
     if (mediaTime === undefined) return;
     const frame = frameAt(store.frames(), mediaTime, this.hold());
     const area = contentRect(video.videoWidth, video.videoHeight, width, height);
-    const boxes = frame ? drawDetections(ctx, visibleDetections(frame.detections, this.options()), area) : [];
+    const visible = frame ? visibleDetections(frame.detections, this.options()) : [];
+    const boxes = drawDetections(ctx, visible, area);
     const frameT = frame ? frame.t : null;
+    window.__maOverlayNow = {
+      videoTime,
+      mediaTime,
+      frameT,
+      boxes: boxes.length,
+      drawn: boxes.map((b, i) => ({ label: visible[i].label, kind: visible[i].kind, ...b })),
+    };
     if (frameT !== this.lastFrameT) {
       this.lastFrameT = frameT;
       const log = (window.__maOverlay ??= []);
