@@ -132,6 +132,8 @@ def run_demo(data_dir: Path, loops: int) -> int:
     )
     print(f"keyframe interval {doc.get('keyframe_interval_s')} s; playback {doc.get('playlist')}")
     print_summary(api, token, stream.stream_id)
+    dashboard = f"{info['dashboard']}?stream={stream.stream_id}"
+    print(f"dashboard: {dashboard}  (live while the stack runs: `make run`)")
     if not segments or len(seen) < segments:
         print("some segments got no result within 60 s", file=sys.stderr)
         return 1
