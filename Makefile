@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test
+.PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test \
+        knative kind-up kind-down
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
@@ -70,6 +71,16 @@ test: setup lint frontend frontend-test
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Deployment: KIND + Knative (docs/deploy-kind.md), manifests rendered from knative/render.py.
+knative: $(VENV)/.installed
+	$(BIN)/python knative/render.py
+
+kind-up: knative
+	knative/kind-up.sh
+
+kind-down:
+	knative/kind-down.sh
 
 settings: $(VENV)/.installed
 	@$(BIN)/python -m mediacore.settings

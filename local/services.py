@@ -260,45 +260,17 @@ def wait_analyze(settings: Settings, timeout: float = 60.0) -> None:
 
 
 def ensure_topic(settings: Settings, name: str | None = None) -> str:
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
+    from mediacore.pubsub import ensure_topic as create
 
-    publisher = pubsub_v1.PublisherClient()
-    topic = publisher.topic_path(settings.project_id, name or settings.segments_topic)
-    try:
-        publisher.create_topic(name=topic)
-    except AlreadyExists:
-        pass
-    return topic
+    return create(settings.project_id, name or settings.segments_topic)
 
 
 def ensure_push_subscription(settings: Settings, topic: str, subscription: str) -> str:
-    """Push every message of ``topic`` (bucket notifications, backfills) to analyze.
+    """Push every message of ``topic`` (bucket notifications, backfills) to analyze."""
+    from mediacore.pubsub import ensure_push_subscription as create
 
-    The ack deadline covers a slow analysis; a non-2xx answer makes Pub/Sub
-    deliver again with backoff, which is how transient failures are retried.
-    """
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
-    from google.protobuf import duration_pb2
-
-    subscriber = pubsub_v1.SubscriberClient()
-    path = subscriber.subscription_path(settings.project_id, subscription)
-    request = {
-        "name": path,
-        "topic": ensure_topic(settings, topic),
-        "push_config": {"push_endpoint": f"http://{settings.host}:{settings.analyze_port}/"},
-        "ack_deadline_seconds": 60,
-        "retry_policy": {
-            "minimum_backoff": duration_pb2.Duration(seconds=1),
-            "maximum_backoff": duration_pb2.Duration(seconds=60),
-        },
-    }
-    try:
-        subscriber.create_subscription(request=request)
-    except AlreadyExists:
-        pass
-    return path
+    endpoint = f"http://{settings.host}:{settings.analyze_port}/"
+    return create(settings.project_id, topic, subscription, endpoint)
 
 
 def ensure_bucket(settings: Settings) -> None:

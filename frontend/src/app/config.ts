@@ -6,8 +6,9 @@ export interface RuntimeConfig {
   firebase: { projectId: string; apiKey: string; authDomain?: string };
   /** host:port of the local emulators, when the dashboard runs against the embedded stack. */
   emulators?: { firestore?: string; auth?: string };
-  /** 'anonymous' (local stack) or 'google' (a real Firebase project). */
-  signIn: 'anonymous' | 'google';
+  /** 'anonymous' (local Auth emulator), 'google' (a real Firebase project) or 'none'
+   * (a Firestore emulator without rules, as in docker compose). */
+  signIn: 'anonymous' | 'google' | 'none';
   /** The embedded stack's API development token; never present in a real deployment. */
   devToken?: string;
 }

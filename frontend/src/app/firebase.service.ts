@@ -42,7 +42,7 @@ export class FirebaseService {
       const emulator = this.config.emulators?.auth;
       if (emulator) mod.connectAuthEmulator(auth, `http://${emulator}`, { disableWarnings: true });
       await auth.authStateReady();
-      if (!auth.currentUser) {
+      if (!auth.currentUser && this.config.signIn !== 'none') {
         if (this.config.signIn === 'google') await mod.signInWithPopup(auth, new mod.GoogleAuthProvider());
         else await mod.signInAnonymously(auth);
       }
