@@ -17,12 +17,20 @@ help:
 	@echo "make bench   pipeline benchmarks -> bench/report.md"
 	@echo "make settings  every environment variable, its default and why"
 
-setup: prereqs $(VENV)/.installed
+setup: prereqs $(VENV)/.installed .venv-tools/.installed
+
+# checkov (infrastructure static analysis) in its own venv: its many pins stay out of ours.
+.venv-tools/.installed:
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet --upgrade pip==26.3
+	.venv-tools/bin/pip install --quiet checkov==3.3.30
+	@touch $@
 
 prereqs:
 	@$(PYTHON) local/prereqs.py --install
 
-$(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json tests/rules/package.json
+$(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json tests/rules/package.json \
+                    tests/infra/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -30,6 +38,7 @@ $(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json t
 	npm ci --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
 	npm ci --prefix local --ignore-scripts --no-audit --no-fund --silent  # firebase-tools: Auth emulator (no native builds needed)
 	npm ci --prefix tests/rules --no-audit --no-fund --silent  # firebase web SDK for the rules tests
+	npm ci --prefix tests/infra --no-audit --no-fund --silent  # Knative/Kubernetes/Compose schemas
 	@touch $@
 
 # The dashboard: npm packages (pinned by package-lock.json), then the production build.

@@ -64,6 +64,23 @@ class LocalBackend:
         self._scene_labels = settings.scene_labels
         self._brands = settings.brands
         self._session = session or requests.Session()
+        self._auth = settings.gpu_service_auth
+        self._audience = settings.gpu_service_url.rstrip("/")
+        self._token: tuple[float, str] | None = None
+
+    def _headers(self) -> dict[str, str]:
+        """An ID token for gpu_service where it sits behind IAM (Cloud Run); cached by
+        google-auth until shortly before it expires."""
+        if not self._auth:
+            return {}
+        from google.auth.transport.requests import Request
+        from google.oauth2 import id_token
+
+        now = time.monotonic()
+        if self._token is None or now > self._token[0]:
+            token = id_token.fetch_id_token(Request(), self._audience)
+            self._token = (now + 1800, token)  # tokens live an hour; renew at half-life
+        return {"Authorization": f"Bearer {self._token[1]}"}
 
     def analyze(self, images: list[np.ndarray], brands: list[str] | None = None) -> BackendResult:
         tasks = json.dumps(
@@ -79,7 +96,11 @@ class LocalBackend:
         for attempt in range(self._retries + 1):
             try:
                 response = self._session.post(
-                    self._url, files=files, data={"tasks": tasks}, timeout=self._timeout
+                    self._url,
+                    files=files,
+                    data={"tasks": tasks},
+                    headers=self._headers(),
+                    timeout=self._timeout,
                 )
             except requests.RequestException as exc:
                 problem = f"no answer from {self._url}: {exc}"

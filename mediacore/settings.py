@@ -218,6 +218,11 @@ class Settings(BaseSettings):
     gpu_service_url: str = Field(
         "http://127.0.0.1:8090", description="Base URL of gpu_service (backend 'local')."
     )
+    gpu_service_auth: bool = Field(
+        False,
+        description="Send a Google ID token to gpu_service (Cloud Run with IAM-only access: "
+        "the function's identity holds run.invoker). Off for the local stack and compose.",
+    )
     gpu_timeout_s: float = Field(
         30.0, gt=0, description="Per-request timeout when calling gpu_service."
     )

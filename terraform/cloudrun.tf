@@ -1,0 +1,209 @@
+# analyze: Eventarc and Pub/Sub push only (internal ingress, IAM-authenticated).
+resource "google_cloud_run_v2_service" "analyze" {
+  name                = "analyze"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+  deletion_protection = false
+
+  template {
+    service_account                  = google_service_account.analyze.email
+    max_instance_request_concurrency = 4 # decode + one model request per segment
+    timeout                          = "300s"
+    scaling {
+      min_instance_count = 0
+      max_instance_count = 50
+    }
+    containers {
+      image = local.image["functions"]
+      resources {
+        limits = { cpu = "1", memory = "1Gi" }
+      }
+      dynamic "env" {
+        for_each = merge(local.functions_env, { FUNCTION_TARGET = "analyze", FUNCTION_SIGNATURE_TYPE = "cloudevent" })
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+    }
+  }
+  depends_on = [google_project_service.enabled]
+}
+
+# api: public endpoint; it authenticates every call itself (API keys, Firebase ID tokens).
+resource "google_cloud_run_v2_service" "api" {
+  name                = "api"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = false
+
+  template {
+    service_account                  = google_service_account.api.email
+    max_instance_request_concurrency = 40
+    scaling {
+      min_instance_count = 0
+      max_instance_count = 10
+    }
+    containers {
+      image = local.image["functions"]
+      resources {
+        limits = { cpu = "1", memory = "512Mi" }
+      }
+      dynamic "env" {
+        for_each = merge(local.functions_env, {
+          FUNCTION_TARGET         = "api"
+          FUNCTION_SIGNATURE_TYPE = "http"
+          MA_CORS_ORIGINS         = jsonencode(local.origins_for_api)
+        })
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+      env {
+        name = "MA_API_KEYS"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.api_keys.secret_id
+            version = "latest"
+          }
+        }
+      }
+      startup_probe {
+        http_get {
+          path = "/healthz"
+        }
+      }
+    }
+  }
+  depends_on = [google_project_service.enabled]
+}
+
+# The model service on an NVIDIA L4. min instances keep the models loaded.
+resource "google_cloud_run_v2_service" "gpu" {
+  count               = local.use_gpu ? 1 : 0
+  name                = "gpu-service"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_ALL" # IAM-only: analyze's identity holds run.invoker
+  deletion_protection = false
+
+  template {
+    service_account                  = google_service_account.gpu.email
+    max_instance_request_concurrency = 8 # the dynamic batcher merges concurrent requests
+    gpu_zonal_redundancy_disabled    = true
+    scaling {
+      min_instance_count = var.gpu_min_instances
+      max_instance_count = var.gpu_max_instances
+    }
+    node_selector {
+      accelerator = "nvidia-l4"
+    }
+    containers {
+      image = local.image["gpu"]
+      ports {
+        container_port = 8090
+      }
+      resources {
+        limits            = { cpu = "4", memory = "16Gi", "nvidia.com/gpu" = "1" }
+        startup_cpu_boost = true
+      }
+      env {
+        name  = "MA_BUCKET_URL"
+        value = "gs://${local.bucket}"
+      }
+      env {
+        name  = "GOOGLE_CLOUD_PROJECT"
+        value = var.project_id
+      }
+      env {
+        name  = "MA_DETECTOR"
+        value = "auto"
+      }
+      startup_probe {
+        http_get {
+          path = "/readyz"
+        }
+        period_seconds    = 10
+        failure_threshold = 30
+      }
+      liveness_probe {
+        http_get {
+          path = "/healthz"
+        }
+      }
+    }
+  }
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_run_v2_service" "frontend" {
+  name                = "dashboard"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = false
+
+  template {
+    service_account = google_service_account.frontend.email
+    scaling {
+      max_instance_count = 3
+    }
+    containers {
+      image = local.image["frontend"]
+      ports {
+        container_port = 8080
+      }
+      resources {
+        limits = { cpu = "1", memory = "256Mi" }
+      }
+      env {
+        name  = "API_BASE"
+        value = google_cloud_run_v2_service.api.uri
+      }
+      env {
+        name  = "FIREBASE_PROJECT_ID"
+        value = var.project_id
+      }
+      env {
+        name  = "SIGN_IN"
+        value = "google"
+      }
+    }
+  }
+  depends_on = [google_project_service.enabled]
+}
+
+locals {
+  # The dashboard's URL is known only after its service exists; the API allows it.
+  origins_for_api = length(var.dashboard_origins) > 0 ? var.dashboard_origins : ["https://dashboard-${data.google_project.this.number}.${var.region}.run.app"]
+}
+
+# Who may call what: the dashboard and the API are public (the API checks credentials),
+# analyze and gpu-service only for their callers' identities.
+resource "google_cloud_run_v2_service_iam_member" "api_public" {
+  name     = google_cloud_run_v2_service.api.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "dashboard_public" {
+  name     = google_cloud_run_v2_service.frontend.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "eventarc_invokes_analyze" {
+  name     = google_cloud_run_v2_service.analyze.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.eventarc.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "analyze_invokes_gpu" {
+  count    = local.use_gpu ? 1 : 0
+  name     = google_cloud_run_v2_service.gpu[0].name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.analyze.email}"
+}

@@ -1,0 +1,113 @@
+# One identity per service, each with only what it uses.
+resource "google_service_account" "ingest" {
+  account_id   = "ma-ingest"
+  display_name = "Media Analyzer ingest (RTMP edge, uploader)"
+}
+
+resource "google_service_account" "analyze" {
+  account_id   = "ma-analyze"
+  display_name = "Media Analyzer analyze function"
+}
+
+resource "google_service_account" "api" {
+  account_id   = "ma-api"
+  display_name = "Media Analyzer control API"
+}
+
+resource "google_service_account" "gpu" {
+  account_id   = "ma-gpu"
+  display_name = "Media Analyzer model service"
+}
+
+resource "google_service_account" "frontend" {
+  account_id   = "ma-dashboard"
+  display_name = "Media Analyzer dashboard (serves static files only)"
+}
+
+resource "google_service_account" "eventarc" {
+  account_id   = "ma-events"
+  display_name = "Media Analyzer event delivery (Eventarc, Pub/Sub push)"
+}
+
+locals {
+  firestore_users = {
+    ingest  = google_service_account.ingest.email
+    analyze = google_service_account.analyze.email
+    api     = google_service_account.api.email
+  }
+  log_writers = {
+    ingest = google_service_account.ingest.email
+  }
+}
+
+resource "google_project_iam_member" "firestore" {
+  for_each = local.firestore_users
+  project  = var.project_id
+  role     = "roles/datastore.user"
+  member   = "serviceAccount:${each.value}"
+}
+
+resource "google_project_iam_member" "ingest_logs" {
+  for_each = local.log_writers
+  project  = var.project_id
+  role     = "roles/logging.logWriter"
+  member   = "serviceAccount:${each.value}"
+}
+
+resource "google_project_iam_member" "eventarc_receiver" {
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = "serviceAccount:${google_service_account.eventarc.email}"
+}
+
+# Bucket: the ingest writes segments and rewrites playlists; analyze and the model
+# service read; the API reads playlists and manages logos.
+resource "google_storage_bucket_iam_member" "ingest_writes" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.ingest.email}"
+}
+
+resource "google_storage_bucket_iam_member" "analyze_reads" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.analyze.email}"
+}
+
+resource "google_storage_bucket_iam_member" "gpu_reads_logos" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.gpu.email}"
+}
+
+resource "google_storage_bucket_iam_member" "api_manages" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.api.email}"
+}
+
+# Signed playback URLs: the API signs as itself through the IAM credentials API.
+resource "google_service_account_iam_member" "api_signs_urls" {
+  service_account_id = google_service_account.api.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "api_queues_backfills" {
+  topic  = google_pubsub_topic.backfill.name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "api_reads_keys" {
+  secret_id = google_secret_manager_secret.api_keys.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_artifact_registry_repository_iam_member" "ingest_pulls" {
+  repository = google_artifact_registry_repository.images.name
+  location   = var.region
+  role       = "roles/artifactregistry.reader"
+  member     = "serviceAccount:${google_service_account.ingest.email}"
+}

@@ -1,0 +1,66 @@
+# Segments and playlists. Private with uniform access: players get short-lived signed
+# URLs from the API's playlist endpoint, never public objects.
+resource "google_storage_bucket" "media" {
+  name                        = "${var.project_id}-media"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = false
+
+  versioning {
+    enabled = true
+  }
+
+  logging {
+    log_bucket = google_storage_bucket.access_logs.name
+  }
+
+  lifecycle_rule {
+    condition {
+      age            = var.segment_retention_days
+      matches_prefix = ["streams/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 1
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  cors {
+    origin          = local.origins
+    method          = ["GET", "HEAD"]
+    response_header = ["Content-Type", "Range"]
+    max_age_seconds = 3600
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket" "access_logs" {
+  #checkov:skip=CKV_GCP_62:This is the access-log bucket itself; logging it into itself would recurse.
+  name                        = "${var.project_id}-media-logs"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      age = 90
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
