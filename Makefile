@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test \
-        knative kind-up kind-down
+        knative kind-up kind-down compose-up compose-down gcp-images gcp-plan gcp-apply
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
@@ -90,6 +90,29 @@ kind-up: knative
 
 kind-down:
 	knative/kind-down.sh
+
+# docker compose (docs/deploy-compose.md): MinIO, emulators, functions, models, ingest, dashboard.
+compose-up:
+	@test -f .env || { cp .env.example .env; echo "created .env from .env.example: change its secrets"; }
+	docker compose up --build --detach
+	@echo "dashboard http://localhost:4200  API http://localhost:8081  RTMP rtmp://localhost:1935/live"
+
+compose-down:
+	docker compose down
+
+# GCP (docs/deploy-gcp.md). PROJECT and REGION must be set; TAG names the images.
+TAG ?= $(shell git rev-parse --short HEAD)
+gcp-images:
+	@test -n "$(PROJECT)" || { echo "usage: make gcp-images PROJECT=my-project [REGION=us-central1]"; exit 2; }
+	gcloud builds submit --project "$(PROJECT)" --config cloudbuild.yaml \
+	  --substitutions=_REGION=$(or $(REGION),us-central1),_TAG=$(TAG) .
+
+gcp-plan:
+	terraform -chdir=terraform init -input=false
+	terraform -chdir=terraform plan -var image_tag=$(TAG) -out=tfplan
+
+gcp-apply:
+	terraform -chdir=terraform apply tfplan
 
 settings: $(VENV)/.installed
 	@$(BIN)/python -m mediacore.settings
