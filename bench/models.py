@@ -79,14 +79,16 @@ def post(url: str, jpegs: list[bytes]) -> None:
     response.raise_for_status()
 
 
-def bench_detector(label: str, detector_config, images, jpegs, repeats: int) -> list[dict]:
+def bench_detector(
+    label: str, detector_config, images, jpegs, repeats: int, batch_sizes=BATCH_SIZES
+) -> list[dict]:
     from gpu_service.app import create_app
     from gpu_service.config import BatchConfig, ClipConfig, LogoConfig, ServiceConfig
     from gpu_service.detectors import create_detector
 
     detector = create_detector(detector_config)
     rows = []
-    for size in BATCH_SIZES:
+    for size in batch_sizes:
         config = ServiceConfig(
             detector=detector_config,
             clip=ClipConfig(enabled=False),
@@ -128,18 +130,23 @@ def bench_detector(label: str, detector_config, images, jpegs, repeats: int) -> 
     return rows
 
 
-def run(repeats: int = 5) -> dict:
+def run(repeats: int = 5, batch_sizes=BATCH_SIZES) -> dict:
     from ultralytics import YOLO
 
     from gpu_service.config import DarknetConfig, UltralyticsConfig
 
-    images, jpegs = frames_jpeg(max(BATCH_SIZES))
+    images, jpegs = frames_jpeg(max(batch_sizes))
     with tempfile.TemporaryDirectory() as work:
         weights = Path(work) / "yolo11n.pt"
         YOLO("yolo11n.yaml").save(str(weights))  # same architecture and cost as released
-        rows = bench_detector("darknet", DarknetConfig(), images, jpegs, repeats)
+        rows = bench_detector("darknet", DarknetConfig(), images, jpegs, repeats, batch_sizes)
         rows += bench_detector(
-            "ultralytics", UltralyticsConfig(weights=str(weights)), images, jpegs, repeats
+            "ultralytics",
+            UltralyticsConfig(weights=str(weights)),
+            images,
+            jpegs,
+            repeats,
+            batch_sizes,
         )
     return {"frames": "1280x720 JPEG", "repeats": repeats, "rows": rows}
 

@@ -63,6 +63,22 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
+def stage_totals(stack: Stack, stage: str) -> tuple[float, float]:
+    """(sum of seconds, count) of one stage from the analyze function's /metrics."""
+    import requests
+
+    try:
+        text = requests.get(stack.info["metrics"]["analyze"], timeout=10).text
+    except requests.RequestException:
+        return 0.0, 0.0  # not serving yet: nothing analysed
+    values = {}
+    for line in text.splitlines():
+        for kind in ("sum", "count"):
+            if line.startswith(f'ma_stage_seconds_{kind}{{stage="{stage}"}}'):
+                values[kind] = float(line.rsplit(" ", 1)[1])
+    return values.get("sum", 0.0), values.get("count", 0.0)
+
+
 def stack_processes(stack: Stack, marker: str) -> list[psutil.Process]:
     root = psutil.Process(stack.process.pid)
     return [p for p in root.children(recursive=True) if marker in " ".join(p.cmdline())]
@@ -78,30 +94,64 @@ def measure_ingest(stack: Stack, clip, work: Path, seconds: int) -> dict:
     source = source_file(clip, work / "clip.mp4")
     loops = max(0, round(seconds / (2 * len(clip.segments))) - 1)
     store = open_store()
-    stream = StreamRegistry(firestore.Client()).create("bench ingest")
+    db = firestore.Client()
+    stream = StreamRegistry(db).create("bench ingest")
+    results: dict[int, float] = {}  # seq -> wall clock the listener saw its result
+
+    def on_snapshot(_docs, changes, _read_time):
+        now = time.time()
+        for change in changes:
+            doc = change.document.to_dict()
+            if doc.get("status") and doc["seq"] not in results:
+                results[doc["seq"]] = now
+
+    segments_ref = db.collection("streams").document(stream.stream_id).collection("segments")
+    watch = segments_ref.on_snapshot(on_snapshot)
     ingest_processes = stack_processes(stack, "nginx") + stack_processes(stack, "ingest serve")
     cpu_before, wall_before = cpu_seconds(ingest_processes), time.monotonic()
+    published_at = time.time()  # ffmpeg -re sends media time m at published_at + m
     publisher = publish(f"{stack.info['rtmp']}/{stream.stream_key}", source, loops=loops)
     publisher.wait()
-    time.sleep(3)  # the last fragment is closed and shipped
+    time.sleep(3)  # the last fragment is closed, shipped and analysed
+    watch.unsubscribe()
     cpu = cpu_seconds(ingest_processes) - cpu_before
     wall = time.monotonic() - wall_before
-    delays = []
+    delays, uploaded, spans = [], {}, {}
     for obj in store.list(f"streams/{stream.stream_id}/segments/"):
         stat = store.stat(obj.name)
+        seq, start = int(stat.metadata["seq"]), float(stat.metadata["media_start"])
+        duration = float(stat.metadata["duration"])
         closed = datetime.fromisoformat(stat.metadata["program_date_time"]) + timedelta(
-            seconds=float(stat.metadata["duration"])
+            seconds=duration
         )
         delays.append((stat.updated - closed).total_seconds() * 1000)
+        uploaded[seq] = stat.updated.timestamp()
+        spans[seq] = (start, duration)
+    seen = [q for q in sorted(spans) if q in results]
+    first_frame = [1000 * (results[q] - (published_at + spans[q][0])) for q in seen]
+    complete = [1000 * (results[q] - (published_at + sum(spans[q]))) for q in seen]
+    # hls.js with liveSyncDurationCount 2 (the dashboard) starts segment s about when
+    # s + 1 is listed: its results must be in Firestore before then.
+    margin = [1000 * (uploaded[q + 1] - results[q]) for q in seen if q + 1 in uploaded]
     return {
         "published_s": round(wall - 3, 1),
         "segments": len(delays),
         "fragment_closed_to_object_ms": summary(delays),
         "cpu_percent_of_a_core_per_stream": round(100 * cpu / wall, 2),
+        "frame_published_to_result_ms": summary(first_frame),
+        "segment_complete_to_result_ms": summary(complete),
+        "viewer_margin_ms": summary(margin) | {"min": round(min(margin), 1)} if margin else {},
     }
 
 
-def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict:
+def run(
+    segments: int,
+    interval: float,
+    work: Path,
+    ingest_seconds: int,
+    scale_steps: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16),
+    scale_segments: int = 6,
+) -> dict:
     clip = make_clip(work / "clip")
     stack = Stack(work / "stack")
     stack.start()
@@ -135,6 +185,7 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
         # Warm the function once (first request loads clients), outside the numbers.
         store.create(segment_object("bench-warmup", 0), clip.segments[0].read_bytes())
         time.sleep(2)
+        write_before = stage_totals(stack, "write")
         processes = stack_processes(stack, "functions-framework")
         gpu_processes = stack_processes(stack, "gpu_service")
         cpu_before, gpu_before = cpu_seconds(processes), cpu_seconds(gpu_processes)
@@ -147,6 +198,7 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
         all_seen.wait(120)
         watch.unsubscribe()
         cpu_after, gpu_after = cpu_seconds(processes), cpu_seconds(gpu_processes)
+        write_after = stage_totals(stack, "write")
 
         docs = [d.to_dict() for d in db.collection(f"streams/{stream_id}/segments").stream()]
         delivery = [
@@ -160,7 +212,13 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
         decode = [d["timings"]["decode_ms"] for d in docs]
         inference = [d["timings"]["inference_ms"] or 0.0 for d in docs]
         latency = [(seen[s] - uploaded[s]) * 1000 for s in uploaded if s in seen]
+        from bench import scale
+
+        scaled = scale.run(store, db, clip, scale_steps, scale_segments)
         return {
+            "scale": scaled,
+            "source_mp4": str(work / "clip.mp4"),
+            "clip_seconds": 2.0 * len(clip.segments),
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GiB, no GPU",
@@ -179,11 +237,21 @@ def run(segments: int, interval: float, work: Path, ingest_seconds: int) -> dict
             "gpu_service_cpu_s_per_segment": round((gpu_after - gpu_before) / segments, 4),
             "frames_per_segment": round(sum(len(d["frames"]) for d in docs) / max(len(docs), 1), 2),
             "segment_s": 2.0,
+            "write_ms_per_frame": round(
+                1000
+                * (write_after[0] - write_before[0])
+                / max(sum(len(d["frames"]) for d in docs), 1),
+                2,
+            ),
             "segment_paths": [str(p) for p in clip.segments],
             "ingest": ingest,
         }
     finally:
         stack.stop()
+
+
+def stat_row(name: str, s: dict, note: str) -> str:
+    return f"| {name} | {s.get('p50')} | {s.get('p95')} | {s.get('max')} | {note} |"
 
 
 def report_markdown(r: dict) -> str:
@@ -195,7 +263,7 @@ def report_markdown(r: dict) -> str:
     closed = ingest["fragment_closed_to_object_ms"]
     return "\n".join(
         [
-            "# Pipeline benchmark",
+            "# Pipeline",
             "",
             "## Ingest (RTMP edge)",
             "",
@@ -209,6 +277,29 @@ def report_markdown(r: dict) -> str:
             "",
             f"Ingest CPU per stream (nginx + hooks/uploader): "
             f"{ingest['cpu_percent_of_a_core_per_stream']} % of one core (target < 2 %).",
+            "",
+            "End to end on the same stream, as a viewer of the dashboard experiences it "
+            "(ffmpeg -re sends media time m at publish start + m):",
+            "",
+            "| measure (ms) | p50 | p95 | max | what it is |",
+            "|---|---|---|---|---|",
+            stat_row(
+                "frame published -> result in a listener",
+                ingest["frame_published_to_result_ms"],
+                "a segment's first frame leaves the publisher -> its results arrive "
+                "(includes the 2 s the segment takes to complete)",
+            ),
+            stat_row(
+                "segment complete -> result in a listener",
+                ingest["segment_complete_to_result_ms"],
+                "its last frame sent -> results (close, upload, event, analysis, write)",
+            ),
+            stat_row(
+                "viewer margin",
+                ingest["viewer_margin_ms"],
+                "results in Firestore this long before hls.js (liveSyncDurationCount 2) "
+                f"starts the segment; minimum {ingest['viewer_margin_ms'].get('min')} ms",
+            ),
             "",
             "## Analysis",
             "",

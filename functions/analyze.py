@@ -25,6 +25,7 @@ from functions.events import ObjectEvent, parse_time
 from functions.measures import measure
 from functions.modes import BATCH, REALTIME, ModeCache
 from functions.results import ResultWriter
+from mediacore import metrics
 from mediacore.settings import AnalyzerBackend, Settings
 from mediacore.storage import ObjectNotFound, ObjectStore
 
@@ -72,6 +73,7 @@ class SegmentAnalyzer:
             segment.stream_id, segment.seq, event.generation, event.revision
         ):
             log.info("segment already analysed at this generation", extra=context)
+            metrics.segments_analysed.labels(segment.stream_id, "duplicate").inc()
             return Outcome("duplicate")
 
         doc = self._base_doc(event, started)
@@ -94,6 +96,7 @@ class SegmentAnalyzer:
             log.warning(
                 "object gone or replaced since the event; a newer event follows", extra=context
             )
+            metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
             return Outcome("superseded")
 
         decode_started = time.perf_counter()
@@ -111,6 +114,11 @@ class SegmentAnalyzer:
             return self._finish(segment.stream_id, doc, context)
 
         decode_ms = _ms_since(decode_started)
+        log.info(
+            "segment decoded: %d frames",
+            len(decoded.frames),
+            extra=context | {"stage": "decode", "decode_ms": decode_ms},
+        )
         media_start = doc["media_start"]
         if media_start is None:
             media_start = doc["media_start"] = round(decoded.first_pts, 3)
@@ -135,6 +143,12 @@ class SegmentAnalyzer:
                 doc["timings"]["decode_ms"] = decode_ms
                 return self._finish(segment.stream_id, doc, context)
             doc["timings"]["inference_ms"] = _ms_since(inference_started)
+            log.info(
+                "segment inferred by %s",
+                result.label,
+                extra=context
+                | {"stage": "inference", "inference_ms": doc["timings"]["inference_ms"]},
+            )
             doc["backend"] = result.label
             doc["warnings"] = result.warnings
             labels = result.frames
@@ -193,7 +207,9 @@ class SegmentAnalyzer:
 
     def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
         doc["timings"]["finished_at"] = datetime.now(UTC)
+        write_started = time.perf_counter()
         written = self._writer.write(stream_id, doc)
+        write_ms = _ms_since(write_started)
         # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
         if written and doc["status"] == "done" and not doc["revision"]:
             try:
@@ -202,17 +218,44 @@ class SegmentAnalyzer:
                 # A derived statistic: the next segment recomputes it.
                 log.exception("latency stats not updated", extra=context)
         timings = {k: v for k, v in doc["timings"].items() if k.endswith("_ms")}
+        timings |= stage_timings(doc["timings"]) | {"write_ms": write_ms}
+        record_metrics(stream_id, doc, timings)
+        fields = context | timings | {"stage": "write", "status": doc["status"], "written": written}
         if doc["status"] == "failed":
-            log.warning(
-                "segment failed: %s", doc["error"], extra=context | timings | {"written": written}
-            )
+            log.warning("segment failed: %s", doc["error"], extra=fields)
         else:
             log.info(
-                "segment analysed: %d frames",
-                len(doc["frames"]),
-                extra=context | timings | {"written": written},
+                "segment written: %s, %d frames", doc["status"], len(doc["frames"]), extra=fields
             )
         return Outcome(doc["status"], written, doc["error"])
+
+
+def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds() * 1000, 1)
+
+
+def stage_timings(t: dict[str, Any]) -> dict[str, float]:
+    """The wall-clock stages around the function: upload -> event -> start, and the whole."""
+    stages = {
+        "event_ms": _ms_between(t.get("uploaded_at"), t.get("event_at")),
+        "start_ms": _ms_between(t.get("event_at") or t.get("uploaded_at"), t.get("started_at")),
+        "result_ms": _ms_between(t.get("uploaded_at"), t.get("finished_at")),
+    }
+    return {k: v for k, v in stages.items() if v is not None}
+
+
+STAGE_KEYS = ("event", "start", "decode", "inference", "write", "result")
+
+
+def record_metrics(stream_id: str, doc: dict[str, Any], timings: dict[str, float]) -> None:
+    metrics.segments_analysed.labels(stream_id, doc["status"]).inc()
+    metrics.frames_analysed.inc(len(doc["frames"]))
+    for stage in STAGE_KEYS:
+        value = timings.get(f"{stage}_ms")
+        if value is not None and value >= 0:
+            metrics.stage_seconds.labels(stage).observe(value / 1000)
 
 
 def _ms_since(start: float) -> float:

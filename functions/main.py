@@ -30,7 +30,8 @@ from functions.backfill import BackfillError, Backfills, request_backfill
 from functions.events import Ignored, MalformedEvent, from_cloudevent, from_s3_notification
 from functions.modes import ModeCache
 from functions.results import ResultWriter
-from mediacore.logs import setup_logging
+from mediacore import metrics
+from mediacore.logs import setup_logging, use_trace
 from mediacore.names import InvalidName
 from mediacore.settings import get_settings
 from mediacore.storage import open_store
@@ -86,8 +87,16 @@ def _dispatch(items) -> None:
             backfills().mark_finished(item.segment.stream_id, item.backfill_id, item.segment.seq)
 
 
+def _serve_metrics() -> None:
+    """/metrics for long-lived instances (local stack, compose, Knative): MA_METRICS_PORT."""
+    settings = get_settings()
+    metrics.serve(settings.metrics_port, settings.host)
+
+
 @functions_framework.cloud_event
 def analyze(cloud_event) -> None:
+    _serve_metrics()
+    use_trace({"traceparent": cloud_event.get("traceparent") or ""})
     try:
         items = from_cloudevent(
             cloud_event["type"],
@@ -105,6 +114,8 @@ def analyze(cloud_event) -> None:
 
 @functions_framework.http
 def analyze_webhook(request):
+    _serve_metrics()
+    use_trace(request.headers)
     body = request.get_json(silent=True)
     try:
         items = from_s3_notification(body if isinstance(body, dict) else {})
@@ -177,6 +188,7 @@ _json_not_found()
 
 @functions_framework.http
 def api(request):
+    use_trace(request.headers)
     app = api_app()
     with app.request_context(request.environ):
         return app.full_dispatch_request()

@@ -62,6 +62,14 @@ def create_app(registry, uploader) -> Flask:
         log.info("stream %s ended", stream_id)
         return "ok", 200
 
+    @app.get("/metrics")
+    def prometheus_metrics():
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        from mediacore.metrics import REGISTRY
+
+        return generate_latest(REGISTRY), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}

@@ -38,6 +38,7 @@ from ingest.playlist import (
 )
 from ingest.probe import probe
 from ingest.spool import Claim, Spool, StreamState
+from mediacore import metrics
 from mediacore.names import check_stream_id, parse_segment_object, playlist_object, segment_object
 from mediacore.settings import Settings
 from mediacore.storage import ObjectExists, ObjectStore
@@ -267,7 +268,9 @@ class Uploader:
 
     def _upload_pending(self, stream_id: str, spool: Spool) -> None:
         uploaded = []
-        for claim in spool.pending():
+        pending = list(spool.pending())
+        metrics.pending_segments.labels(stream_id).set(len(pending))
+        for claim in pending:
             name = segment_object(stream_id, claim.seq)
             data = spool.media(claim.seq).read_bytes()
             try:
@@ -286,17 +289,22 @@ class Uploader:
                 # Same object: uploaded before a crash, before the local delete.
             except Exception:
                 log.exception("stream %s: upload of %s failed; retrying", stream_id, name)
+                metrics.upload_failures.inc()
                 self._schedule_retry(stream_id)
                 break
             spool.done(claim.seq)
             uploaded.append(claim)
+            delay = time.time() - claim.extra["closed_at"]
+            metrics.segments_uploaded.labels(stream_id).inc()
+            metrics.stage_seconds.labels("upload").observe(delay)
             log.info(
-                "uploaded %s",
+                "segment uploaded: %s",
                 name,
                 extra={
+                    "stage": "upload",
                     "stream_id": stream_id,
                     "seq": claim.seq,
-                    "upload_delay_ms": round((time.time() - claim.extra["closed_at"]) * 1000, 1),
+                    "upload_delay_ms": round(delay * 1000, 1),
                 },
             )
         if uploaded:

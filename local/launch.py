@@ -45,6 +45,7 @@ def main(name: str) -> int:
         _exec(services.gcs_command(settings), env)
     elif name == "analyze":
         services.wait_firestore(settings)
+        env.setdefault("MA_METRICS_PORT", str(settings.analyze_metrics_port))
         _exec(services.analyze_command(settings), env)
     elif name == "api":
         services.wait_firestore(settings)

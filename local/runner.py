@@ -27,6 +27,7 @@ PORT_VARIABLES = (
     "MA_INGEST_PORT",
     "MA_GPU_SERVICE_PORT",
     "MA_API_PORT",
+    "MA_ANALYZE_METRICS_PORT",
     "MA_DASHBOARD_PORT",
     "MA_AUTH_PORT",
     "MA_AUTH_HUB_PORT",
@@ -78,6 +79,7 @@ class Stack:
             "MA_API_DEV_TOKEN",
             "MA_CORS_ORIGINS",
             "MA_PLAYBACK_BASE_URL",
+            "MA_METRICS_PORT",
         ):
             self.env.pop(var, None)
         self.log_path = self.data_dir / "honcho.log"

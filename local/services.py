@@ -295,6 +295,11 @@ def write_ready(settings: Settings) -> dict:
         "api_dev_token": os.environ.get("MA_API_DEV_TOKEN") or dev_token(settings),
         "rtmp": f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live",
         "ingest": f"http://{settings.host}:{settings.ingest_port}/",
+        "metrics": {
+            "analyze": f"http://{settings.host}:{settings.analyze_metrics_port}/metrics",
+            "ingest": f"http://{settings.host}:{settings.ingest_port}/metrics",
+            "gpu": f"http://{settings.host}:{settings.gpu_service_port}/metrics",
+        },
         "data_dir": str(Path(settings.data_dir).resolve()),
         "pid": os.getpid(),
     }

@@ -139,6 +139,15 @@ class Settings(BaseSettings):
     pubsub_port: int = Field(8785, description="Pub/Sub emulator port (local stack).")
     gcs_port: int = Field(4443, description="fake-gcs-server port (local stack).")
     analyze_port: int = Field(8080, description="analyze function port (Cloud Run's default).")
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        description="Port of the analyze function's Prometheus /metrics (0: off, as on Cloud "
+        "Run, where the per-stage JSON log lines feed log-based metrics).",
+    )
+    analyze_metrics_port: int = Field(
+        9464, description="Local stack: the analyze function's /metrics port (MA_METRICS_PORT)."
+    )
     api_port: int = Field(8081, description="Control API port (local stack).")
     dashboard_port: int = Field(4200, description="Dashboard port (local stack, `make run`).")
     auth_port: int = Field(9099, description="Firebase Auth emulator port (local stack).")
