@@ -37,6 +37,7 @@ FUNCTIONS_ENV = {
     "MA_GPU_SERVICE_URL": "http://gpu.media-analyzer.svc.cluster.local",
     "MA_BACKFILL_TOPIC": "",
     "MA_BRANDS": "[]",
+    "MA_METRICS_PORT": "9464",
     "MA_CORS_ORIGINS": '["http://frontend.media-analyzer.127.0.0.1.sslip.io"]',
 }
 INGEST_ENV = {
@@ -62,6 +63,7 @@ class KService:
     min_scale: int
     max_scale: int
     probe_path: str | None = None
+    metrics_port: int | None = None  # Prometheus scrapes this port of the pods
     gpu: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     writable: tuple[str, ...] = ()  # folders besides /tmp the process writes (root fs is read-only)
@@ -84,6 +86,7 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
             4,
             0,
             20,
+            metrics_port=9464,
             extra_env={"FUNCTION_TARGET": "analyze_webhook", "FUNCTION_SIGNATURE_TYPE": "http"},
         ),
         KService(
@@ -101,7 +104,18 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
         ),
         # min-scale 1: a cold start would load the models (tens of seconds) in the hot path.
         KService(
-            "gpu", image["gpu"], 8090, GPU_ENV, "2", "4Gi", 8, 1, 4, probe_path="/readyz", gpu=gpu
+            "gpu",
+            image["gpu"],
+            8090,
+            GPU_ENV,
+            "2",
+            "4Gi",
+            8,
+            1,
+            4,
+            probe_path="/readyz",
+            metrics_port=8090,
+            gpu=gpu,
         ),
         KService(
             "frontend",
@@ -122,6 +136,12 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
             },
         ),
     ]
+
+
+def scrape_annotations(port: int | None) -> dict[str, str]:
+    if not port:
+        return {}
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(port)}
 
 
 def security_context() -> dict:
@@ -174,6 +194,7 @@ def kservice(svc: KService) -> dict:
                         "autoscaling.knative.dev/target": str(svc.concurrency),
                         "autoscaling.knative.dev/min-scale": str(svc.min_scale),
                         "autoscaling.knative.dev/max-scale": str(svc.max_scale),
+                        **scrape_annotations(svc.metrics_port),
                     }
                 },
                 "spec": {
@@ -206,7 +227,9 @@ def skip_annotations() -> dict[str, str]:
     }
 
 
-def deployment(name: str, containers: list[dict], volumes: list[dict], labels=None) -> dict:
+def deployment(
+    name: str, containers: list[dict], volumes: list[dict], labels=None, scrape_port=None
+) -> dict:
     labels = labels or {"app": name}
     return {
         "apiVersion": "apps/v1",
@@ -221,7 +244,7 @@ def deployment(name: str, containers: list[dict], volumes: list[dict], labels=No
             "replicas": 1,
             "selector": {"matchLabels": labels},
             "template": {
-                "metadata": {"labels": labels},
+                "metadata": {"labels": labels, "annotations": scrape_annotations(scrape_port)},
                 "spec": {
                     "automountServiceAccountToken": False,
                     "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001},
@@ -318,6 +341,7 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
             ),
         ],
         [{"name": "tmp", "emptyDir": {}}, {"name": "data", "emptyDir": {}}],
+        scrape_port=8086,
     )
     minio = deployment(
         "minio",

@@ -265,6 +265,7 @@ RUNTIME_ONLY = {
     "PUBSUB_EMULATOR_HOST": "the emulator in compose",
     "MA_API_DEV_TOKEN": "development only (compose, KIND); GCP uses Firebase Auth and API keys",
     "MA_GPU_SERVICE_AUTH": "Cloud Run's IAM-only model service",
+    "MA_METRICS_PORT": "long-lived instances (compose, KIND); Cloud Run uses log-based metrics",
     "AWS_ACCESS_KEY_ID": "MinIO credentials",
     "AWS_SECRET_ACCESS_KEY": "MinIO credentials",
     "AWS_DEFAULT_REGION": "MinIO credentials",
