@@ -31,7 +31,7 @@ def main() -> None:
     started = time.monotonic()
     if args.quick:
         args.segments, args.ingest_seconds, args.model_repeats = 4, 8, 1
-    steps = (1, 2) if args.quick else (1, 2, 4, 6, 8, 12, 16)
+    steps = (1, 2) if args.quick else (1, 2, 4, 8, 12, 16, 20, 24, 32)
     batch_sizes = (1, 2) if args.quick else models.BATCH_SIZES
 
     with tempfile.TemporaryDirectory(prefix="ma-bench-") as work:

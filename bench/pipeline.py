@@ -156,7 +156,7 @@ def run(
     interval: float,
     work: Path,
     ingest_seconds: int,
-    scale_steps: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16),
+    scale_steps: tuple[int, ...] = (1, 2, 4, 8, 12, 16, 20, 24, 32),
     scale_segments: int = 6,
 ) -> dict:
     clip = make_clip(work / "clip")

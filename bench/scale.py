@@ -82,7 +82,7 @@ def run_step(store, db, clip, streams: int, segments: int, tag: str) -> dict:
     }
 
 
-def run(store, db, clip, steps=(1, 2, 4, 6, 8, 12, 16), segments: int = 6) -> dict:
+def run(store, db, clip, steps=(1, 2, 4, 8, 12, 16, 20, 24, 32), segments: int = 6) -> dict:
     tag = datetime.now(UTC).strftime("%H%M%S")
     rows = []
     for streams in steps:

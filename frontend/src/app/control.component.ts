@@ -40,7 +40,7 @@ import { ResultsStore } from './results-store';
         </table>
         <svg class="bars" viewBox="0 0 300 50" preserveAspectRatio="none">
           @for (b of latencyBars(); track b.seq) {
-            <rect [attr.x]="b.x" [attr.y]="50 - b.h" width="4" [attr.height]="b.h" [class]="b.status"><title>#{{ b.seq }} {{ b.ms | number: '1.0-0' }} ms</title></rect>
+            <rect [attr.x]="b.x" [attr.y]="50 - b.h" width="4" [attr.height]="b.h" [class]="b.status"><title>#{{ b.seq }} {{ b.status }}: {{ b.ms | number: '1.0-0' }} ms (event {{ b.eventMs ?? '–' }}, decode {{ b.decodeMs ?? '–' }}, inference {{ b.inferenceMs ?? '–' }} ms)</title></rect>
           }
         </svg>
         <p class="muted">per segment: upload → result (scale {{ latencyScale() }} ms)</p>
@@ -75,8 +75,7 @@ export class ControlComponent {
     const rows = this.store().timings().slice(-60);
     const scale = this.latencyScale();
     return rows.map((t, i) => ({
-      seq: t.seq,
-      status: t.status,
+      ...t,
       ms: t.latencyMs ?? 0,
       x: i * 5,
       h: t.latencyMs === null ? 2 : Math.max(2, (t.latencyMs / scale) * 50),

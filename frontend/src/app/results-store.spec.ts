@@ -22,7 +22,10 @@ function segment(seq: number, brandsAt: Record<number, string[]>, extra: Partial
     })),
     timings: {
       uploaded_at: new Date(1_000_000 + seq * 2000),
+      started_at: new Date(1_000_000 + seq * 2000 + 60),
       finished_at: new Date(1_000_000 + seq * 2000 + 250 + seq),
+      decode_ms: 40,
+      inference_ms: 90,
     },
     ...extra,
   };
@@ -45,10 +48,11 @@ describe('ResultsStore', () => {
   it('reports per-segment latency and the latest analysed segment', () => {
     const store = new ResultsStore();
     store.applySegments([segment(0, {}), segment(1, {}), segment(2, {}, { status: 'skipped', frames: [], timings: {} })]);
+    const stages = { eventMs: 60, decodeMs: 40, inferenceMs: 90 };
     expect(store.timings()).toEqual([
-      { seq: 0, status: 'done', latencyMs: 250 },
-      { seq: 1, status: 'done', latencyMs: 251 },
-      { seq: 2, status: 'skipped', latencyMs: null },
+      { seq: 0, status: 'done', latencyMs: 250, ...stages },
+      { seq: 1, status: 'done', latencyMs: 251, ...stages },
+      { seq: 2, status: 'skipped', latencyMs: null, eventMs: null, decodeMs: null, inferenceMs: null },
     ]);
     expect(store.latest()?.seq).toBe(1);
   });

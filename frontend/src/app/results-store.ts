@@ -18,7 +18,12 @@ export interface Appearance {
 export interface SegmentTiming {
   seq: number;
   status: string;
+  /** upload -> result written */
   latencyMs: number | null;
+  /** object written -> function started (event delivery) */
+  eventMs: number | null;
+  decodeMs: number | null;
+  inferenceMs: number | null;
 }
 
 /** Merge sampled sightings of each brand into on-screen intervals (gaps > maxGap split them). */
@@ -107,11 +112,15 @@ export class ResultsStore {
   readonly timings = computed<SegmentTiming[]>(() =>
     this.segments().map((s) => {
       const uploaded = millis(s.timings?.uploaded_at);
+      const started = millis(s.timings?.started_at);
       const finished = millis(s.timings?.finished_at);
       return {
         seq: s.seq,
         status: s.status,
         latencyMs: uploaded !== null && finished !== null ? finished - uploaded : null,
+        eventMs: uploaded !== null && started !== null ? started - uploaded : null,
+        decodeMs: s.timings?.decode_ms ?? null,
+        inferenceMs: s.timings?.inference_ms ?? null,
       };
     }),
   );
