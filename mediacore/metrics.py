@@ -8,7 +8,8 @@ Stages of a segment, each timed where it happens:
             object written -> result written                       (result)
 
 Long-lived processes (ingest, the functions in the local stack, compose and Knative)
-serve them at /metrics; on Cloud Run, where instances come and go, the same numbers are
+serve them at /metrics (the analyze function from its first event on: it runs in a
+gunicorn worker, which only exists once functions-framework has forked it); on Cloud Run, where instances come and go, the same numbers are
 in the one JSON log line per segment and stage, for log-based metrics.
 """
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import requests
 
@@ -23,15 +24,30 @@ def sample(text: str, name: str, **labels) -> float:
     return 0.0
 
 
+def scrape(url: str) -> str:
+    """The analyze function serves /metrics from its first event on (in its worker)."""
+    try:
+        return requests.get(url, timeout=10).text
+    except requests.ConnectionError:
+        return ""
+
+
 def test_analyze_metrics_and_stage_logs_follow_each_segment(stack_env, db, store, clip, stream_id):
     url = stack_env.info["metrics"]["analyze"]
-    before = requests.get(url, timeout=10).text
+    before = scrape(url)
     decodes = sample(before, "ma_stage_seconds_count", stage="decode")
     store.create(
         segment_object(stream_id, 0), clip.segments[0].read_bytes(), metadata=live_metadata(0)
     )
     wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
-    after = requests.get(url, timeout=10).text
+    # The listener can see the result a moment before the function counts it.
+    deadline = time.monotonic() + 10
+    while True:
+        after = scrape(url)
+        done = sample(after, "ma_segments_analysed_total", stream=stream_id, outcome="done")
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert sample(after, "ma_segments_analysed_total", stream=stream_id, outcome="done") == 1
     assert sample(after, "ma_stage_seconds_count", stage="decode") == decodes + 1
     for stage in ("event", "start", "inference", "write", "result"):
