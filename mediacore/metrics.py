@@ -9,8 +9,9 @@ Stages of a segment, each timed where it happens:
 
 Long-lived processes (ingest, the functions in the local stack, compose and Knative)
 serve them at /metrics (the analyze function from its first event on: it runs in a
-gunicorn worker, which only exists once functions-framework has forked it); on Cloud Run, where instances come and go, the same numbers are
-in the one JSON log line per segment and stage, for log-based metrics.
+gunicorn worker, which only exists once functions-framework has forked it). On Cloud
+Run, where instances come and go, the same numbers are in the one JSON log line per
+segment and stage, for log-based metrics.
 """
 
 from __future__ import annotations
