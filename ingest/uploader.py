@@ -256,6 +256,7 @@ class Uploader:
             extra={"closed_at": mtime},
         )
         spool.claim(path, claim)
+        metrics.segments_in.labels(stream_id).inc()
         if gap:
             log.warning(
                 "stream %s: %d fragment(s) missing before fragment %d",

@@ -24,6 +24,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16)
 REGISTRY = CollectorRegistry()
 
+segments_in = Counter(
+    "ma_segments_in_total",
+    "Segments nginx closed and the ingest claimed for upload",
+    ["stream"],
+    registry=REGISTRY,
+)
 segments_uploaded = Counter(
     "ma_segments_uploaded_total", "Segments the ingest stored", ["stream"], registry=REGISTRY
 )

@@ -67,6 +67,7 @@ def test_analyze_metrics_and_stage_logs_follow_each_segment(stack_env, db, store
 def test_ingest_and_model_service_expose_metrics(stack_env):
     ingest = requests.get(stack_env.info["metrics"]["ingest"], timeout=10)
     assert ingest.status_code == 200
-    assert "ma_segments_uploaded_total" in ingest.text and "ma_stage_seconds" in ingest.text
+    for name in ("ma_segments_in_total", "ma_segments_uploaded_total", "ma_stage_seconds"):
+        assert name in ingest.text, name
     gpu = requests.get(stack_env.info["metrics"]["gpu"], timeout=10).text
     assert "gpu_batch_frames" in gpu and "gpu_queue_frames" in gpu
