@@ -22,13 +22,13 @@ measures, per segment:
 from __future__ import annotations
 
 import platform
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
 
+from bench.watch import ResultTimes
 from local.runner import Stack
 from local.sample_media import make_clip
 from mediacore.names import segment_object
@@ -96,24 +96,15 @@ def measure_ingest(stack: Stack, clip, work: Path, seconds: int) -> dict:
     store = open_store()
     db = firestore.Client()
     stream = StreamRegistry(db).create("bench ingest")
-    results: dict[int, float] = {}  # seq -> wall clock the listener saw its result
-
-    def on_snapshot(_docs, changes, _read_time):
-        now = time.time()
-        for change in changes:
-            doc = change.document.to_dict()
-            if doc.get("status") and doc["seq"] not in results:
-                results[doc["seq"]] = now
-
-    segments_ref = db.collection("streams").document(stream.stream_id).collection("segments")
-    watch = segments_ref.on_snapshot(on_snapshot)
+    watch = ResultTimes(db, stream.stream_id, clock=time.time)  # wall clock, like PDT
     ingest_processes = stack_processes(stack, "nginx") + stack_processes(stack, "ingest serve")
     cpu_before, wall_before = cpu_seconds(ingest_processes), time.monotonic()
     published_at = time.time()  # ffmpeg -re sends media time m at published_at + m
     publisher = publish(f"{stack.info['rtmp']}/{stream.stream_key}", source, loops=loops)
     publisher.wait()
     time.sleep(3)  # the last fragment is closed, shipped and analysed
-    watch.unsubscribe()
+    watch.stop()
+    results = {seq: when for seq, (when, _) in watch.seen.items()}
     cpu = cpu_seconds(ingest_processes) - cpu_before
     wall = time.monotonic() - wall_before
     delays, uploaded, spans = [], {}, {}
@@ -171,24 +162,7 @@ def run(
         ingest = measure_ingest(stack, clip, work, ingest_seconds)
         store, db = open_store(), firestore.Client()
         stream_id = "bench-" + datetime.now(UTC).strftime("%H%M%S")
-        seen: dict[int, float] = {}
-        all_seen = threading.Event()
-
-        def on_snapshot(_docs, changes, _read_time):
-            now = time.monotonic()
-            for change in changes:
-                doc = change.document.to_dict()
-                if doc.get("status") and doc["seq"] not in seen:
-                    seen[doc["seq"]] = now
-            if len(seen) >= segments:
-                all_seen.set()
-
-        watch = (
-            db.collection("streams")
-            .document(stream_id)
-            .collection("segments")
-            .on_snapshot(on_snapshot)
-        )
+        watch = ResultTimes(db, stream_id)
         # Warm the function once (first request loads clients), outside the numbers.
         store.create(segment_object("bench-warmup", 0), clip.segments[0].read_bytes())
         time.sleep(2)
@@ -202,8 +176,9 @@ def run(
             uploaded[seq] = time.monotonic()
             store.create(segment_object(stream_id, seq), data, content_type="video/mp2t")
             time.sleep(max(0.0, uploaded[seq] + interval - time.monotonic()))
-        all_seen.wait(120)
-        watch.unsubscribe()
+        watch.wait(segments, 120)
+        watch.stop()
+        seen = {seq: when for seq, (when, _) in watch.seen.items()}
         cpu_after, gpu_after = cpu_seconds(processes), cpu_seconds(gpu_processes)
         write_after = stage_totals(stack, "write")
 

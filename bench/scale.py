@@ -9,10 +9,10 @@ under one segment duration (otherwise a backlog grows). Steps stop at the first 
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench.watch import ResultTimes
 from mediacore.names import segment_object
 from mediacore.stats import percentile
 
@@ -22,25 +22,7 @@ SEGMENT_S = 2.0
 def run_step(store, db, clip, streams: int, segments: int, tag: str) -> dict:
     ids = [f"scale-{tag}-{streams}-{i}" for i in range(streams)]
     uploaded: dict[tuple[str, int], float] = {}
-    results: dict[tuple[str, int], tuple[float, str]] = {}
-    lock = threading.Lock()
-
-    def listener(stream_id):
-        def on_snapshot(_docs, changes, _read_time):
-            now = time.monotonic()
-            with lock:
-                for change in changes:
-                    doc = change.document.to_dict()
-                    key = (stream_id, doc["seq"])
-                    if doc.get("status") and key not in results:
-                        results[key] = (now, doc["status"])
-
-        return on_snapshot
-
-    watches = [
-        db.collection("streams").document(s).collection("segments").on_snapshot(listener(s))
-        for s in ids
-    ]
+    watches = {s: ResultTimes(db, s) for s in ids}
     started = time.monotonic()
     for seq in range(segments):
         tick = started + seq * SEGMENT_S
@@ -57,10 +39,10 @@ def run_step(store, db, clip, streams: int, segments: int, tag: str) -> dict:
             uploaded[(stream_id, seq)] = time.monotonic()
             store.create(segment_object(stream_id, seq), data, metadata=metadata)
     deadline = time.monotonic() + 30
-    while len(results) < len(uploaded) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for watch in watches:
-        watch.unsubscribe()
+    for watch in watches.values():
+        watch.wait(segments, max(0.0, deadline - time.monotonic()))
+        watch.stop()
+    results = {(s, seq): seen for s, w in watches.items() for seq, seen in w.seen.items()}
     latency = [1000 * (results[k][0] - uploaded[k]) for k in uploaded if k in results]
     statuses = [results[k][1] for k in uploaded if k in results]
     p95 = round(percentile(latency, 95), 1) if latency else None
