@@ -100,13 +100,18 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        while not ready.exists():
-            if self.process.poll() is not None or time.monotonic() - started > timeout:
-                raise RuntimeError(f"stack did not start:\n{self.log_path.read_text()[-4000:]}")
-            time.sleep(0.1)
-        self.startup_seconds = time.monotonic() - started
-        self.info = json.loads(ready.read_text())
-        self.client_env = self.info["env"]
+        try:
+            while not ready.exists():
+                if self.process.poll() is not None or time.monotonic() - started > timeout:
+                    log = self.log_path.read_text()[-4000:]
+                    raise RuntimeError(f"stack did not start:\n{log}")
+                time.sleep(0.1)
+            self.startup_seconds = time.monotonic() - started
+            self.info = json.loads(ready.read_text())
+            self.client_env = self.info["env"]
+        except BaseException:
+            self.stop()  # never leave a half-started stack behind
+            raise
 
     def attach(self) -> bool:
         """Use a stack that is already running on this data folder, if it answers."""

@@ -305,5 +305,8 @@ def write_ready(settings: Settings) -> dict:
     }
     path = ready_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(info, indent=2))
+    # Written whole, then renamed into place: readers wait for the file to exist.
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(info, indent=2))
+    partial.replace(path)
     return info
