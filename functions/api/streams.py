@@ -49,6 +49,21 @@ def stream_view(stream_id: str, doc: dict) -> dict:
     return Stream(stream_id=stream_id, **view).model_dump(mode="json")
 
 
+def key_answer(stream_id: str, doc: dict, stream_key: str) -> dict:
+    """The one answer that shows a stream key: with the OBS settings to paste it into."""
+    settings = services().settings
+    return CreatedStream(
+        stream=stream_view(stream_id, doc),
+        rtmp_url=settings.rtmp_url,
+        stream_key=stream_key,
+        obs=ObsSettings(
+            server=settings.rtmp_url,
+            stream_key=stream_key,
+            keyframe_interval_s=settings.hls_fragment_s,
+        ),
+    ).model_dump(mode="json")
+
+
 def existing(stream_id: str) -> dict:
     doc = services().registry.get(stream_id)
     if doc is None:
@@ -76,19 +91,8 @@ def create_stream(body: CreateStream):
         new = svc.registry.create(body.name, body.stream_id, mode=body.mode)
     except StreamExists as exc:
         raise ApiError(409, f"stream {exc} already exists") from exc
-    settings = svc.settings
-    obs = ObsSettings(
-        server=settings.rtmp_url,
-        stream_key=new.stream_key,
-        keyframe_interval_s=settings.hls_fragment_s,
-    )
-    created = CreatedStream(
-        stream=stream_view(new.stream_id, svc.registry.get(new.stream_id) or {}),
-        rtmp_url=settings.rtmp_url,
-        stream_key=new.stream_key,
-        obs=obs,
-    )
-    return created.model_dump(mode="json"), 201
+    doc = svc.registry.get(new.stream_id) or {}
+    return key_answer(new.stream_id, doc, new.stream_key), 201
 
 
 @bp.get("", responses={200: StreamPage, **ERRORS})
@@ -138,19 +142,8 @@ def delete_stream(path: StreamPath):
 def rotate_key(path: StreamPath):
     """A new stream key; the old one is refused from the next publish on."""
     doc = existing(path.stream_id)
-    svc = services()
-    new = svc.registry.rotate_key(path.stream_id)
-    settings = svc.settings
-    return CreatedStream(
-        stream=stream_view(path.stream_id, doc),
-        rtmp_url=settings.rtmp_url,
-        stream_key=new.stream_key,
-        obs=ObsSettings(
-            server=settings.rtmp_url,
-            stream_key=new.stream_key,
-            keyframe_interval_s=settings.hls_fragment_s,
-        ),
-    ).model_dump(mode="json")
+    new = services().registry.rotate_key(path.stream_id)
+    return key_answer(path.stream_id, doc, new.stream_key)
 
 
 @bp.post("/<stream_id>/backfills", responses={202: Backfill, **ERRORS})
@@ -184,20 +177,20 @@ def summary(path: StreamPath):
     """Brand exposure (seconds on screen, share of voice) and object counts so far."""
     doc = existing(path.stream_id)
     analysed = float(doc.get("analysed_seconds") or 0.0)
-    brands = doc.get("brands") or {}
-    total = sum(float(b.get("seconds") or 0.0) for b in brands.values())
+    seconds = {
+        name: float(b.get("seconds") or 0.0) for name, b in (doc.get("brands") or {}).items()
+    }
+    total = sum(seconds.values())
     exposure = [
         {
             "brand": name,
-            "seconds": round(float(b.get("seconds") or 0.0), 3),
-            "share_of_voice": round(float(b.get("seconds") or 0.0) / total, 4) if total else 0.0,
-            "screen_share": round(float(b.get("seconds") or 0.0) / analysed, 4)
-            if analysed
-            else None,
+            "seconds": round(seconds[name], 3),
+            "share_of_voice": round(seconds[name] / total, 4) if total else 0.0,
+            "screen_share": round(seconds[name] / analysed, 4) if analysed else None,
             "first_seen": b.get("first_seen"),
             "last_seen": b.get("last_seen"),
         }
-        for name, b in brands.items()
+        for name, b in (doc.get("brands") or {}).items()
     ]
     exposure.sort(key=lambda e: (-e["seconds"], e["brand"]))
     objects = sorted(
