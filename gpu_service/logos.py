@@ -1,38 +1,84 @@
-"""Reference-logo matching: SIFT features + ratio test + RANSAC homography (OpenCV).
+"""Reference-logo detection that does not depend on texture: shape regions + dense verification.
 
-A brand library is a folder with one sub-folder per brand holding reference
-images of its logo (PNG/JPEG, or SVG rendered with resvg), or the same layout
-under a bucket prefix (``brands/{brand}/...``). For each frame, every reference
-is matched; a match needs enough geometrically consistent inliers under a
-homography, and the reference's corners projected through that homography
-give the box. SIFT is scale- and rotation-invariant and the homography covers
-perspective, so a logo on a tilted shirt or a billboard is still found; it
-needs no model weights at all.
+Most brand logos are flat glyphs and wordmarks: a few uniform shapes in one
+colour. Keypoint matchers (SIFT) find too few corners on them, so this
+detector works on *regions* instead, the way texture-less object detectors do:
+
+1. **Regions.** MSER (OpenCV) finds the stable uniform blobs of a frame: a
+   glyph, its letters, the holes inside them. Each region is normalised for
+   affine distortion by its second moments (whitening), so a logo seen at any
+   scale, rotation or moderate perspective gives the same normalised shape.
+2. **Shape descriptors.** The normalised shape is summarised as a polar
+   occupancy histogram; the magnitude of its Fourier transform over the angle
+   makes it rotation-invariant, and the phase gives the rotation back.
+   References are described the same way from renders at many sizes (small
+   renders merge letters as a distant view does), so one nearest-neighbour
+   search over every reference serves the whole library: the cost grows with
+   the library only in that search.
+3. **Hypotheses.** Each close region pair gives a full affine pose of the
+   reference in the frame (whitening, rotation from the phase, whitening back).
+4. **Dense verification.** The frame is warped into the reference's frame
+   under that pose, refined with ECC (a homography: it absorbs perspective)
+   and compared with the reference's glyph mask by normalised correlation,
+   which is blind to contrast, brightness and colour cast but not to shape.
+   The glyph's colour must also agree with the reference's (in chroma, with
+   a camera's tolerance) where the reference is coloured.
+
+No model weights; the user's reference images are the only brand knowledge.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from gpu_service.detections import Detection, clip_box
+from gpu_service.detections import Detection, clip_box, iou
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".svg"}
-REFERENCE_SIDE = 400  # references are normalised to this size before feature extraction
+REFERENCE_SIDE = 400  # references are stored at this long side
+TEMPLATE_SIDE = 64  # verification happens in a reference frame of this long side
+TEMPLATE_PAD = 0.2  # and looks this far around the glyph (its edges are the evidence)
+RENDER_SIDES = (20, 30, 45, 68, 100, 150, 220)  # reference sizes described for matching
+R_BINS = np.array([0.0, 0.45, 0.9, 1.35, 1.8, 2.6, np.inf])
+THETA_BINS = 32
+HARMONICS = 9
+MIN_REGION_AREA = 24  # px at working scale
+PER_REGION = 4
+
+
+class UnusableReference(ValueError):
+    """A reference image the detector cannot work with; the message says why, for people."""
+
+
+@dataclass
+class Regions:
+    """Shape regions of one image: moments, whitening and descriptors (one row each)."""
+
+    centres: np.ndarray  # n x 2
+    unwhiten: np.ndarray  # n x 2 x 2: normalised shape -> image coordinates
+    whiten: np.ndarray  # n x 2 x 2
+    spectra: np.ndarray  # n x r x theta complex: angular spectrum per radius ring
+    descriptors: np.ndarray  # n x d, rotation-invariant, unit length
+    areas: np.ndarray  # n
 
 
 @dataclass
 class Reference:
     brand: str
-    keypoints: list
-    descriptors: np.ndarray
-    corners: np.ndarray  # 4 x 1 x 2, the reference image outline
+    name: str  # which reference image of the brand
+    template: np.ndarray  # float32, TEMPLATE frame: 1 on the glyph, 0 around it
+    weight: np.ndarray  # where the template is compared
+    corners: np.ndarray  # the glyph's box in TEMPLATE coordinates (4 x 2)
+    chroma: np.ndarray | None  # the glyph's colour direction (None: grey or many colours)
+    regions: Regions | None = None
+    blurred: np.ndarray | None = None
+    quality: dict = field(default_factory=dict)
 
 
 def decode_image(data: bytes, suffix: str) -> np.ndarray | None:
@@ -51,114 +97,412 @@ def decode_image(data: bytes, suffix: str) -> np.ndarray | None:
     return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
 
 
+# --- regions and their shape descriptors ------------------------------------------------
+def _mser(min_area: int, max_area: int):
+    return cv2.MSER_create(delta=4, min_area=min_area, max_area=max_area, max_variation=0.35)
+
+
+def describe_regions(gray: np.ndarray, min_area: int = MIN_REGION_AREA) -> Regions:
+    """MSER regions of a grey image and their affine-normalised shape descriptors."""
+    max_area = int(0.3 * gray.size)
+    points, boxes = _mser(min_area, max_area).detectRegions(gray)
+    if not points:
+        return _empty_regions()
+    points, boxes = _distinct(points, boxes)
+    sizes = np.array([len(p) for p in points])
+    owner = np.repeat(np.arange(len(points)), sizes)
+    xy = np.concatenate(points).astype(np.float64)
+    n = len(points)
+    count = sizes.astype(np.float64)
+    mean = np.stack([np.bincount(owner, xy[:, i], n) / count for i in (0, 1)], axis=1)
+    d = xy - mean[owner]
+    cxx = np.bincount(owner, d[:, 0] ** 2, n) / count + 1 / 12  # + a pixel's own spread
+    cyy = np.bincount(owner, d[:, 1] ** 2, n) / count + 1 / 12
+    cxy = np.bincount(owner, d[:, 0] * d[:, 1], n) / count
+    cov = np.stack([np.stack([cxx, cxy], -1), np.stack([cxy, cyy], -1)], -2)
+    values, vectors = np.linalg.eigh(cov)
+    values = np.maximum(values, 1e-6)
+    whiten = vectors @ (np.eye(2) / np.sqrt(values)[:, :, None]) @ vectors.transpose(0, 2, 1)
+    unwhiten = vectors @ (np.eye(2) * np.sqrt(values)[:, :, None]) @ vectors.transpose(0, 2, 1)
+    q = np.einsum("nij,nj->ni", whiten[owner], d)
+    radius = np.hypot(q[:, 0], q[:, 1])
+    theta = np.arctan2(q[:, 1], q[:, 0])
+    r_bin = np.searchsorted(R_BINS, radius, side="right") - 1
+    t_bin = ((theta + np.pi) / (2 * np.pi) * THETA_BINS).astype(int) % THETA_BINS
+    rings = len(R_BINS) - 1
+    index = (owner * rings + r_bin) * THETA_BINS + t_bin
+    histogram = np.bincount(index, minlength=n * rings * THETA_BINS).astype(np.float64)
+    histogram = histogram.reshape(n, rings, THETA_BINS) / count[:, None, None]
+    spectra = np.fft.fft(histogram, axis=2)
+    # Ring masses (how the area spreads out from the centre) and, per ring, the strength
+    # of each angular harmonic (the shape beyond its ellipse); compared by distance.
+    descriptor = np.concatenate(
+        [spectra[:, :, 0].real, 2 * np.abs(spectra[:, :, 1:HARMONICS]).reshape(n, -1)], axis=1
+    )
+    return Regions(mean, unwhiten, whiten, spectra, descriptor.astype(np.float32), count)
+
+
+def _distinct(points, boxes):
+    """Drop regions nested almost exactly in the previous one (MSER's near-duplicates)."""
+    order = np.lexsort((boxes[:, 3], boxes[:, 2], boxes[:, 1], boxes[:, 0]))
+    kept, last = [], None
+    for i in order:
+        box = boxes[i]
+        if last is not None and np.abs(box - last).max() <= max(1, 0.04 * box[2:].max()):
+            continue
+        kept.append(i)
+        last = box
+    return [points[i] for i in kept], boxes[kept]
+
+
+def _empty_regions() -> Regions:
+    rings = len(R_BINS) - 1
+    return Regions(
+        np.zeros((0, 2)),
+        np.zeros((0, 2, 2)),
+        np.zeros((0, 2, 2)),
+        np.zeros((0, rings, THETA_BINS), complex),
+        np.zeros((0, rings * HARMONICS), np.float32),
+        np.zeros(0),
+    )
+
+
+def _concat(parts: list[Regions]) -> Regions:
+    if not parts:
+        return _empty_regions()
+    return Regions(*(np.concatenate([getattr(p, f) for p in parts]) for f in Regions.__dataclass_fields__))
+
+
+def _rotations(frame_spectra: np.ndarray, ref_spectra: np.ndarray, top: int = 2) -> np.ndarray:
+    """The best rotation angles (radians) taking reference regions onto frame regions."""
+    cross = (frame_spectra * np.conj(ref_spectra)).sum(axis=1)
+    correlation = np.fft.ifft(cross, axis=1).real
+    best = np.argsort(-correlation, axis=1)[:, :top]
+    return best * (2 * np.pi / THETA_BINS)
+
+
+# --- references -----------------------------------------------------------------------------
+def glyph_of(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The logo's RGB and its mask (0..1): alpha when present, else pixels unlike the border."""
+    if image.shape[2] == 4 and image[..., 3].min() < 250:
+        return image[..., :3], image[..., 3].astype(np.float32) / 255
+    rgb = image[..., :3]
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32)
+    ground = np.median(border, axis=0)
+    distance = np.linalg.norm(rgb.astype(np.float32) - ground, axis=2)
+    return rgb, np.clip((distance - 20) / 40, 0, 1)
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray | None:
+    """Unit direction of a colour in the plane orthogonal to grey; None for greys."""
+    centred = rgb - rgb.mean()
+    size = np.linalg.norm(centred)
+    return centred / size if size > 18 else None
+
+
+def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
+    """A reference from an uploaded image (RGB or RGBA). Raises UnusableReference."""
+    rgb, mask = glyph_of(image)
+    ys, xs = np.nonzero(mask > 0.5)
+    if len(xs) < 30:
+        raise UnusableReference(
+            "no logo found in the image: it is blank, or the logo does not stand out from its "
+            "background (use a transparent PNG/SVG, or a logo on a plain background)"
+        )
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    if (x1 - x0) * (y1 - y0) > 0.97 * mask.size and mask.mean() > 0.9:
+        raise UnusableReference(
+            "the logo fills the whole image with no background around it: upload the logo "
+            "itself (a transparent PNG or SVG) rather than a photo or a solid block"
+        )
+    aspect = max(x1 - x0, y1 - y0) / max(1, min(x1 - x0, y1 - y0))
+    if aspect > 12:
+        raise UnusableReference(
+            f"the logo is {aspect:.0f} times longer than it is high; such thin shapes cannot be "
+            "told apart from lines on screen (upload a more compact variant, e.g. the symbol)"
+        )
+    mask, rgb = mask[y0:y1, x0:x1], rgb[y0:y1, x0:x1]
+    # The template frame: the glyph at TEMPLATE_SIDE long side, with a margin around it.
+    scale = TEMPLATE_SIDE / max(mask.shape)
+    pad = int(round(TEMPLATE_PAD * TEMPLATE_SIDE))
+    small = cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    template = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    h, w = small.shape
+    corners = np.float64([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
+    weight = np.ones_like(template)
+    solid = mask > 0.5
+    colours = rgb[solid].astype(np.float32)
+    spread = colours.std(axis=0).mean()
+    chroma = _chroma(np.median(colours, axis=0)) if spread < 40 else None
+    reference = Reference(brand, name, template.astype(np.float32), weight, corners, chroma)
+    reference.blurred = cv2.GaussianBlur(reference.template, (0, 0), 2.5)
+    reference.regions = _reference_regions(mask, scale, pad)
+    if len(reference.regions.areas) == 0:
+        raise UnusableReference("the logo has no shape the detector can hold on to")
+    return reference
+
+
+def _reference_regions(mask: np.ndarray, template_scale: float, pad: int) -> Regions:
+    """Regions of the glyph rendered dark on light at several sizes, in TEMPLATE coordinates."""
+    parts = []
+    for side in RENDER_SIDES:
+        scale = side / max(mask.shape)
+        small = cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        border = max(4, side // 4)
+        small = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT)
+        gray = (235 - 200 * cv2.GaussianBlur(small, (0, 0), 0.7)).astype(np.uint8)
+        regions = describe_regions(gray, min_area=max(12, MIN_REGION_AREA // 2))
+        if not len(regions.areas):
+            continue
+        # Back into the template frame: undo the border, then rescale.
+        factor = template_scale / scale
+        regions.centres = (regions.centres - border) * factor + pad
+        regions.unwhiten = regions.unwhiten * factor
+        regions.whiten = regions.whiten / factor
+        keep = regions.areas < 0.9 * small.size  # not the canvas itself
+        parts.append(_select(regions, keep))
+    return _concat(parts)
+
+
+def _select(regions: Regions, keep: np.ndarray) -> Regions:
+    return Regions(*(getattr(regions, f)[keep] for f in Regions.__dataclass_fields__))
+
+
+# --- the matcher ------------------------------------------------------------------------------
+@dataclass
+class _Hypothesis:
+    reference: int
+    pose: np.ndarray  # 3x3: template frame -> work frame
+    prior: float
+
+
 class LogoMatcher:
-    def __init__(self, min_inliers: int = 12, ratio: float = 0.75, max_side: int = 1280):
-        self._sift = cv2.SIFT_create()
-        self._matcher = cv2.BFMatcher(cv2.NORM_L2)
-        self.min_inliers = min_inliers
-        self.ratio = ratio
+    def __init__(self, max_side: int = 960, threshold: float = 0.62, max_hypotheses: int = 150,
+                 descriptor_distance: float = 0.12):  # fmt: skip
         self.max_side = max_side
+        self.threshold = threshold
+        self.max_hypotheses = max_hypotheses
+        self.descriptor_distance = descriptor_distance
+        self.per_region = PER_REGION
         self.references: list[Reference] = []
+        self.rejected: dict[str, str] = {}  # reference name -> why it is not used
+        self._index: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def brands(self) -> list[str]:
         return sorted({r.brand for r in self.references})
 
-    def add(self, brand: str, image: np.ndarray) -> bool:
-        """Add one reference image (RGB or RGBA). False when it has too little texture."""
-        gray, mask = self._reference_pixels(image)
-        keypoints, descriptors = self._sift.detectAndCompute(gray, mask)
-        if descriptors is None or len(keypoints) < self.min_inliers:
-            log.warning(
-                "logo reference for %s has too few features (%d); skipped", brand, len(keypoints)
-            )
+    def add(self, brand: str, image: np.ndarray, name: str | None = None) -> bool:
+        """Add one reference image (RGB or RGBA). False (and the reason in ``rejected``)
+        when it cannot be used."""
+        name = name or f"{brand}/{len(self.references)}"
+        try:
+            self.add_reference(build_reference(brand, name, image))
+        except UnusableReference as exc:
+            self.rejected[name] = str(exc)
+            log.warning("logo reference %s not used: %s", name, exc)
             return False
-        h, w = gray.shape
-        corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]).reshape(-1, 1, 2)
-        self.references.append(Reference(brand, keypoints, descriptors, corners))
         return True
+
+    def add_reference(self, reference: Reference) -> None:
+        self.references.append(reference)
+        self._index = None
 
     def load_folder(self, root: Path) -> int:
         added = 0
         for brand_dir in sorted(p for p in Path(root).iterdir() if p.is_dir()):
             for file in sorted(brand_dir.iterdir()):
                 if file.suffix.lower() in IMAGE_SUFFIXES:
-                    image = decode_image(file.read_bytes(), file.suffix.lower())
-                    added += image is not None and self.add(brand_dir.name, image)
+                    added += self._add_file(brand_dir.name, file.name, file.read_bytes())
         return added
 
     def load_store(self, store, prefix: str = "brands/") -> int:
         added = 0
         for obj in store.list(prefix):
             parts = obj.name[len(prefix) :].split("/")
-            suffix = Path(obj.name).suffix.lower()
-            if len(parts) == 2 and suffix in IMAGE_SUFFIXES:
-                image = decode_image(store.read(obj.name), suffix)
-                added += image is not None and self.add(parts[0], image)
+            if len(parts) == 2 and Path(obj.name).suffix.lower() in IMAGE_SUFFIXES:
+                added += self._add_file(parts[0], parts[1], store.read(obj.name))
         return added
 
+    def _add_file(self, brand: str, file: str, data: bytes) -> bool:
+        name = f"{brand}/{file}"
+        try:
+            image = decode_image(data, Path(file).suffix.lower())
+        except Exception as exc:  # one bad file must not take the library down
+            image, why = None, f"unreadable image: {exc}"
+        else:
+            why = "unreadable image"
+        if image is None:
+            self.rejected[name] = why
+            log.warning("logo reference %s not used: %s", name, why)
+            return False
+        return self.add(brand, image, name)
+
+    def _library(self) -> tuple[np.ndarray, np.ndarray, Regions]:
+        if self._index is None:
+            owners = [np.full(len(r.regions.areas), i) for i, r in enumerate(self.references)]
+            regions = _concat([r.regions for r in self.references])
+            self._index = (np.concatenate(owners) if owners else np.zeros(0, int), regions)
+        return self._index[0], self._index[1].descriptors, self._index[1]
+
+    # -- detection --
     def match(self, image: np.ndarray, brands: set[str] | None = None) -> list[Detection]:
-        """Logos of the library found in an RGB frame (best match per brand)."""
+        """Logos of the library found in an RGB frame (one detection per logo instance)."""
         if not self.references:
             return []
-        gray, scale = self._frame_pixels(image)
-        keypoints, descriptors = self._sift.detectAndCompute(gray, None)
-        if descriptors is None or len(keypoints) < self.min_inliers:
-            return []
         height, width = image.shape[:2]
-        best: dict[str, Detection] = {}
-        for reference in self.references:
-            if brands is not None and reference.brand not in brands:
-                continue
-            found = self._match_one(reference, keypoints, descriptors, scale, width, height)
-            if found and (reference.brand not in best or found.score > best[reference.brand].score):
-                best[reference.brand] = found
-        return sorted(best.values(), key=lambda d: -d.score)
+        scale = min(1.0, self.max_side / max(height, width))
+        work = image if scale == 1.0 else cv2.resize(
+            image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        )  # fmt: skip
+        gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+        frame = self._pyramid_regions(gray)
+        hypotheses = self._hypotheses(frame, brands)
+        found = []
+        for hypothesis in hypotheses:
+            detection = self._verify(hypothesis, gray, work)
+            if detection is not None:
+                found.append(detection)
+        return _suppress(found, width=work.shape[1], height=work.shape[0])
 
-    def _match_one(self, ref, keypoints, descriptors, scale, width, height) -> Detection | None:
-        pairs = self._matcher.knnMatch(ref.descriptors, descriptors, k=2)
-        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < self.ratio * p[1].distance]
-        if len(good) < self.min_inliers:
+    def _pyramid_regions(self, gray: np.ndarray) -> Regions:
+        """Regions at full working scale (letters, strokes) and at 1/2 and 1/4 (where the
+        strokes of a logo merge into one shape, as in the small reference renders)."""
+        parts, level = [], gray
+        for factor in (1, 2, 4):
+            if factor > 1:
+                level = cv2.pyrDown(level)
+            regions = describe_regions(level, min_area=MIN_REGION_AREA if factor == 1 else 16)
+            regions.centres = regions.centres * factor + (factor - 1) / 2
+            regions.unwhiten = regions.unwhiten * factor
+            regions.whiten = regions.whiten / factor
+            parts.append(regions)
+        return _concat(parts)
+
+    def _hypotheses(self, frame: Regions, brands) -> list[_Hypothesis]:
+        owners, library, regions = self._library()
+        if not len(frame.areas) or not len(owners):
+            return []
+        distance = _distances(frame.descriptors, library)
+        if brands is not None:
+            allowed = np.array([self.references[o].brand in brands for o in owners])
+            distance[:, ~allowed] = np.inf
+        # Each frame region proposes its few nearest reference regions (similar letters
+        # and arcs make the single nearest one unreliable); the closest pairs go first.
+        nearest = np.argsort(distance, axis=1)[:, : self.per_region]
+        rows = np.repeat(np.arange(len(distance)), nearest.shape[1])
+        pairs = np.stack([rows, nearest.ravel()], axis=1)
+        close = distance[pairs[:, 0], pairs[:, 1]]
+        pairs = pairs[close < self.descriptor_distance]
+        if not len(pairs):
+            return []
+        order = np.argsort(distance[pairs[:, 0], pairs[:, 1]])[: self.max_hypotheses * 2]
+        pairs = pairs[order]
+        angles = _rotations(frame.spectra[pairs[:, 0]], regions.spectra[pairs[:, 1]])
+        hypotheses, seen = [], set()
+        for (f, r), options in zip(pairs, angles, strict=True):
+            for angle in options:
+                cos, sin = np.cos(angle), np.sin(angle)
+                rotation = np.array([[cos, -sin], [sin, cos]])
+                linear = frame.unwhiten[f] @ rotation @ regions.whiten[r]
+                offset = frame.centres[f] - linear @ regions.centres[r]
+                pose = np.eye(3)
+                pose[:2, :2], pose[:2, 2] = linear, offset
+                reference = int(owners[r])
+                key = (reference, *np.round(offset / 6).astype(int), round(angle, 1))
+                if key in seen:
+                    continue
+                seen.add(key)
+                hypotheses.append(_Hypothesis(reference, pose, 1 - distance[f, r]))
+            if len(hypotheses) >= self.max_hypotheses:
+                break
+        return hypotheses
+
+    def _verify(self, hypothesis: _Hypothesis, gray: np.ndarray, rgb: np.ndarray):
+        reference = self.references[hypothesis.reference]
+        template = reference.template
+        th, tw = template.shape
+        pose = hypothesis.pose
+        # Implausible poses (mirror, a sliver, far bigger than the frame) are not worth a warp.
+        linear = pose[:2, :2]
+        det = np.linalg.det(linear)
+        singular = np.linalg.svd(linear, compute_uv=False)
+        if det <= 0 or singular[1] < 0.12 or singular[0] / singular[1] > 3.5:
             return None
-        src = np.float32([ref.keypoints[m.queryIdx].pt for m in good]).reshape(-1, 1, 2)
-        dst = np.float32([keypoints[m.trainIdx].pt for m in good]).reshape(-1, 1, 2)
-        homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 5.0)
-        if homography is None:
+        if singular[0] * TEMPLATE_SIDE > 1.2 * max(gray.shape):
             return None
-        inliers = int(inlier_mask.sum())
-        if inliers < self.min_inliers:
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
+        # A blurred first look forgives the coarse rotation step of the hypothesis.
+        score = _ncc(reference.blurred, cv2.GaussianBlur(patch, (0, 0), 2.5))
+        if abs(score) < 0.3:
             return None
-        quad = cv2.perspectiveTransform(ref.corners, homography).reshape(-1, 2) / scale
+        target = template if score > 0 else 1 - template
+        try:
+            criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+            warp = np.eye(3, dtype=np.float32)
+            _, warp = cv2.findTransformECC(
+                target, patch, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 5
+            )
+            pose = pose @ warp.astype(np.float64)
+        except cv2.error:
+            pass
+        patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
+        score = abs(_ncc(template, patch))
+        if score < self.threshold:
+            return None
+        if not self._colour_agrees(reference, rgb, pose):
+            return None
+        quad = cv2.perspectiveTransform(reference.corners.reshape(-1, 1, 2), pose).reshape(-1, 2)
         if not _plausible(quad):
             return None
         x0, y0 = quad.min(axis=0)
         x1, y1 = quad.max(axis=0)
-        score = (inliers / len(good)) * min(1.0, inliers / (3 * self.min_inliers))
+        height, width = gray.shape
         return Detection(
-            label=ref.brand,
+            label=reference.brand,
             score=float(score),
             box=clip_box(x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height),
             kind="logo",
-            source="logo-match:sift",
+            source="logo-shape",
         )
 
-    def _reference_pixels(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        scale = REFERENCE_SIDE / max(image.shape[:2])
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        mask = None
-        if image.shape[2] == 4:
-            alpha = image[..., 3:].astype(np.float32) / 255
-            # Transparent logos: composite onto white, and look for features only
-            # on and right around the logo itself.
-            image = (image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
-            mask = cv2.dilate((alpha[..., 0] > 0.1).astype(np.uint8) * 255, np.ones((15, 15)))
-        return cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY), mask
+    def _colour_agrees(self, reference: Reference, rgb: np.ndarray, pose: np.ndarray) -> bool:
+        if reference.chroma is None:
+            return True
+        th, tw = reference.template.shape
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        patch = cv2.warpPerspective(rgb, pose, (tw, th), flags=flags).astype(np.float32)
+        glyph = reference.template > 0.7
+        if glyph.sum() < 8:
+            return True
+        colour = np.median(patch[glyph], axis=0)
+        chroma = colour - colour.mean()
+        size = np.linalg.norm(chroma)
+        if size < 10:  # the glyph looks grey: a washed-out screen, a dark print
+            return True
+        return float(chroma @ reference.chroma) / size > 0.5
 
-    def _frame_pixels(self, image: np.ndarray) -> tuple[np.ndarray, float]:
-        scale = min(1.0, self.max_side / max(image.shape[:2]))
-        if scale < 1.0:
-            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), scale
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
+    return np.sqrt(np.maximum(squared, 0))
+
+
+def _ncc(template: np.ndarray, patch: np.ndarray) -> float:
+    a = template - template.mean()
+    b = patch - patch.mean()
+    denominator = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
+
+
+def _suppress(found: list[Detection], width: int, height: int) -> list[Detection]:
+    """One detection per place: the best-scoring brand wins an overlap."""
+    kept: list[Detection] = []
+    for detection in sorted(found, key=lambda d: -d.score):
+        if all(iou(detection.box, other.box) < 0.3 for other in kept):
+            kept.append(detection)
+    return kept
 
 
 def _plausible(quad: np.ndarray) -> bool:
@@ -167,4 +511,4 @@ def _plausible(quad: np.ndarray) -> bool:
         return False
     area = cv2.contourArea(quad.astype(np.float32))
     sides = np.linalg.norm(np.roll(quad, -1, axis=0) - quad, axis=1)
-    return area > 100 and sides.min() > 0.1 * sides.max()
+    return area > 40 and sides.min() > 0.1 * sides.max()
