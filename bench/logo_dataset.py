@@ -1,4 +1,4 @@
-"""Random logo scenes for measuring the logo detector: brands drawn by seed from all of simple-icons.
+"""Random logo scenes to measure the logo detector: brands drawn by seed from all of simple-icons.
 
 Every scene is a 1920x1080 photo (scikit-image and ultralytics ship them) with
 one or more *library* logos placed under one of three conditions, plus
@@ -255,7 +255,10 @@ def place(scene: np.ndarray, icon: Icon, condition: str, size_px: int, rng: rand
 def _overlaps(box, boxes, margin=0.02) -> bool:
     x, y, w, h = box
     return any(
-        x < bx + bw + margin and bx < x + w + margin and y < by + bh + margin and by < y + h + margin
+        x < bx + bw + margin
+        and bx < x + w + margin
+        and y < by + bh + margin
+        and by < y + h + margin
         for bx, by, bw, bh in boxes
     )
 
@@ -279,8 +282,14 @@ def _camera(scene: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def make_scene(rng: random.Random, library: list[Icon], distractors: list[Icon],
-               logos: int = 1, condition: str | None = None, size_px: int | None = None) -> Scene:  # fmt: skip
+def make_scene(
+    rng: random.Random,
+    library: list[Icon],
+    distractors: list[Icon],
+    logos: int = 1,
+    condition: str | None = None,
+    size_px: int | None = None,
+) -> Scene:
     """One frame: ``logos`` library logos plus distractors, then camera effects (no codec yet)."""
     image = background(rng)
     scene = Scene(image)
@@ -310,7 +319,7 @@ def make_scene(rng: random.Random, library: list[Icon], distractors: list[Icon],
     return scene
 
 
-def encode_h264(frames: list[np.ndarray], bitrate: int = 4_500_000, hold: int = 6) -> list[np.ndarray]:  # fmt: skip
+def encode_h264(frames: list[np.ndarray], bitrate: int = 4_500_000, hold: int = 6) -> list:
     """The frames as a viewer would get them: each held for ``hold`` frames of a 30 fps H.264
     stream at ``bitrate`` (OBS's 1080p range), 2 s GOP; returns the last decoded copy of each."""
     import av

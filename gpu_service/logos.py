@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from gpu_service.detections import Detection, clip_box, iou
+from gpu_service.logo_keypoints import KeypointMatcher, plausible_quad
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ R_BINS = np.array([0.0, 0.45, 0.9, 1.35, 1.8, 2.6, np.inf])
 THETA_BINS = 32
 HARMONICS = 9
 MIN_REGION_AREA = 24  # px at working scale
-PER_REGION = 4
+PER_REGION = 6
 
 
 class UnusableReference(ValueError):
@@ -170,7 +171,9 @@ def _empty_regions() -> Regions:
 def _concat(parts: list[Regions]) -> Regions:
     if not parts:
         return _empty_regions()
-    return Regions(*(np.concatenate([getattr(p, f) for p in parts]) for f in Regions.__dataclass_fields__))
+    return Regions(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in Regions.__dataclass_fields__)
+    )
 
 
 def _rotations(frame_spectra: np.ndarray, ref_spectra: np.ndarray, top: int = 2) -> np.ndarray:
@@ -277,16 +280,18 @@ class _Hypothesis:
 
 
 class LogoMatcher:
-    def __init__(self, max_side: int = 960, threshold: float = 0.62, max_hypotheses: int = 150,
-                 descriptor_distance: float = 0.12):  # fmt: skip
+    def __init__(self, max_side: int = 960, threshold: float = 0.85, max_hypotheses: int = 300,
+                 descriptor_distance: float = 0.18):  # fmt: skip
         self.max_side = max_side
         self.threshold = threshold
         self.max_hypotheses = max_hypotheses
         self.descriptor_distance = descriptor_distance
         self.per_region = PER_REGION
+        self.max_refinements = 12
         self.references: list[Reference] = []
         self.rejected: dict[str, str] = {}  # reference name -> why it is not used
         self._index: tuple[np.ndarray, np.ndarray] | None = None
+        self.keypoints = KeypointMatcher()  # textured references also go through SIFT
 
     @property
     def brands(self) -> list[str]:
@@ -298,6 +303,7 @@ class LogoMatcher:
         name = name or f"{brand}/{len(self.references)}"
         try:
             self.add_reference(build_reference(brand, name, image))
+            self.keypoints.add(brand, image)
         except UnusableReference as exc:
             self.rejected[name] = str(exc)
             log.warning("logo reference %s not used: %s", name, exc)
@@ -357,13 +363,23 @@ class LogoMatcher:
         )  # fmt: skip
         gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
         frame = self._pyramid_regions(gray)
-        hypotheses = self._hypotheses(frame, brands)
-        found = []
-        for hypothesis in hypotheses:
-            detection = self._verify(hypothesis, gray, work)
+        # A cheap look at every hypothesis, the costly refinement for the few best places.
+        looked = [(self._first_look(h, gray), h) for h in self._hypotheses(frame, brands)]
+        looked = sorted((x for x in looked if x[0] is not None), key=lambda x: -abs(x[0]))
+        found, places = [], []
+        for first, hypothesis in looked:
+            centre = hypothesis.pose[:2, 2]
+            if any(r == hypothesis.reference and np.hypot(*(centre - c)) < 8 for r, c in places):
+                continue
+            places.append((hypothesis.reference, centre))
+            detection = self._verify(hypothesis, first, gray, work)
             if detection is not None:
                 found.append(detection)
-        return _suppress(found, width=work.shape[1], height=work.shape[0])
+            if len(places) >= self.max_refinements:
+                break
+        if self.keypoints.references:
+            found += self.keypoints.match(image, brands)
+        return _suppress(found)
 
     def _pyramid_regions(self, gray: np.ndarray) -> Regions:
         """Regions at full working scale (letters, strokes) and at 1/2 and 1/4 (where the
@@ -389,7 +405,8 @@ class LogoMatcher:
             distance[:, ~allowed] = np.inf
         # Each frame region proposes its few nearest reference regions (similar letters
         # and arcs make the single nearest one unreliable); the closest pairs go first.
-        nearest = np.argsort(distance, axis=1)[:, : self.per_region]
+        k = min(self.per_region, distance.shape[1])
+        nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]
         rows = np.repeat(np.arange(len(distance)), nearest.shape[1])
         pairs = np.stack([rows, nearest.ravel()], axis=1)
         close = distance[pairs[:, 0], pairs[:, 1]]
@@ -418,10 +435,11 @@ class LogoMatcher:
                 break
         return hypotheses
 
-    def _verify(self, hypothesis: _Hypothesis, gray: np.ndarray, rgb: np.ndarray):
+    def _first_look(self, hypothesis: _Hypothesis, gray: np.ndarray) -> float | None:
+        """Blurred correlation of the reference with the frame under the pose (None: the
+        pose is implausible or the shapes disagree)."""
         reference = self.references[hypothesis.reference]
-        template = reference.template
-        th, tw = template.shape
+        th, tw = reference.template.shape
         pose = hypothesis.pose
         # Implausible poses (mirror, a sliver, far bigger than the frame) are not worth a warp.
         linear = pose[:2, :2]
@@ -433,16 +451,23 @@ class LogoMatcher:
             return None
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
-        # A blurred first look forgives the coarse rotation step of the hypothesis.
+        # Blurred: forgives the coarse rotation step of the hypothesis.
         score = _ncc(reference.blurred, cv2.GaussianBlur(patch, (0, 0), 2.5))
-        if abs(score) < 0.3:
-            return None
-        target = template if score > 0 else 1 - template
+        return score if abs(score) >= 0.45 else None
+
+    def _verify(self, hypothesis: _Hypothesis, first: float, gray: np.ndarray, rgb: np.ndarray):
+        reference = self.references[hypothesis.reference]
+        template = reference.template
+        th, tw = template.shape
+        pose = hypothesis.pose
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
+        target = template if first > 0 else 1 - template
         try:
-            criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+            criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 15, 1e-3)
             warp = np.eye(3, dtype=np.float32)
             _, warp = cv2.findTransformECC(
-                target, patch, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 5
+                target, patch, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 3
             )
             pose = pose @ warp.astype(np.float64)
         except cv2.error:
@@ -454,7 +479,7 @@ class LogoMatcher:
         if not self._colour_agrees(reference, rgb, pose):
             return None
         quad = cv2.perspectiveTransform(reference.corners.reshape(-1, 1, 2), pose).reshape(-1, 2)
-        if not _plausible(quad):
+        if not plausible_quad(quad):
             return None
         x0, y0 = quad.min(axis=0)
         x1, y1 = quad.max(axis=0)
@@ -496,19 +521,10 @@ def _ncc(template: np.ndarray, patch: np.ndarray) -> float:
     return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
 
 
-def _suppress(found: list[Detection], width: int, height: int) -> list[Detection]:
+def _suppress(found: list[Detection]) -> list[Detection]:
     """One detection per place: the best-scoring brand wins an overlap."""
     kept: list[Detection] = []
     for detection in sorted(found, key=lambda d: -d.score):
         if all(iou(detection.box, other.box) < 0.3 for other in kept):
             kept.append(detection)
     return kept
-
-
-def _plausible(quad: np.ndarray) -> bool:
-    """A real view of a flat logo projects to a convex, not-too-thin quadrilateral."""
-    if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
-        return False
-    area = cv2.contourArea(quad.astype(np.float32))
-    sides = np.linalg.norm(np.roll(quad, -1, axis=0) - quad, axis=1)
-    return area > 40 and sides.min() > 0.1 * sides.max()
