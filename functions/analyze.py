@@ -137,7 +137,10 @@ class SegmentAnalyzer:
             try:
                 # BackendUnavailable propagates: transient, the event comes back later.
                 brands = self._brand_names.names() if self._brand_names else None
-                result = self._backend.analyze([frame.image for frame in decoded.frames], brands)
+                version = self._brand_names.library_version() if self._brand_names else None
+                result = self._backend.analyze(
+                    [frame.image for frame in decoded.frames], brands, library_version=version
+                )
             except BackendRejected as exc:
                 doc["status"], doc["error"] = "failed", str(exc)
                 doc["timings"]["decode_ms"] = decode_ms
@@ -213,6 +216,7 @@ class SegmentAnalyzer:
         # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
         if written and doc["status"] == "done" and not doc["revision"]:
             try:
+                self._writer.note_warnings(stream_id, doc["seq"], doc["warnings"])
                 self._writer.refresh_latency(stream_id)
             except Exception:
                 # A derived statistic: the next segment recomputes it.

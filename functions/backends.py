@@ -82,15 +82,21 @@ class LocalBackend:
             self._token = (now + 1800, token)  # tokens live an hour; renew at half-life
         return {"Authorization": f"Bearer {self._token[1]}"}
 
-    def analyze(self, images: list[np.ndarray], brands: list[str] | None = None) -> BackendResult:
-        tasks = json.dumps(
-            {
-                "objects": True,
-                "logos": True,
-                "scene_labels": self._scene_labels,
-                "brands": self._brands if brands is None else brands,
-            }
-        )
+    def analyze(
+        self,
+        images: list[np.ndarray],
+        brands: list[str] | None = None,
+        library_version: str | None = None,
+    ) -> BackendResult:
+        tasks = {
+            "objects": True,
+            "logos": True,
+            "scene_labels": self._scene_labels,
+            "brands": self._brands if brands is None else brands,
+        }
+        if library_version:
+            tasks["library_version"] = library_version
+        tasks = json.dumps(tasks)
         files = [("frame", (f"{i}.jpg", to_jpeg(im), "image/jpeg")) for i, im in enumerate(images)]
         delay = 0.5
         for attempt in range(self._retries + 1):
@@ -118,6 +124,22 @@ class LocalBackend:
                 time.sleep(delay)
                 delay *= 2
         raise BackendUnavailable(problem)
+
+    def check_logo(self, data: bytes, filename: str) -> dict:
+        """The model service's verdict on a reference logo (POST /v1/logos/check): whether
+        its detector finds it in test scenes. Raises BackendUnavailable / BackendRejected."""
+        url = self._url.rsplit("/v1/", 1)[0] + "/v1/logos/check"
+        try:
+            response = self._session.post(
+                url, files={"file": (filename, data)}, headers=self._headers(), timeout=120
+            )
+        except requests.RequestException as exc:
+            raise BackendUnavailable(f"no answer from {url}: {exc}") from exc
+        if response.status_code == 400:
+            raise BackendRejected(response.json().get("error", {}).get("message", response.text))
+        if response.status_code != 200:
+            raise BackendUnavailable(f"{url} answered {response.status_code}")
+        return response.json()
 
     @staticmethod
     def _parse(body: dict) -> BackendResult:

@@ -84,7 +84,10 @@ class CloudVisionBackend:
             )
         self._client = client
 
-    def analyze(self, images: list[np.ndarray], brands: list[str] | None = None) -> BackendResult:
+    def analyze(
+        self, images: list[np.ndarray], brands: list[str] | None = None, library_version=None
+    ) -> BackendResult:
+        # Cloud Vision knows logos itself; our reference library is not used (library_version).
         names = self._brands if brands is None else {_key(b): b for b in brands}
         frames: list[FrameLabels] = []
         warnings: list[str] = []

@@ -62,6 +62,7 @@ class ResultWriter:
     def __init__(self, client: firestore.Client):
         self._db = client
         self._known_streams: set[str] = set()
+        self._last_warnings: dict[str, tuple] = {}
 
     def stream_ref(self, stream_id: str):
         return self._db.collection("streams").document(stream_id)
@@ -86,6 +87,18 @@ class ResultWriter:
         stream_ref = self.stream_ref(stream_id)
         transaction = self._db.transaction()
         return _write_in_transaction(transaction, segment_ref, stream_ref, doc)
+
+    def note_warnings(self, stream_id: str, seq: int, warnings: list[str]) -> None:
+        """The stream says what its latest analysed segment warned about (a model missing,
+        a logo reference unusable), so the dashboard can show it by the brand panel.
+        Written only when the set changes."""
+        key = tuple(sorted(warnings))
+        if self._last_warnings.get(stream_id) == key:
+            return
+        self.stream_ref(stream_id).set(
+            {"analysis_warnings": {"messages": list(key), "seq": seq}}, merge=True
+        )
+        self._last_warnings[stream_id] = key
 
     def refresh_latency(self, stream_id: str, window: int = 20) -> dict | None:
         """Upload -> result latency p50/p95 over the stream's newest analysed segments.

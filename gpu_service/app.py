@@ -55,7 +55,7 @@ def parse_tasks(raw: str | None) -> Tasks:
         raise BadRequest(f"'tasks' is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise BadRequest("'tasks' must be a JSON object")
-    unknown = set(data) - {"objects", "logos", "scene_labels", "brands"}
+    unknown = set(data) - {"objects", "logos", "scene_labels", "brands", "library_version"}
     if unknown:
         raise BadRequest(f"unknown task field(s): {sorted(unknown)}")
     tasks = Tasks(
@@ -63,7 +63,10 @@ def parse_tasks(raw: str | None) -> Tasks:
         logos=data.get("logos", True),
         scene_labels=data.get("scene_labels", []),
         brands=data.get("brands", []),
+        library_version=data.get("library_version"),
     )
+    if tasks.library_version is not None and not isinstance(tasks.library_version, str):
+        raise BadRequest("'library_version' must be a string")
     for name in ("scene_labels", "brands"):
         labels = getattr(tasks, name)
         if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
@@ -154,6 +157,8 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
             frames = [decode_frame(f.read(), i, config.limits, side) for i, f in enumerate(files)]
         except BadRequest as exc:
             return error(str(exc), exc.status)
+        if tasks.logos:
+            models.ensure_library(tasks.library_version)
         try:
             results = batcher.submit((frames, tasks), len(frames), timeout=120)
         except QueueFull as exc:
@@ -166,6 +171,8 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
             warnings.append(f"CLIP unavailable, no scene or brand labels: {why}")
         if (tasks.objects or tasks.brands) and models.detector is None:
             warnings.append(f"no object detector: {models.detector_error}")
+        if tasks.logos:
+            warnings += models.library_warnings()
         body = {
             "frames": [
                 {
@@ -181,6 +188,26 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
         metrics.requests.labels("200").inc()
         metrics.request_seconds.observe(time.perf_counter() - started)
         return jsonify(body)
+
+    @app.post("/v1/logos/check")
+    def check_logo():
+        """Would the detector find this reference? (multipart ``file``: PNG/JPEG/WebP/SVG)"""
+        from gpu_service.logo_check import check_reference
+        from gpu_service.logos import decode_image
+
+        upload = request.files.get("file")
+        if upload is None:
+            return error("no 'file' part: send the logo image as multipart/form-data", 400)
+        suffix = "." + (upload.filename or "logo.png").rsplit(".", 1)[-1].lower()
+        try:
+            image = decode_image(upload.read(), suffix if suffix == ".svg" else ".png")
+        except Exception as exc:  # a broken SVG or image: the uploader's problem, said plainly
+            return error(f"the image cannot be read: {type(exc).__name__}: {exc}", 400)
+        if image is None:
+            return error("the image cannot be read", 400)
+        verdict = check_reference(image, upload.filename or "upload")
+        metrics.requests.labels("200").inc()
+        return jsonify(verdict.to_json())
 
     @app.get("/healthz")
     def healthz():

@@ -60,7 +60,6 @@ class LogoConfig(BaseModel):
     folder: str | None = "brands"  # brand/<images>; missing folder = empty library
     bucket_prefix: str | None = None  # also load brands/<brand>/<image> from the bucket
     refresh_s: float = 30.0  # re-list the bucket library this often; 0 = load once
-    min_inliers: int = 12
 
 
 class BatchConfig(BaseModel):

@@ -326,23 +326,42 @@ class LogoMatcher:
         added = 0
         for obj in store.list(prefix):
             parts = obj.name[len(prefix) :].split("/")
-            if len(parts) == 2 and Path(obj.name).suffix.lower() in IMAGE_SUFFIXES:
-                added += self._add_file(parts[0], parts[1], store.read(obj.name))
+            if len(parts) == 2:
+                added += self.load_entry(parts[0], parts[1], lambda n=obj.name: store.read(n))
         return added
 
     def _add_file(self, brand: str, file: str, data: bytes) -> bool:
+        return self.load_entry(brand, file, lambda: data)
+
+    def load_entry(self, brand: str, file: str, read) -> bool:
+        """One library file (``read()`` gives its bytes). Whatever is wrong with it is
+        recorded in ``rejected``: one bad file never takes the library down."""
         name = f"{brand}/{file}"
+        suffix = Path(file).suffix.lower()
+        if suffix not in IMAGE_SUFFIXES:
+            return False
         try:
-            image = decode_image(data, Path(file).suffix.lower())
-        except Exception as exc:  # one bad file must not take the library down
-            image, why = None, f"unreadable image: {exc}"
-        else:
-            why = "unreadable image"
+            image = decode_image(read(), suffix)
+            why = "not an image OpenCV can read"
+        except Exception as exc:
+            image, why = None, f"unreadable image ({type(exc).__name__}: {exc})"
         if image is None:
             self.rejected[name] = why
             log.warning("logo reference %s not used: %s", name, why)
             return False
-        return self.add(brand, image, name)
+        try:
+            return self.add(brand, image, name)
+        except Exception as exc:  # a reference that breaks the detector is refused, alone
+            self.rejected[name] = f"the detector could not use it ({type(exc).__name__})"
+            log.exception("logo reference %s not used", name)
+            return False
+
+    def merge(self, other: LogoMatcher) -> None:
+        """Take over another matcher's references (built elsewhere, e.g. cached)."""
+        for reference in other.references:
+            self.add_reference(reference)
+        self.keypoints.references += other.keypoints.references
+        self.rejected.update(other.rejected)
 
     def _library(self) -> tuple[np.ndarray, np.ndarray, Regions]:
         if self._index is None:

@@ -48,6 +48,7 @@ class Tasks:
     logos: bool = True
     scene_labels: list[str] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
+    library_version: str | None = None
 
 
 class Models:
@@ -55,7 +56,10 @@ class Models:
         self.config = config
         self.detector = self.clip = None
         self.detector_error = self.clip_error = None
-        self.logos = LogoMatcher(min_inliers=config.logos.min_inliers)
+        self.logos = LogoMatcher()
+        self._references: dict = {}  # (object, generation) -> built reference, reused on rebuild
+        self._library_lock = threading.Lock()
+        self.library_version = ""  # what the caller last said the library is (see ensure_library)
         self._metrics = metrics
         self._store = store
         self._logo_listing: frozenset = frozenset()
@@ -122,17 +126,48 @@ class Models:
     def _build_logos(self) -> LogoMatcher:
         from pathlib import Path
 
-        logos = LogoMatcher(min_inliers=self.config.logos.min_inliers)
+        logos = LogoMatcher()
         folder = self.config.logos.folder
         if folder and Path(folder).is_dir():
             logos.load_folder(Path(folder))
         if self.config.logos.bucket_prefix:
             try:
-                logos.load_store(self._logo_store(), self.config.logos.bucket_prefix)
+                self._load_bucket_logos(logos)
             except Exception:
                 log.exception("logo library: bucket references not loaded")
         log.info("logo library: %d references, brands %s", len(logos.references), logos.brands)
         return logos
+
+    def _load_bucket_logos(self, logos: LogoMatcher) -> None:
+        """Bucket references, each built once per generation: a rebuild after one upload
+        costs one reference, not the library."""
+        prefix = self.config.logos.bucket_prefix
+        store = self._logo_store()
+        cache = {}
+        for obj in store.list(prefix):
+            key = (obj.name, obj.generation)
+            if key not in self._references:
+                scratch = LogoMatcher()
+                parts = obj.name[len(prefix) :].split("/")
+                if len(parts) != 2:
+                    continue
+                scratch.load_entry(parts[0], parts[1], lambda n=obj.name: store.read(n))
+                self._references[key] = scratch
+            cache[key] = self._references[key]
+            logos.merge(cache[key])
+        self._references = cache
+
+    def ensure_library(self, version: str | None) -> None:
+        """Rebuild the logo library before this batch when the caller's library version
+        (changed by every upload or delete) differs from the one loaded: an upload counts
+        from the next segment, not after a polling interval."""
+        if not version or version == self.library_version or not self.ready:
+            return
+        with self._library_lock:
+            if version != self.library_version:
+                self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
+                self._logo_listing = self._bucket_listing()
+                self.library_version = version
 
     def _refresh_logos(self) -> None:
         """Pick up logos the control API added or removed: rebuild when the listing changes,
@@ -141,8 +176,16 @@ class Models:
             time.sleep(self.config.logos.refresh_s)
             listing = self._bucket_listing()
             if listing != self._logo_listing:
-                self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
-                self._logo_listing = listing
+                with self._library_lock:
+                    self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
+                    self._logo_listing = listing
+
+    def library_warnings(self) -> list[str]:
+        """Reference images the library holds but cannot use, each with the reason."""
+        return [
+            f"logo reference {name} is not used: {why}"
+            for name, why in sorted(self.logos.rejected.items())
+        ]
 
     def needed_side(self, tasks: Tasks) -> int | None:
         """The largest frame side any model asked for will look at (None: full size)."""
@@ -172,7 +215,12 @@ class Models:
             "clip": {"model": self.clip.model, "device": self.clip.device}
             if self.clip
             else {"unavailable": self.clip_error},
-            "logos": {"brands": self.logos.brands, "references": len(self.logos.references)},
+            "logos": {
+                "brands": self.logos.brands,
+                "references": len(self.logos.references),
+                "rejected": dict(self.logos.rejected),
+                "version": self.library_version,
+            },
         }
 
     # --- one batch --------------------------------------------------------------------

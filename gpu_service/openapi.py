@@ -113,7 +113,8 @@ OPENAPI = {
                                         "type": "string",
                                         "contentMediaType": "application/json",
                                         "description": '{"objects": bool, "logos": bool, '
-                                        '"scene_labels": [str], "brands": [str]}',
+                                        '"scene_labels": [str], "brands": [str], '
+                                        '"library_version": str}',
                                     },
                                 },
                             }
@@ -132,6 +133,30 @@ OPENAPI = {
                     "400": _error("Not JPEG, damaged, no frames, or bad tasks"),
                     "413": _error("Too many frames, frame too large, or request too large"),
                     "503": _error("Models loading or queue full; see Retry-After"),
+                },
+            }
+        },
+        "/v1/logos/check": {
+            "post": {
+                "summary": "Check a reference logo: render it into test scenes and look for it",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The verdict: usable, quality, found of trials, why not",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": _error("No file, or not an image"),
                 },
             }
         },

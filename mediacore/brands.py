@@ -21,6 +21,10 @@ from google.cloud import firestore
 
 from mediacore.storage import ObjectStore
 
+# One small document whose version moves with every change to the library; the analyze
+# function reads it for each segment and hands it to the model service, which rebuilds
+# its library when it differs: an upload counts from the next segment analysed.
+LIBRARY_VERSION_DOC = ("meta", "brand_library")
 LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
 PIL_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 MIN_SIDE, MAX_SIDE = 16, 4096
@@ -76,6 +80,20 @@ class BrandLibrary:
     def ref(self, brand_id: str):
         return self._db.collection("brands").document(brand_id)
 
+    def bump_version(self) -> None:
+        self._db.collection(LIBRARY_VERSION_DOC[0]).document(LIBRARY_VERSION_DOC[1]).set(
+            {"version": firestore.Increment(1), "updated_at": firestore.SERVER_TIMESTAMP},
+            merge=True,
+        )
+
+    def record_check(self, brand_id: str, logo_id: str, verdict: dict | None) -> None:
+        """Keep the upload check's verdict beside the brand, for the API and dashboard."""
+        self.ref(brand_id).set({"logo_checks": {logo_id.replace(".", "_"): verdict}}, merge=True)
+
+    def checks(self, brand_id: str) -> dict:
+        doc = self.get(brand_id) or {}
+        return doc.get("logo_checks") or {}
+
     def all(self) -> list[dict]:
         return [
             {"brand_id": s.id, **s.to_dict()}
@@ -90,12 +108,14 @@ class BrandLibrary:
         """Create or rename; True when it was created."""
         created = not self.ref(brand_id).get().exists
         self.ref(brand_id).set({"name": name, "updated_at": firestore.SERVER_TIMESTAMP}, merge=True)
+        self.bump_version()
         return created
 
     def delete(self, brand_id: str) -> None:
         for logo in self.logos(brand_id):
             self._store.delete(logo.object)
         self.ref(brand_id).delete()
+        self.bump_version()
 
     def folder(self, brand_id: str) -> str:
         return f"{self._prefix}{brand_id}/"
@@ -112,6 +132,7 @@ class BrandLibrary:
         name = self.folder(brand_id) + logo_id
         content_type = next(t for t, e in LOGO_TYPES.items() if e == extension)
         self._store.put(name, data, content_type=content_type)
+        self.bump_version()
         return StoredLogo(logo_id, brand_id, name, len(data), content_type)
 
     def delete_logo(self, brand_id: str, logo_id: str) -> bool:
@@ -119,6 +140,7 @@ class BrandLibrary:
         if self._store.stat(name) is None:
             return False
         self._store.delete(name)
+        self.bump_version()
         return True
 
 
@@ -132,6 +154,14 @@ class BrandNames:
         self._ttl = ttl
         self._cached: tuple[float, list[str]] | None = None
         self._lock = threading.Lock()
+
+    def library_version(self) -> str:
+        """The library's current version; read for every segment (one small document), so
+        that a change reaches the model service with the next segment."""
+        snapshot = (
+            self._db.collection(LIBRARY_VERSION_DOC[0]).document(LIBRARY_VERSION_DOC[1]).get()
+        )
+        return str(snapshot.get("version")) if snapshot.exists else ""
 
     def names(self) -> list[str]:
         now = time.monotonic()

@@ -9,7 +9,8 @@ from functions.api.auth import CONTROL, READ, SECURITY, require
 from functions.api.errors import ApiError, ErrorBody
 from functions.api.schemas import Brand, BrandList, BrandPath, Logo, LogoList, LogoPath, PutBrand
 from functions.api.services import services
-from mediacore.brands import InvalidLogo
+from mediacore.brands import InvalidLogo, logo_extension
+from mediacore.settings import AnalyzerBackend
 
 TAG = Tag(name="brands", description="Brands to monitor and their reference logo images")
 bp = APIBlueprint(
@@ -69,23 +70,57 @@ def delete_brand(path: BrandPath):
 @require(READ)
 def list_logos(path: BrandPath):
     existing(path.brand_id)
-    return {"logos": [vars(logo) for logo in services().brands.logos(path.brand_id)]}
+    checks = services().brands.checks(path.brand_id)
+    return {
+        "logos": [
+            {**vars(logo), "check": checks.get(logo.logo_id.replace(".", "_"))}
+            for logo in services().brands.logos(path.brand_id)
+        ]
+    }
 
 
-@bp.post("/<brand_id>/logos", responses={201: Logo, 413: ErrorBody, **ERRORS})
+def check_logo(data: bytes, filename: str) -> dict | None:
+    """Ask the model service whether its detector finds this logo; None where the
+    analyzer backend has no reference matcher of ours (Cloud Vision knows logos itself)."""
+    from functions.backends import BackendRejected, BackendUnavailable, LocalBackend
+
+    settings = services().settings
+    if settings.analyzer_backend is not AnalyzerBackend.LOCAL:
+        return None
+    try:
+        return LocalBackend(settings).check_logo(data, filename)
+    except BackendRejected as exc:
+        raise ApiError(400, f"the logo image cannot be read: {exc}") from exc
+    except BackendUnavailable as exc:
+        raise ApiError(
+            503, f"the model service that checks logos is not reachable; try again ({exc})"
+        ) from exc
+
+
+@bp.post(
+    "/<brand_id>/logos",
+    responses={201: Logo, 413: ErrorBody, 422: ErrorBody, 503: ErrorBody, **ERRORS},
+)
 @require(CONTROL)
 def add_logo(path: BrandPath, form: LogoUpload):
-    """Upload a reference logo (PNG, JPEG, WebP or SVG, multipart field ``file``).
-    The model service matches it within ``MA_LOGO_REFRESH_S`` seconds."""
+    """Upload a reference logo (PNG, JPEG, WebP or SVG, multipart field ``file``); a brand
+    may have several (variants, colours). The model service first renders it into test
+    scenes and looks for it: an image it cannot use is refused with 422 and the reason;
+    a usable one is stored with the verdict and matched from the next segment analysed."""
     existing(path.brand_id)
     data = form.file.read(services().settings.api_max_body_bytes + 1)
     if not data:
         raise ApiError(400, "empty file")
     try:
-        logo = services().brands.add_logo(path.brand_id, data)
+        extension = logo_extension(data)
     except InvalidLogo as exc:
         raise ApiError(400, str(exc)) from exc
-    return vars(logo), 201
+    verdict = check_logo(data, f"logo.{extension}")
+    if verdict is not None and not verdict["usable"]:
+        raise ApiError(422, f"this logo cannot be used: {verdict['reason']}")
+    logo = services().brands.add_logo(path.brand_id, data)
+    services().brands.record_check(path.brand_id, logo.logo_id, verdict)
+    return {**vars(logo), "check": verdict}, 201
 
 
 @bp.delete("/<brand_id>/logos/<logo_id>", responses={204: None, **ERRORS})

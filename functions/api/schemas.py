@@ -143,12 +143,28 @@ class BrandList(BaseModel):
     brands: list[Brand]
 
 
+class LogoCheck(BaseModel):
+    """The model service's verdict on a reference: found in ``found`` of ``trials`` test
+    scenes (60-400 px, rotated, tilted, on a card and printed), from ``smallest_found_px``."""
+
+    usable: bool
+    quality: str = Field(description="good | fair | poor | unusable")
+    reason: str | None = None
+    found: int
+    trials: int
+    smallest_found_px: int | None = None
+    keypoints: bool = False
+
+
 class Logo(BaseModel):
     logo_id: str
     brand_id: str
     object: str
     size: int
     content_type: str | None = None
+    check: LogoCheck | None = Field(
+        None, description="the upload check (absent where the backend has no logo matcher)"
+    )
 
 
 class LogoList(BaseModel):

@@ -370,7 +370,7 @@ def test_brand_with_uploaded_logo_is_found_and_summarised(api, dev, db, store, s
     brands = requests.get(f"{api}/v1/brands", headers=dev, timeout=30).json()["brands"]
     assert {"brand_id": brand, "name": "Starbucks", "logos": 1} in brands
 
-    time.sleep(3)  # gpu_service re-lists the bucket library every second in the test stack
+    # No waiting: the upload moved the library's version, the next segment carries it.
     create_stream(api, dev, stream_id)
     store.create(
         segment_object(stream_id, 0), logo_segment(tmp_path, brand), metadata=live_metadata(0)
@@ -399,8 +399,27 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
         response = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=30)
         assert_error(response, 400)
     assert_error(requests.post(logos, headers=dev, timeout=30), 400)  # no file at all
-    png = cv2.imencode(".png", photo("coffee"))[1].tobytes()
-    made = requests.post(logos, files={"file": ("c.png", png)}, headers=dev, timeout=30).json()
+    # A photo is not a logo: the model service looks for it in test scenes and cannot find it.
+    photo_png = cv2.imencode(".png", photo("coffee"))[1].tobytes()
+    refused = requests.post(logos, files={"file": ("c.png", photo_png)}, headers=dev, timeout=120)
+    assert_error(refused, 422)
+    assert "cannot be used" in refused.json()["error"]["message"]
+    # Two references of one brand (variants in two colours), each with the check's verdict.
+    made = []
+    for colour in ((40, 40, 200), (20, 160, 60)):
+        png = cv2.imencode(".png", logo("starbucks", colour=colour)[..., [2, 1, 0, 3]])[1]
+        answer = requests.post(
+            logos, files={"file": ("c.png", png.tobytes())}, headers=dev, timeout=120
+        )
+        assert answer.status_code == 201, answer.text
+        check = answer.json()["check"]
+        assert check["usable"] and check["found"] >= 2 and check["quality"] != "unusable"
+        made.append(answer.json())
+    listed = requests.get(logos, headers=dev, timeout=30).json()["logos"]
+    assert {x["logo_id"] for x in listed} == {m["logo_id"] for m in made}
+    assert all(x["check"]["usable"] for x in listed)
+    made = made[0]
+    png = photo_png
     assert made["logo_id"].endswith(".png")
     gone = requests.delete(f"{logos}/{made['logo_id']}", headers=dev, timeout=30)
     assert gone.status_code == 204
