@@ -80,6 +80,7 @@ test: setup lint frontend frontend-test
 
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.logos
 
 # Deployment: KIND + Knative (docs/deploy-kind.md), manifests rendered from knative/render.py.
 knative: $(VENV)/.installed

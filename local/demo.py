@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from local.runner import Stack
-from local.sample_media import make_clip
+from local.sample_media import branded_images, make_clip
+
+BRANDS_DIR = Path(__file__).resolve().parent / "brands"
 
 
 def running_stack(data_dir: Path) -> Stack | None:
@@ -79,16 +81,19 @@ def run_demo(data_dir: Path, loops: int) -> int:
     from mediacore.storage import open_store
     from mediacore.streams import StreamRegistry
 
-    print("rendering the sample clip (ffmpeg, 1080p30, 2 s GOP)...")
-    clip = make_clip(data_dir / "sample")
-    source = source_file(clip, data_dir / "sample" / "clip.mp4")
+    info = json.loads((data_dir / "stack.json").read_text())
+    brands = json.loads((BRANDS_DIR / "brands.json").read_text())
+    register_brands(info["api"], info["api_dev_token"], brands)
+    print("rendering the sample clip (ffmpeg, 1080p30, 2 s GOP; two logos held up on cards)...")
+    images = branded_images(data_dir / "sample-brands" / "images", brands, BRANDS_DIR)
+    clip = make_clip(data_dir / "sample-brands", sources=images)
+    source = source_file(clip, data_dir / "sample-brands" / "clip.mp4")
     db = firestore.Client()
     store = open_store()
     stream = StreamRegistry(db).create(
         "Demo " + datetime.now(UTC).strftime("%H:%M:%S"),
         "demo-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
     )
-    info = json.loads((data_dir / "stack.json").read_text())
     rtmp, api, token = info["rtmp"], info["api"], info["api_dev_token"]
     print(f"stream '{stream.stream_id}': OBS Server {rtmp}, Stream Key {stream.stream_key}")
 
@@ -138,6 +143,36 @@ def run_demo(data_dir: Path, loops: int) -> int:
         print("some segments got no result within 60 s", file=sys.stderr)
         return 1
     return 0
+
+
+def register_brands(api: str, token: str, brands: list[dict]) -> None:
+    """Register the demo's brands through the control API, as a user would: PUT the brand,
+    POST its logo (the model service checks it first), and print the verdict."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}"}
+    for brand in brands:
+        url = f"{api}/v1/brands/{brand['brand_id']}"
+        requests.put(
+            url, json={"name": brand["name"]}, headers=headers, timeout=30
+        ).raise_for_status()
+        svg = (BRANDS_DIR / brand["file"]).read_text()
+        svg = svg.replace("<svg ", f'<svg fill="#{brand["colour"]}" ', 1)  # in its colour
+        answer = requests.post(
+            f"{url}/logos",
+            files={"file": (brand["file"], svg.encode(), "image/svg+xml")},
+            headers=headers,
+            timeout=180,
+        )
+        if answer.status_code != 201:
+            print(f"  brand {brand['name']}: logo refused: {answer.text}", file=sys.stderr)
+            continue
+        check = answer.json().get("check") or {}
+        print(
+            f"  brand {brand['name']}: logo registered; upload check: {check.get('quality')} "
+            f"(found in {check.get('found')}/{check.get('trials')} test scenes, "
+            f"from {check.get('smallest_found_px')} px)"
+        )
 
 
 def print_summary(api: str, token: str, stream_id: str) -> None:

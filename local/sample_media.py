@@ -55,8 +55,10 @@ def make_clip(
     fps: int = FPS,
     gop_seconds: float = GOP_SECONDS,
     segment_seconds: float = 2.0,
+    sources: list[Path] | None = None,
 ) -> Clip:
-    """Render an HLS clip into ``folder`` (reused if it is already there)."""
+    """Render an HLS clip into ``folder`` (reused if it is already there), from the
+    packaged sample images or from ``sources``."""
     playlist = folder / "index.m3u8"
     if playlist.exists():
         return Clip(folder, sorted(folder.glob("*.ts")), playlist)
@@ -64,7 +66,7 @@ def make_clip(
     if not ffmpeg:
         raise RuntimeError("ffmpeg is not installed: apt-get install ffmpeg")
     folder.mkdir(parents=True, exist_ok=True)
-    sources = source_images(folder / "images")[:images]
+    sources = sources or source_images(folder / "images")[:images]
     inputs: list[str] = []
     filters: list[str] = []
     # Scale each image 10% over the frame, then pan across the margin: real motion.
@@ -134,3 +136,39 @@ if __name__ == "__main__":
 
     clip = make_clip(Path(sys.argv[1] if len(sys.argv) > 1 else "var/sample"))
     print(f"{len(clip.segments)} segments in {clip.folder}")
+
+
+def branded_images(folder: Path, brands: list[dict], brands_dir: Path) -> list[Path]:
+    """The sample images with a brand's logo on a card in some of them, as a streamer holds
+    one up: each brand in ``brands`` (brand_id, file, colour) on its own image, turned a
+    little, about a fifth of the frame wide; the others plain, for contrast."""
+    import cv2
+    import numpy as np
+    import resvg_py
+
+    plain = source_images(folder / "plain")
+    out = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, image_path in enumerate(plain):
+        image = cv2.imread(str(image_path))
+        image = cv2.resize(image, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+        if index < len(brands):
+            brand = brands[index]
+            svg = (brands_dir / brand["file"]).read_text()
+            png = bytes(resvg_py.svg_to_bytes(svg_string=svg, width=300))
+            alpha = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)[..., 3]
+            rgb = [int(brand["colour"][i : i + 2], 16) for i in (4, 2, 0)]  # BGR
+            card = np.full((alpha.shape[0] + 120, alpha.shape[1] + 120, 3), 245, np.float32)
+            glyph = alpha[..., None].astype(np.float32) / 255
+            inner = card[60:-60, 60:-60]
+            card[60:-60, 60:-60] = glyph * np.float32(rgb) + (1 - glyph) * inner
+            h, w = card.shape[:2]
+            turn = cv2.getRotationMatrix2D((w / 2, h / 2), 12 if index % 2 else -10, 1.0)
+            turn[:, 2] += (WIDTH * 0.62 - w / 2, HEIGHT * 0.3 - h / 2)
+            layer = cv2.warpAffine(card, turn, (WIDTH, HEIGHT))
+            mask = cv2.warpAffine(np.ones((h, w), np.float32), turn, (WIDTH, HEIGHT))[..., None]
+            image = (mask * layer + (1 - mask) * image).astype(np.uint8)
+        path = folder / f"{index}-{image_path.stem}.png"
+        cv2.imwrite(str(path), image)
+        out.append(path)
+    return out

@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import cv2
+import numpy as np
 import pytest
 import requests
 
@@ -399,11 +400,18 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
         response = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=30)
         assert_error(response, 400)
     assert_error(requests.post(logos, headers=dev, timeout=30), 400)  # no file at all
-    # A photo is not a logo: the model service looks for it in test scenes and cannot find it.
+    # Images the detector cannot use are refused with the reason, never stored silently:
+    # a blank one (nothing stands out) and a hairline (too thin to tell from a line).
+    blank = np.full((120, 160, 3), 200, np.uint8)
+    hairline = np.full((200, 600, 3), 255, np.uint8)
+    hairline[99:101, 20:580] = 0
+    for image, why in ((blank, "no logo found"), (hairline, "times longer than it is high")):
+        png = cv2.imencode(".png", image)[1].tobytes()
+        refused = requests.post(logos, files={"file": ("x.png", png)}, headers=dev, timeout=120)
+        assert_error(refused, 422)
+        assert "cannot be used" in refused.json()["error"]["message"]
+        assert why in refused.json()["error"]["message"]
     photo_png = cv2.imencode(".png", photo("coffee"))[1].tobytes()
-    refused = requests.post(logos, files={"file": ("c.png", photo_png)}, headers=dev, timeout=120)
-    assert_error(refused, 422)
-    assert "cannot be used" in refused.json()["error"]["message"]
     # Two references of one brand (variants in two colours), each with the check's verdict.
     made = []
     for colour in ((40, 40, 200), (20, 160, 60)):
