@@ -32,8 +32,14 @@ import { ResultsStore } from './results-store';
             <td class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></td>
             <td class="num">{{ b.shareOfVoice | percent }}</td>
           </tr>
-        } @empty { <tr><td class="muted">no brand seen yet</td></tr> }
+        } @empty { <tr><td class="muted">no brand seen yet{{ analysisWarnings().length ? ' — see the warnings below' : '' }}</td></tr> }
       </table>
+      @if (analysisWarnings().length) {
+        <ul class="warnings" data-testid="brand-warnings">
+          @for (w of analysisWarnings(); track w) { <li>⚠ {{ w }}</li> }
+        </ul>
+        <p class="muted">Brand results may be incomplete: replace unusable logos on the brands API, or start the missing model.</p>
+      }
       @if (store().appearances().length) {
         <svg class="timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" data-testid="brand-timeline">
           @for (a of store().appearances(); track $index) {
@@ -77,6 +83,7 @@ import { ResultsStore } from './results-store';
     .timeline rect { fill: #ffb300; cursor: pointer; }
     .spark { width: 100%; height: 40px; background: #111; }
     .colors { display: flex; height: 14px; margin-top: 4px; }
+    .warnings { list-style: none; padding: 6px 8px; margin: 6px 0; background: #3e2723; border-left: 3px solid #ffb300; font-size: 12px; }
   `,
 })
 export class PanelsComponent {
@@ -87,6 +94,10 @@ export class PanelsComponent {
     const seg = this.store().latest();
     return seg ? seg.frames[seg.frames.length - 1].detections : [];
   });
+
+  /** What the latest segment's analysis warned about (a model unavailable, an unusable
+   *  logo reference), shown beside the brands so an empty list is not taken for "no brand". */
+  readonly analysisWarnings = computed(() => this.store().latest()?.warnings ?? []);
 
   readonly latestColors = computed(() => {
     const seg = this.store().latest();
