@@ -50,7 +50,14 @@ R_BINS = np.array([0.0, 0.45, 0.9, 1.35, 1.8, 2.6, np.inf])
 THETA_BINS = 32
 HARMONICS = 9
 MIN_REGION_AREA = 24  # px at working scale
-PER_REGION = 6
+PER_REGION = 10
+# Verification: the base correlation a view needs, and how far above its own filled
+# outline a near-convex glyph must score (both measured on random scenes).
+BASE_THRESHOLD = 0.8
+GENERIC_MARGIN = 0.04
+AREA_PRIOR_REFERENCE = 0.06
+AREA_PRIOR_FRAME = 0.05
+SIDE_RANGE = (12, 400)
 
 
 class UnusableReference(ValueError):
@@ -78,7 +85,9 @@ class Reference:
     corners: np.ndarray  # the glyph's box in TEMPLATE coordinates (4 x 2)
     chroma: np.ndarray | None  # the glyph's colour direction (None: grey or many colours)
     regions: Regions | None = None
-    blurred: np.ndarray | None = None
+    blurred: np.ndarray | None = None  # for the first look at a coarse pose
+    threshold: float = 0.8  # the correlation a view must reach (see _generic_shape)
+    solidity: float = 0.0  # how much the glyph is just its own filled outline
     quality: dict = field(default_factory=dict)
 
 
@@ -103,9 +112,11 @@ def _mser(min_area: int, max_area: int):
     return cv2.MSER_create(delta=4, min_area=min_area, max_area=max_area, max_variation=0.35)
 
 
-def describe_regions(gray: np.ndarray, min_area: int = MIN_REGION_AREA) -> Regions:
+def describe_regions(
+    gray: np.ndarray, min_area: int = MIN_REGION_AREA, max_fraction: float = 0.3
+) -> Regions:
     """MSER regions of a grey image and their affine-normalised shape descriptors."""
-    max_area = int(0.3 * gray.size)
+    max_area = int(max_fraction * gray.size)
     points, boxes = _mser(min_area, max_area).detectRegions(gray)
     if not points:
         return _empty_regions()
@@ -239,10 +250,25 @@ def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
     chroma = _chroma(np.median(colours, axis=0)) if spread < 40 else None
     reference = Reference(brand, name, template.astype(np.float32), weight, corners, chroma)
     reference.blurred = cv2.GaussianBlur(reference.template, (0, 0), 2.5)
+    reference.solidity = _generic_shape(reference.template)
+    # A glyph that is nearly its own filled outline (a disc, a rounded bubble) correlates
+    # with any blob of that outline: it must be seen better than that blob would be.
+    reference.threshold = max(BASE_THRESHOLD, reference.solidity + GENERIC_MARGIN)
     reference.regions = _reference_regions(mask, scale, pad)
     if len(reference.regions.areas) == 0:
         raise UnusableReference("the logo has no shape the detector can hold on to")
     return reference
+
+
+def _generic_shape(template: np.ndarray) -> float:
+    """Correlation of the glyph with its own filled convex hull (1.0: a plain convex blob)."""
+    solid = (template > 0.5).astype(np.uint8)
+    contours, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return 1.0
+    hull = np.zeros_like(solid)
+    cv2.fillPoly(hull, [cv2.convexHull(np.vstack(contours))], 1)
+    return _ncc(template, cv2.GaussianBlur(hull.astype(np.float32), (0, 0), 1.0))
 
 
 def _reference_regions(mask: np.ndarray, template_scale: float, pad: int) -> Regions:
@@ -280,18 +306,19 @@ class _Hypothesis:
 
 
 class LogoMatcher:
-    def __init__(self, max_side: int = 960, threshold: float = 0.85, max_hypotheses: int = 300,
-                 descriptor_distance: float = 0.18):  # fmt: skip
+    def __init__(self, max_side: int = 960, threshold: float = 0.0, max_hypotheses: int = 300,
+                 descriptor_distance: float = 0.25):  # fmt: skip
         self.max_side = max_side
         self.threshold = threshold
         self.max_hypotheses = max_hypotheses
         self.descriptor_distance = descriptor_distance
         self.per_region = PER_REGION
-        self.max_refinements = 12
+        self.max_refinements = 8
+        # Detailed, textured references also go through SIFT, where it is strongest.
+        self.keypoints = KeypointMatcher(max_side=max_side)
         self.references: list[Reference] = []
         self.rejected: dict[str, str] = {}  # reference name -> why it is not used
         self._index: tuple[np.ndarray, np.ndarray] | None = None
-        self.keypoints = KeypointMatcher()  # textured references also go through SIFT
 
     @property
     def brands(self) -> list[str]:
@@ -404,10 +431,14 @@ class LogoMatcher:
         """Regions at full working scale (letters, strokes) and at 1/2 and 1/4 (where the
         strokes of a logo merge into one shape, as in the small reference renders)."""
         parts, level = [], gray
-        for factor in (1, 2, 4):
+        # Large shapes are left to the coarser levels: they are found there for a
+        # fraction of the pixels (the cost of describing a region grows with its area).
+        for factor, max_fraction in ((1, 0.03), (2, 0.12), (4, 0.35)):
             if factor > 1:
                 level = cv2.pyrDown(level)
-            regions = describe_regions(level, min_area=MIN_REGION_AREA if factor == 1 else 16)
+            min_area = MIN_REGION_AREA if factor == 1 else 16
+            regions = describe_regions(level, min_area, max_fraction)
+            regions.areas = regions.areas * factor**2  # in working-scale pixels
             regions.centres = regions.centres * factor + (factor - 1) / 2
             regions.unwhiten = regions.unwhiten * factor
             regions.whiten = regions.whiten / factor
@@ -422,18 +453,30 @@ class LogoMatcher:
         if brands is not None:
             allowed = np.array([self.references[o].brand in brands for o in owners])
             distance[:, ~allowed] = np.inf
-        # Each frame region proposes its few nearest reference regions (similar letters
-        # and arcs make the single nearest one unreliable); the closest pairs go first.
-        k = min(self.per_region, distance.shape[1])
-        nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]
-        rows = np.repeat(np.arange(len(distance)), nearest.shape[1])
+        # Which pairs to try first (measured on random scenes, bench/logos.py): close
+        # shapes, from large reference regions (the whole glyph, big parts: rarer in
+        # the world than a letter's stroke) and small frame regions (large ones are
+        # mostly background), at a logo size that can be on screen at all.
+        side = np.sqrt(frame.areas[:, None] / regions.areas[None]) * TEMPLATE_SIDE
+        priority = (
+            distance
+            - AREA_PRIOR_REFERENCE * np.log(regions.areas)[None]
+            + AREA_PRIOR_FRAME * np.log(frame.areas)[:, None]
+        )
+        priority[
+            (distance >= self.descriptor_distance) | (side < SIDE_RANGE[0]) | (side > SIDE_RANGE[1])
+        ] = np.inf
+        # Each frame region proposes its few best reference regions (similar letters and
+        # arcs make the single nearest one unreliable).
+        k = min(self.per_region, priority.shape[1])
+        nearest = np.argpartition(priority, k - 1, axis=1)[:, :k]
+        rows = np.repeat(np.arange(len(priority)), nearest.shape[1])
         pairs = np.stack([rows, nearest.ravel()], axis=1)
-        close = distance[pairs[:, 0], pairs[:, 1]]
-        pairs = pairs[close < self.descriptor_distance]
+        keys = priority[pairs[:, 0], pairs[:, 1]]
+        pairs, keys = pairs[np.isfinite(keys)], keys[np.isfinite(keys)]
         if not len(pairs):
             return []
-        order = np.argsort(distance[pairs[:, 0], pairs[:, 1]])[: self.max_hypotheses * 2]
-        pairs = pairs[order]
+        pairs = pairs[np.argsort(keys)[: self.max_hypotheses * 2]]
         angles = _rotations(frame.spectra[pairs[:, 0]], regions.spectra[pairs[:, 1]])
         hypotheses, seen = [], set()
         for (f, r), options in zip(pairs, angles, strict=True):
@@ -449,7 +492,7 @@ class LogoMatcher:
                 if key in seen:
                     continue
                 seen.add(key)
-                hypotheses.append(_Hypothesis(reference, pose, 1 - distance[f, r]))
+                hypotheses.append(_Hypothesis(reference, pose, float(distance[f, r])))
             if len(hypotheses) >= self.max_hypotheses:
                 break
         return hypotheses
@@ -481,6 +524,7 @@ class LogoMatcher:
         pose = hypothesis.pose
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
+        score = abs(_ncc(template, patch))
         target = template if first > 0 else 1 - template
         try:
             criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 15, 1e-3)
@@ -488,12 +532,14 @@ class LogoMatcher:
             _, warp = cv2.findTransformECC(
                 target, patch, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 3
             )
-            pose = pose @ warp.astype(np.float64)
+            refined = pose @ warp.astype(np.float64)
+            patch = cv2.warpPerspective(gray, refined, (tw, th), flags=flags).astype(np.float32)
+            refined_score = abs(_ncc(template, patch))
+            if refined_score > score:  # ECC can wander off on a cluttered patch
+                pose, score = refined, refined_score
         except cv2.error:
             pass
-        patch = cv2.warpPerspective(gray, pose, (tw, th), flags=flags).astype(np.float32)
-        score = abs(_ncc(template, patch))
-        if score < self.threshold:
+        if score < max(self.threshold, reference.threshold):
             return None
         if not self._colour_agrees(reference, rgb, pose):
             return None
@@ -529,8 +575,9 @@ class LogoMatcher:
 
 
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = a.astype(np.float32), b.astype(np.float32)
     squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
-    return np.sqrt(np.maximum(squared, 0))
+    return np.sqrt(np.maximum(squared, 0, out=squared), out=squared)
 
 
 def _ncc(template: np.ndarray, patch: np.ndarray) -> float:
