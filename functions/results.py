@@ -22,6 +22,7 @@ from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from functions.aggregates import contribution, stream_update
+from functions.appearances import appearance_id, part_fields, segment_runs
 from mediacore.names import segment_doc_id
 from mediacore.stats import percentile
 
@@ -85,8 +86,31 @@ class ResultWriter:
         self._ensure_stream(stream_id)
         segment_ref = self.segment_ref(stream_id, doc["seq"])
         stream_ref = self.stream_ref(stream_id)
+        previous = self._previous_open_runs(stream_id, doc)
+        runs = segment_runs(doc, previous)
+        doc["open_runs"] = runs.open_runs
+        # Appearance parts first: they are idempotent (keyed by segment), so a crash
+        # before the segment's write is repaired by the redelivery, never lost.
+        if doc.get("status") == "done":
+            self._write_appearances(stream_id, doc["seq"], runs)
         transaction = self._db.transaction()
         return _write_in_transaction(transaction, segment_ref, stream_ref, doc)
+
+    def _previous_open_runs(self, stream_id: str, doc: dict[str, Any]) -> dict[str, float]:
+        """The runs still open at the end of the segment before this one (if written)."""
+        if doc.get("status") != "done" or doc["seq"] == 0:
+            return {}
+        snapshot = self.segment_ref(stream_id, doc["seq"] - 1).get(
+            field_paths=["open_runs"], retry=READ_RETRY, timeout=READ_TIMEOUT
+        )
+        return (snapshot.get("open_runs") or {}) if snapshot.exists else {}
+
+    def _write_appearances(self, stream_id: str, seq: int, runs) -> None:
+        collection = self.stream_ref(stream_id).collection("appearances")
+        for part in runs.parts:
+            fields = part_fields(seq, part)
+            fields["end"] = firestore.Maximum(part.end)
+            collection.document(appearance_id(part.brand, part.start)).set(fields, merge=True)
 
     def note_warnings(self, stream_id: str, seq: int, warnings: list[str]) -> None:
         """The stream says what its latest analysed segment warned about (a model missing,

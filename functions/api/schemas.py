@@ -114,11 +114,26 @@ class ObjectCount(BaseModel):
     count: int
 
 
+class Appearance(BaseModel):
+    """One continuous stretch of a brand on screen (media seconds from stream start)."""
+
+    brand: str
+    source: str = Field("logo", description="logo | text | speech")
+    start: float
+    end: float
+    seconds: float
+    peak_box: list[float] | None = Field(None, description="largest view: x, y, w, h (0-1)")
+    peak_size: float | None = Field(None, description="its share of the frame's area")
+    best_frame_t: float | None = Field(None, description="media time of the clearest view")
+    best_score: float | None = None
+
+
 class Summary(BaseModel):
     stream_id: str
     status: str
     analysed_seconds: float
     brands: list[BrandExposure]
+    appearances: list[Appearance] = []
     objects: list[ObjectCount]
     stats: dict
 

@@ -26,6 +26,7 @@ from functions.api.schemas import (
     UpdateStream,
 )
 from functions.api.services import services
+from functions.appearances import summarise
 from functions.backfill import BackfillError, request_backfill
 from mediacore.names import parse_segment_object, playlist_object
 from mediacore.storage import ObjectNotFound
@@ -197,11 +198,21 @@ def summary(path: StreamPath):
         ({"label": k, "count": int(v)} for k, v in (doc.get("objects") or {}).items()),
         key=lambda o: (-o["count"], o["label"]),
     )
+    appearances = [
+        summarise(a.to_dict())
+        for a in services()
+        .registry.ref(path.stream_id)
+        .collection("appearances")
+        .order_by("start")
+        .limit(1000)
+        .stream()
+    ]
     return {
         "stream_id": path.stream_id,
         "status": doc.get("status", "idle"),
         "analysed_seconds": round(analysed, 3),
         "brands": exposure,
+        "appearances": appearances,
         "objects": objects,
         "stats": doc.get("stats") or {},
     }

@@ -178,7 +178,9 @@ def run_checks(page, db, stream_id: str, logo_box) -> None:
     logo = next(d for d in frame["detections"] if d["label"] == BRAND)
     assert iou(logo["box"], logo_box) > 0.5, (logo["box"], logo_box)
     # The logo layer's colour on its box (anti-aliasing of a sub-pixel edge: +-4 a channel).
-    assert all(abs(a - b) <= 4 for a, b in zip(seen["edge"][:3], [0xFF, 0xB3, 0x00])), seen
+    assert all(
+        abs(a - b) <= 4 for a, b in zip(seen["edge"][:3], [0xFF, 0xB3, 0x00], strict=True)
+    ), seen
 
     # The brand panel counts the brand while it is on screen.
     seconds = page.locator(f'[data-brand="{BRAND}"] [data-testid="brand-seconds"]')

@@ -384,6 +384,11 @@ def test_brand_with_uploaded_logo_is_found_and_summarised(api, dev, db, store, s
     top = summary["brands"][0]
     assert top["brand"] == brand and top["seconds"] == pytest.approx(2.0, abs=0.05)
     assert top["share_of_voice"] == 1.0 and top["screen_share"] == pytest.approx(1.0, abs=0.03)
+    # The appearance, with its evidence: where it was largest, its clearest frame.
+    (appearance,) = [a for a in summary["appearances"] if a["brand"] == brand]
+    assert appearance["source"] == "logo" and appearance["seconds"] > 0
+    assert appearance["start"] <= appearance["best_frame_t"] < appearance["end"]
+    assert len(appearance["peak_box"]) == 4 and 0 < appearance["peak_size"] <= 1
 
 
 def test_logo_uploads_are_validated_and_deletable(api, dev):
