@@ -58,6 +58,7 @@ GENERIC_MARGIN = 0.04
 AREA_PRIOR_REFERENCE = 0.06
 AREA_PRIOR_FRAME = 0.05
 SIDE_RANGE = (12, 400)
+COLOUR_CHANNELS = True
 
 
 class UnusableReference(ValueError):
@@ -217,6 +218,7 @@ def _chroma(rgb: np.ndarray) -> np.ndarray | None:
 def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
     """A reference from an uploaded image (RGB or RGBA). Raises UnusableReference."""
     rgb, mask = glyph_of(image)
+    transparent = image.shape[2] == 4 and image[..., 3].min() < 250
     ys, xs = np.nonzero(mask > 0.5)
     if len(xs) < 30:
         raise UnusableReference(
@@ -224,7 +226,9 @@ def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
             "background (use a transparent PNG/SVG, or a logo on a plain background)"
         )
     x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    if (x1 - x0) * (y1 - y0) > 0.97 * mask.size and mask.mean() > 0.9:
+    # An opaque image whose "logo" is everything in it is a photo or a block, not a logo
+    # (a transparent one may well be a solid badge with the mark knocked out).
+    if not transparent and (x1 - x0) * (y1 - y0) > 0.97 * mask.size and mask.mean() > 0.9:
         raise UnusableReference(
             "the logo fills the whole image with no background around it: upload the logo "
             "itself (a transparent PNG or SVG) rather than a photo or a solid block"
@@ -258,6 +262,16 @@ def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
     if len(reference.regions.areas) == 0:
         raise UnusableReference("the logo has no shape the detector can hold on to")
     return reference
+
+
+def _channels(rgb: np.ndarray, colour: bool) -> list[np.ndarray]:
+    """Brightness, and with ``colour`` the two CIELAB opponent axes, contrast-stretched."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if not colour:
+        return [gray]
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    stretch = np.clip((np.arange(256) - 128) * 2 + 128, 0, 255).astype(np.uint8)
+    return [gray] + [cv2.LUT(lab[..., i], stretch) for i in (1, 2)]
 
 
 def _generic_shape(template: np.ndarray) -> float:
@@ -303,6 +317,7 @@ class _Hypothesis:
     reference: int
     pose: np.ndarray  # 3x3: template frame -> work frame
     prior: float
+    channel: int = 0  # which image it was found in (see _channels)
 
 
 class LogoMatcher:
@@ -314,6 +329,9 @@ class LogoMatcher:
         self.descriptor_distance = descriptor_distance
         self.per_region = PER_REGION
         self.max_refinements = 8
+        # Also look in colour-opponent channels: a red print on a mid-grey shirt has
+        # almost no contrast in brightness, plenty in colour.
+        self.colour_channels = COLOUR_CHANNELS
         # Detailed, textured references also go through SIFT, where it is strongest.
         self.keypoints = KeypointMatcher(max_side=max_side)
         self.references: list[Reference] = []
@@ -407,10 +425,15 @@ class LogoMatcher:
         work = image if scale == 1.0 else cv2.resize(
             image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
         )  # fmt: skip
-        gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-        frame = self._pyramid_regions(gray)
+        channels = _channels(work, self.colour_channels)
+        hypotheses = []
+        for index, channel in enumerate(channels):
+            budget = self.max_hypotheses if index == 0 else self.max_hypotheses // 3
+            for hypothesis in self._hypotheses(self._pyramid_regions(channel), brands, budget):
+                hypothesis.channel = index
+                hypotheses.append(hypothesis)
         # A cheap look at every hypothesis, the costly refinement for the few best places.
-        looked = [(self._first_look(h, gray), h) for h in self._hypotheses(frame, brands)]
+        looked = [(self._first_look(h, channels[h.channel]), h) for h in hypotheses]
         looked = sorted((x for x in looked if x[0] is not None), key=lambda x: -abs(x[0]))
         found, places = [], []
         for first, hypothesis in looked:
@@ -418,7 +441,7 @@ class LogoMatcher:
             if any(r == hypothesis.reference and np.hypot(*(centre - c)) < 8 for r, c in places):
                 continue
             places.append((hypothesis.reference, centre))
-            detection = self._verify(hypothesis, first, gray, work)
+            detection = self._verify(hypothesis, first, channels[hypothesis.channel], work)
             if detection is not None:
                 found.append(detection)
             if len(places) >= self.max_refinements:
@@ -445,7 +468,7 @@ class LogoMatcher:
             parts.append(regions)
         return _concat(parts)
 
-    def _hypotheses(self, frame: Regions, brands) -> list[_Hypothesis]:
+    def _hypotheses(self, frame: Regions, brands, budget: int) -> list[_Hypothesis]:
         owners, library, regions = self._library()
         if not len(frame.areas) or not len(owners):
             return []
@@ -476,7 +499,7 @@ class LogoMatcher:
         pairs, keys = pairs[np.isfinite(keys)], keys[np.isfinite(keys)]
         if not len(pairs):
             return []
-        pairs = pairs[np.argsort(keys)[: self.max_hypotheses * 2]]
+        pairs = pairs[np.argsort(keys)[: budget * 2]]
         angles = _rotations(frame.spectra[pairs[:, 0]], regions.spectra[pairs[:, 1]])
         hypotheses, seen = [], set()
         for (f, r), options in zip(pairs, angles, strict=True):
@@ -493,7 +516,7 @@ class LogoMatcher:
                     continue
                 seen.add(key)
                 hypotheses.append(_Hypothesis(reference, pose, float(distance[f, r])))
-            if len(hypotheses) >= self.max_hypotheses:
+            if len(hypotheses) >= budget:
                 break
         return hypotheses
 

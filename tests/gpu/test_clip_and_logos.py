@@ -65,7 +65,11 @@ def test_logo_found_under_scale_rotation_perspective_and_jpeg(
     found = matcher.match(jpeg(scene, quality=70))
     assert [d.label for d in found] == [brand]
     assert found[0].kind == "logo" and 0 < found[0].score <= 1
-    assert iou(found[0].box, box) >= 0.5
+    # `box` is the whole square render; a wordmark fills only a band of it, and the
+    # detector boxes the glyph itself: IoU 0.3 (the benchmark's), centre inside.
+    assert iou(found[0].box, box) >= 0.3
+    x, y, w, h = found[0].box
+    assert box[0] < x + w / 2 < box[0] + box[2] and box[1] < y + h / 2 < box[1] + box[3]
 
 
 @pytest.mark.parametrize("image", ["bus", "zidane", "astronaut", "coffee", "chelsea", "rocket"])
