@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -59,6 +60,8 @@ AREA_PRIOR_REFERENCE = 0.06
 AREA_PRIOR_FRAME = 0.05
 SIDE_RANGE = (12, 400)
 COLOUR_CHANNELS = True
+CLUTTER_FRAMES = 4
+CONFUSION_MARGIN = 0.02
 
 
 class UnusableReference(ValueError):
@@ -89,6 +92,7 @@ class Reference:
     blurred: np.ndarray | None = None  # for the first look at a coarse pose
     threshold: float = 0.8  # the correlation a view must reach (see _generic_shape)
     solidity: float = 0.0  # how much the glyph is just its own filled outline
+    confusion: float = 0.0  # its best score on clutter without logos (see _confusion)
     quality: dict = field(default_factory=dict)
 
 
@@ -261,6 +265,10 @@ def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
     reference.regions = _reference_regions(mask, scale, pad)
     if len(reference.regions.areas) == 0:
         raise UnusableReference("the logo has no shape the detector can hold on to")
+    # And above what it scores on clutter that holds no logo (letters, shapes, texture):
+    # a glyph that looks like an "S" must beat every "S" of a caption.
+    reference.confusion = _confusion(reference)
+    reference.threshold = max(reference.threshold, reference.confusion + CONFUSION_MARGIN)
     return reference
 
 
@@ -272,6 +280,51 @@ def _channels(rgb: np.ndarray, colour: bool) -> list[np.ndarray]:
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     stretch = np.clip((np.arange(256) - 128) * 2 + 128, 0, 255).astype(np.uint8)
     return [gray] + [cv2.LUT(lab[..., i], stretch) for i in (1, 2)]
+
+
+@cache
+def _clutter() -> tuple[np.ndarray, ...]:
+    """Working-scale frames with no logo in them: captions in several fonts and sizes,
+    both polarities, simple shapes and noise. Drawn from a fixed seed."""
+    rng = np.random.default_rng(20261130)
+    fonts = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+             cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_PLAIN)  # fmt: skip
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789&@#%"
+    frames = []
+    for index in range(CLUTTER_FRAMES):
+        light = index % 2 == 0
+        image = np.full((540, 960), 215 if light else 40, np.float32)
+        image += rng.normal(0, 6, image.shape).astype(np.float32)
+        image = np.clip(image, 0, 255).astype(np.uint8)
+        ink = 30 if light else 220
+        for _ in range(14):
+            word = "".join(rng.choice(list(letters), rng.integers(2, 9)))
+            scale = float(rng.uniform(0.6, 3.5))
+            origin = (int(rng.integers(0, 800)), int(rng.integers(30, 530)))
+            cv2.putText(image, word, origin, fonts[rng.integers(len(fonts))], scale, ink,
+                        max(1, int(scale * rng.uniform(1, 3))), cv2.LINE_AA)  # fmt: skip
+        for _ in range(8):
+            centre = (int(rng.integers(0, 960)), int(rng.integers(0, 540)))
+            size = int(rng.integers(6, 60))
+            if rng.random() < 0.5:
+                cv2.circle(image, centre, size, ink, int(rng.choice([-1, 2, 5])), cv2.LINE_AA)
+            else:
+                corner = (centre[0] + size, centre[1] + int(size * rng.uniform(0.3, 2)))
+                cv2.rectangle(image, centre, corner, ink, int(rng.choice([-1, 2, 5])))
+        frames.append(cv2.GaussianBlur(image, (0, 0), 0.8))
+    return tuple(frames)
+
+
+def _confusion(reference: Reference) -> float:
+    """The best score this reference alone reaches on the logo-free clutter frames."""
+    probe = LogoMatcher(colour_channels=False, max_hypotheses=150)
+    threshold, reference.threshold = reference.threshold, 0.0
+    probe.references.append(reference)
+    try:
+        scores = [d.score for frame in _clutter() for d in probe.match_gray(frame)]
+    finally:
+        reference.threshold = threshold
+    return max(scores, default=0.0)
 
 
 def _generic_shape(template: np.ndarray) -> float:
@@ -321,8 +374,14 @@ class _Hypothesis:
 
 
 class LogoMatcher:
-    def __init__(self, max_side: int = 960, threshold: float = 0.0, max_hypotheses: int = 300,
-                 descriptor_distance: float = 0.25):  # fmt: skip
+    def __init__(
+        self,
+        max_side: int = 960,
+        threshold: float = 0.0,
+        max_hypotheses: int = 300,
+        descriptor_distance: float = 0.25,
+        colour_channels: bool = COLOUR_CHANNELS,
+    ):
         self.max_side = max_side
         self.threshold = threshold
         self.max_hypotheses = max_hypotheses
@@ -331,7 +390,7 @@ class LogoMatcher:
         self.max_refinements = 8
         # Also look in colour-opponent channels: a red print on a mid-grey shirt has
         # almost no contrast in brightness, plenty in colour.
-        self.colour_channels = COLOUR_CHANNELS
+        self.colour_channels = colour_channels
         # Detailed, textured references also go through SIFT, where it is strongest.
         self.keypoints = KeypointMatcher(max_side=max_side)
         self.references: list[Reference] = []
@@ -425,7 +484,16 @@ class LogoMatcher:
         work = image if scale == 1.0 else cv2.resize(
             image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
         )  # fmt: skip
-        channels = _channels(work, self.colour_channels)
+        found = self._match_channels(_channels(work, self.colour_channels), work, brands)
+        if self.keypoints.references:
+            found += self.keypoints.match(image, brands)
+        return _suppress(found)
+
+    def match_gray(self, gray: np.ndarray) -> list[Detection]:
+        """Shape detections in a grey frame already at working scale (no colour check)."""
+        return _suppress(self._match_channels([gray], None))
+
+    def _match_channels(self, channels, work, brands=None) -> list[Detection]:
         hypotheses = []
         for index, channel in enumerate(channels):
             budget = self.max_hypotheses if index == 0 else self.max_hypotheses // 3
@@ -446,9 +514,7 @@ class LogoMatcher:
                 found.append(detection)
             if len(places) >= self.max_refinements:
                 break
-        if self.keypoints.references:
-            found += self.keypoints.match(image, brands)
-        return _suppress(found)
+        return found
 
     def _pyramid_regions(self, gray: np.ndarray) -> Regions:
         """Regions at full working scale (letters, strokes) and at 1/2 and 1/4 (where the
@@ -564,7 +630,7 @@ class LogoMatcher:
             pass
         if score < max(self.threshold, reference.threshold):
             return None
-        if not self._colour_agrees(reference, rgb, pose):
+        if rgb is not None and not self._colour_agrees(reference, rgb, pose):
             return None
         quad = cv2.perspectiveTransform(reference.corners.reshape(-1, 1, 2), pose).reshape(-1, 2)
         if not plausible_quad(quad):
