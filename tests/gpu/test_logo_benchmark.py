@@ -2,10 +2,11 @@
 
 Twelve brands from all of simple-icons, each in two scenes (card / printed /
 phone screen, sizes 40-500 px, rotation, tilt, blur, occlusion, H.264) with
-distractor logos, text and textures. The floors here are what the detector
-measurably does today (recall ~0.4, precision ~0.9 on the 100-brand run, see
-bench/logos.md), below the issue's targets (0.90 / 0.95), which it does not
-reach yet; the test keeps it from sliding back and from losing to SIFT alone.
+distractor logos, text and textures. The floors are below what the detector
+measurably does on this draw (recall 0.62, precision 1.0) and on the 100-brand
+run (bench/logos.md), and far below the issue's targets (0.90 / 0.95), which it
+does not reach yet: the test keeps it from sliding back and from losing to
+SIFT alone.
 """
 
 from bench.logo_dataset import make_dataset
@@ -17,6 +18,6 @@ def test_unseen_brands_are_found_in_random_scenes():
     measured = evaluate(library(icons), scenes)
     baseline = evaluate(sift_only(icons), scenes)
     print({k: v for k, v in measured.items() if k != "failures"}, measured["failures"])
-    assert measured["precision"] >= 0.75, measured["failures"]
-    assert measured["recall"] >= 0.2, measured["failures"]
+    assert measured["precision"] >= 0.85, measured["failures"]
+    assert measured["recall"] >= 0.4, measured["failures"]
     assert measured["recall"] > baseline["recall"]
