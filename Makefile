@@ -14,7 +14,7 @@ help:
 	@echo "make run     start the local stack for real use with OBS (Ctrl-C stops it)"
 	@echo "make stream NAME=\"Studio A\"  register a stream on the running stack, print OBS settings"
 	@echo "make test    lint + all tests against real local services"
-	@echo "make bench   pipeline benchmarks -> bench/report.md"
+	@echo "make bench   pipeline and logo benchmarks -> bench/report.md, bench/logos.md"
 	@echo "make settings  every environment variable, its default and why"
 
 setup: prereqs $(VENV)/.installed .venv-tools/.installed
