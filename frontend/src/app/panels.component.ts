@@ -36,7 +36,7 @@ import { ResultsStore } from './results-store';
       </table>
       @if (analysisWarnings().length) {
         <ul class="warnings" data-testid="brand-warnings">
-          @for (w of analysisWarnings(); track w) { <li>⚠ {{ w }}</li> }
+          @for (w of analysisWarnings(); track w) { <li [title]="w">⚠ {{ w.length > 160 ? w.slice(0, 157) + '…' : w }}</li> }
         </ul>
         <p class="muted">Brand results may be incomplete: replace unusable logos on the brands API, or start the missing model.</p>
       }
