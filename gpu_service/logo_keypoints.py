@@ -35,7 +35,7 @@ class KeypointMatcher:
         min_inliers: int = 12,
         ratio: float = 0.75,
         max_side: int = 1280,
-        min_keypoints: int = 60,
+        min_keypoints: int = 150,  # measured: only detailed emblems need SIFT beside shapes
     ):
         self._sift = cv2.SIFT_create()
         self._matcher = cv2.BFMatcher(cv2.NORM_L2)

@@ -546,23 +546,23 @@ class LogoMatcher:
         # shapes, from large reference regions (the whole glyph, big parts: rarer in
         # the world than a letter's stroke) and small frame regions (large ones are
         # mostly background), at a logo size that can be on screen at all.
-        side = np.sqrt(frame.areas[:, None] / regions.areas[None]) * TEMPLATE_SIDE
-        priority = (
-            distance
-            - AREA_PRIOR_REFERENCE * np.log(regions.areas)[None]
-            + AREA_PRIOR_FRAME * np.log(frame.areas)[:, None]
+        rows, cols = np.nonzero(distance < self.descriptor_distance)  # few: work on those
+        side = np.sqrt(frame.areas[rows] / regions.areas[cols]) * TEMPLATE_SIDE
+        plausible = (side >= SIDE_RANGE[0]) & (side <= SIDE_RANGE[1])
+        rows, cols = rows[plausible], cols[plausible]
+        keys = (
+            distance[rows, cols]
+            - AREA_PRIOR_REFERENCE * np.log(regions.areas[cols])
+            + AREA_PRIOR_FRAME * np.log(frame.areas[rows])
         )
-        priority[
-            (distance >= self.descriptor_distance) | (side < SIDE_RANGE[0]) | (side > SIDE_RANGE[1])
-        ] = np.inf
         # Each frame region proposes its few best reference regions (similar letters and
         # arcs make the single nearest one unreliable).
-        k = min(self.per_region, priority.shape[1])
-        nearest = np.argpartition(priority, k - 1, axis=1)[:, :k]
-        rows = np.repeat(np.arange(len(priority)), nearest.shape[1])
-        pairs = np.stack([rows, nearest.ravel()], axis=1)
-        keys = priority[pairs[:, 0], pairs[:, 1]]
-        pairs, keys = pairs[np.isfinite(keys)], keys[np.isfinite(keys)]
+        order = np.lexsort((keys, rows))
+        rows, cols, keys = rows[order], cols[order], keys[order]
+        first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]  # where each region's run starts
+        rank = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
+        keep = rank < self.per_region
+        pairs, keys = np.stack([rows[keep], cols[keep]], axis=1), keys[keep]
         if not len(pairs):
             return []
         pairs = pairs[np.argsort(keys)[: budget * 2]]
