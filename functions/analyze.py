@@ -136,8 +136,8 @@ class SegmentAnalyzer:
             inference_started = time.perf_counter()
             try:
                 # BackendUnavailable propagates: transient, the event comes back later.
-                brands = self._brand_names.names() if self._brand_names else None
                 version = self._brand_names.library_version() if self._brand_names else None
+                brands = self._brand_names.names(version) if self._brand_names else None
                 result = self._backend.analyze(
                     [frame.image for frame in decoded.frames], brands, library_version=version
                 )

@@ -30,7 +30,7 @@ No model weights; the user's reference images are the only brand knowledge.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -85,7 +85,6 @@ class Reference:
     brand: str
     name: str  # which reference image of the brand
     template: np.ndarray  # float32, TEMPLATE frame: 1 on the glyph, 0 around it
-    weight: np.ndarray  # where the template is compared
     corners: np.ndarray  # the glyph's box in TEMPLATE coordinates (4 x 2)
     chroma: np.ndarray | None  # the glyph's colour direction (None: grey or many colours)
     regions: Regions | None = None
@@ -93,7 +92,6 @@ class Reference:
     threshold: float = 0.8  # the correlation a view must reach (see _generic_shape)
     solidity: float = 0.0  # how much the glyph is just its own filled outline
     confusion: float = 0.0  # its best score on clutter without logos (see _confusion)
-    quality: dict = field(default_factory=dict)
 
 
 def decode_image(data: bytes, suffix: str) -> np.ndarray | None:
@@ -251,12 +249,11 @@ def build_reference(brand: str, name: str, image: np.ndarray) -> Reference:
     template = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     h, w = small.shape
     corners = np.float64([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
-    weight = np.ones_like(template)
     solid = mask > 0.5
     colours = rgb[solid].astype(np.float32)
     spread = colours.std(axis=0).mean()
     chroma = _chroma(np.median(colours, axis=0)) if spread < 40 else None
-    reference = Reference(brand, name, template.astype(np.float32), weight, corners, chroma)
+    reference = Reference(brand, name, template.astype(np.float32), corners, chroma)
     reference.blurred = cv2.GaussianBlur(reference.template, (0, 0), 2.5)
     reference.solidity = _generic_shape(reference.template)
     # A glyph that is nearly its own filled outline (a disc, a rounded bubble) correlates
@@ -369,7 +366,6 @@ def _select(regions: Regions, keep: np.ndarray) -> Regions:
 class _Hypothesis:
     reference: int
     pose: np.ndarray  # 3x3: template frame -> work frame
-    prior: float
     channel: int = 0  # which image it was found in (see _channels)
 
 
@@ -581,7 +577,7 @@ class LogoMatcher:
                 if key in seen:
                     continue
                 seen.add(key)
-                hypotheses.append(_Hypothesis(reference, pose, float(distance[f, r])))
+                hypotheses.append(_Hypothesis(reference, pose))
             if len(hypotheses) >= budget:
                 break
         return hypotheses

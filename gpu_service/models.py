@@ -101,7 +101,6 @@ class Models:
 
     def _load_logos(self) -> None:
         self.logos = self._build_logos()
-        self._logo_listing = self._bucket_listing()
         if self.config.logos.bucket_prefix and self.config.logos.refresh_s > 0:
             threading.Thread(target=self._refresh_logos, name="logo-refresh", daemon=True).start()
 
@@ -143,19 +142,22 @@ class Models:
         costs one reference, not the library."""
         prefix = self.config.logos.bucket_prefix
         store = self._logo_store()
-        cache = {}
+        cache, listing = {}, set()
         for obj in store.list(prefix):
             key = (obj.name, obj.generation)
+            listing.add(key)
+            parts = obj.name[len(prefix) :].split("/")
+            if len(parts) != 2:
+                continue
             if key not in self._references:
                 scratch = LogoMatcher()
-                parts = obj.name[len(prefix) :].split("/")
-                if len(parts) != 2:
-                    continue
                 scratch.load_entry(parts[0], parts[1], lambda n=obj.name: store.read(n))
                 self._references[key] = scratch
             cache[key] = self._references[key]
             logos.merge(cache[key])
         self._references = cache
+        # The listing this library was built from: the refresh loop compares against it.
+        self._logo_listing = frozenset(listing)
 
     def ensure_library(self, version: str | None) -> None:
         """Rebuild the logo library before this batch when the caller's library version
@@ -166,7 +168,6 @@ class Models:
         with self._library_lock:
             if version != self.library_version:
                 self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
-                self._logo_listing = self._bucket_listing()
                 self.library_version = version
 
     def _refresh_logos(self) -> None:
@@ -178,7 +179,6 @@ class Models:
             if listing != self._logo_listing:
                 with self._library_lock:
                     self._timed("logos", lambda: setattr(self, "logos", self._build_logos()))
-                    self._logo_listing = listing
 
     def library_warnings(self) -> list[str]:
         """Reference images the library holds but cannot use, each with the reason."""

@@ -80,6 +80,12 @@ MODELS = {
 }
 
 
+def _multipart(required: list[str], properties: dict) -> dict:
+    """A required multipart/form-data request body with these parts."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
 def _error(description: str) -> dict:
     return {
         "description": description,
@@ -94,33 +100,21 @@ OPENAPI = {
         "/v1/analyze": {
             "post": {
                 "summary": "Detect objects, logos, scene and brand labels in a batch of frames",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["frame"],
-                                "properties": {
-                                    "frame": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "string",
-                                            "contentMediaType": "image/jpeg",
-                                        },
-                                    },
-                                    "tasks": {
-                                        "type": "string",
-                                        "contentMediaType": "application/json",
-                                        "description": '{"objects": bool, "logos": bool, '
-                                        '"scene_labels": [str], "brands": [str], '
-                                        '"library_version": str}',
-                                    },
-                                },
-                            }
-                        }
+                "requestBody": _multipart(
+                    required=["frame"],
+                    properties={
+                        "frame": {
+                            "type": "array",
+                            "items": {"type": "string", "contentMediaType": "image/jpeg"},
+                        },
+                        "tasks": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "description": '{"objects": bool, "logos": bool, '
+                            '"scene_labels": [str], "brands": [str], "library_version": str}',
+                        },
                     },
-                },
+                ),
                 "responses": {
                     "200": {
                         "description": "Results per frame, in request order",
@@ -139,18 +133,9 @@ OPENAPI = {
         "/v1/logos/check": {
             "post": {
                 "summary": "Check a reference logo: render it into test scenes and look for it",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file"],
-                                "properties": {"file": {"type": "string", "format": "binary"}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": _multipart(
+                    required=["file"], properties={"file": {"type": "string", "format": "binary"}}
+                ),
                 "responses": {
                     "200": {
                         "description": "The verdict: usable, quality, found of trials, why not",

@@ -3,9 +3,10 @@
 Brand ids are slugs (a-z, 0-9, '-'): they are the label the models report, the
 folder of the brand's reference logos (``{logo_bucket_prefix}{brand_id}/``) and
 the key of the stream aggregates, so all three join. Logos are stored under a
-content hash, so uploading the same image twice stores it once. gpu_service
-re-lists the prefix (``MA_LOGO_REFRESH_S``) and matches new logos without a
-restart; the analyze function reads the brand list with a short cache.
+content hash, so uploading the same image twice stores it once. Every change
+moves the library version (``meta/brand_library``), which the analyze function
+reads per segment: the model service rebuilds its library and the brand list is
+re-read from the next segment on.
 """
 
 from __future__ import annotations
@@ -145,14 +146,15 @@ class BrandLibrary:
 
 
 class BrandNames:
-    """The brand ids the models should look for: settings' list plus the managed list,
-    re-read at most every ``ttl`` seconds."""
+    """The brand ids the models should look for: settings' list plus the managed list.
+    Re-read when the library version moves (every brand change moves it), or, without a
+    version, at most every ``ttl`` seconds."""
 
     def __init__(self, client, fixed: list[str], ttl: float = 5.0):
         self._db = client
         self._fixed = list(fixed)
         self._ttl = ttl
-        self._cached: tuple[float, list[str]] | None = None
+        self._cached: tuple[float, str | None, list[str]] | None = None
         self._lock = threading.Lock()
 
     def library_version(self) -> str:
@@ -163,13 +165,16 @@ class BrandNames:
         )
         return str(snapshot.get("version")) if snapshot.exists else ""
 
-    def names(self) -> list[str]:
+    def names(self, version: str | None = None) -> list[str]:
         now = time.monotonic()
         with self._lock:
-            if self._cached and now - self._cached[0] < self._ttl:
-                return self._cached[1]
+            if self._cached:
+                read_at, read_version, names = self._cached
+                fresh = read_version == version if version else now - read_at < self._ttl
+                if fresh:
+                    return names
         managed = [s.id for s in self._db.collection("brands").select([]).stream()]
         names = list(dict.fromkeys([*self._fixed, *managed]))
         with self._lock:
-            self._cached = (now, names)
+            self._cached = (now, version, names)
         return names
