@@ -36,7 +36,8 @@ CHROMIUM_ARGS = [
 ]
 
 # Runs beside the app's own requestVideoFrameCallback: reads the frame number burnt into the
-# presented frame and pairs it with what the overlay drew for that same frame.
+# presented frame and pairs it with what the overlay drew for that same frame (the player
+# keeps that as JSON in its canvas's data-overlay attribute).
 SYNC_PROBE = """
 (() => {
   const bits = %d, block = %d, fps = %d;
@@ -47,7 +48,8 @@ SYNC_PROBE = """
 
   const install = () => {
     const video = document.querySelector('ma-player video');
-    if (!video || !window.__maOverlayNow) { setTimeout(install, 50); return; }
+    const overlay = document.querySelector('ma-player canvas[data-testid="overlay"]');
+    if (!video || !overlay?.dataset.overlay) { setTimeout(install, 50); return; }
     const tick = (_, meta) => {
       ctx.drawImage(video, 0, 0, canvas.width, canvas.height, 0, 0, canvas.width, canvas.height);
       const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -58,7 +60,7 @@ SYNC_PROBE = """
       }
       // Read what the app drew once every callback for this frame has run.
       setTimeout(() => {
-        const drawn = window.__maOverlayNow;
+        const drawn = JSON.parse(overlay.dataset.overlay || 'null');
         if (drawn && Math.abs(drawn.videoTime - meta.mediaTime) < 1e-6) {
           const sample = {
             shown: n / fps, mapped: drawn.mediaTime, frameT: drawn.frameT, wall: Date.now() / 1000,
@@ -153,10 +155,11 @@ def run_checks(page, db, stream_id: str, logo_box) -> None:
     # What was drawn and the canvas pixels are read in one task, so no redraw between.
     seen = page.wait_for_function(
         """(brand) => {
-          const now = window.__maOverlayNow;
+          const overlay = document.querySelector('ma-player canvas[data-testid="overlay"]');
+          const now = JSON.parse(overlay?.dataset.overlay || 'null');
           const box = (now?.drawn || []).find((d) => d.kind === 'logo' && d.label === brand);
           if (!box) return null;
-          const canvas = document.querySelector('ma-player canvas').getContext('2d');
+          const canvas = overlay.getContext('2d');
           // The 2 px stroke of the box's left edge: the most covered pixel across it
           // (a box at a fractional position covers each pixel only in part).
           const row = canvas.getImageData(Math.floor(box.x) - 2,

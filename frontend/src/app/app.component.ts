@@ -1,17 +1,19 @@
 import { Component, OnDestroy, OnInit, computed, inject, signal, viewChild } from '@angular/core';
-import { ApiService } from './api.service';
-import { FirebaseService } from './firebase.service';
-import { StreamDoc } from './models';
-import { OverlayOptions } from './overlay';
-import { PanelsComponent } from './panels.component';
-import { ControlComponent } from './control.component';
-import { PlayerComponent } from './player.component';
-import { ResultsStore } from './results-store';
-import { StreamListComponent } from './stream-list.component';
+import { ApiService } from './core/api.service';
+import { FirebaseService } from './core/firebase.service';
+import { StreamDoc } from './core/models';
+import { OverlayOptions } from './player/overlay';
+import { PlayerComponent } from './player/player.component';
+import { PanelsComponent } from './results/panels.component';
+import { ResultsStore } from './results/results-store';
+import { ControlComponent } from './streams/control.component';
+import { StreamListComponent } from './streams/stream-list.component';
 
 @Component({
   selector: 'ma-root',
   imports: [StreamListComponent, PlayerComponent, PanelsComponent, ControlComponent],
+  // One results store for the selected stream, shared by the player, panels and control.
+  providers: [ResultsStore],
   template: `
     <header>
       <h1>Media Analyzer</h1>
@@ -27,20 +29,20 @@ import { StreamListComponent } from './stream-list.component';
         } @else {
           <h2 class="muted">Select or create a stream</h2>
         }
-        <ma-player [playlist]="selected()?.playlist ?? null" [store]="store" [options]="overlay()" />
+        <ma-player [playlist]="selected()?.playlist ?? null" [options]="overlay()" />
         <div class="overlay-controls">
-          <label><input type="checkbox" [checked]="showObjects()" (change)="showObjects.set($any($event.target).checked)"
+          <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
                         data-testid="toggle-objects" /> objects</label>
-          <label><input type="checkbox" [checked]="showLogos()" (change)="showLogos.set($any($event.target).checked)"
+          <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
                         data-testid="toggle-logos" /> logos</label>
           <label>min confidence
-            <input type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+$any($event.target).value)"
+            <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
                    data-testid="min-score" /> {{ minScore() }}</label>
         </div>
-        @if (selected()) { <ma-control [store]="store" /> }
+        @if (selected()) { <ma-control /> }
       </section>
       <aside class="right">
-        @if (selected()) { <ma-panels [store]="store" (seek)="seek($event)" /> }
+        @if (selected()) { <ma-panels (seek)="seek($event)" /> }
       </aside>
     </main>
   `,
@@ -55,7 +57,6 @@ import { StreamListComponent } from './stream-list.component';
   `,
 })
 export class AppComponent implements OnInit, OnDestroy {
-  readonly store = new ResultsStore();
   readonly streams = signal<StreamDoc[]>([]);
   readonly selectedId = signal<string | null>(null);
   readonly connection = signal('connecting…');
@@ -69,6 +70,7 @@ export class AppComponent implements OnInit, OnDestroy {
   }));
   readonly selected = computed(() => this.streams().find((s) => s.id === this.selectedId()) ?? null);
 
+  private readonly store = inject(ResultsStore);
   private readonly firebase = inject(FirebaseService);
   private readonly api = inject(ApiService);
   private readonly player = viewChild(PlayerComponent);

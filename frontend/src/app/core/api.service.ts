@@ -1,4 +1,5 @@
 import { Injectable, inject } from '@angular/core';
+import { BackfillStatus } from './backfill-status';
 import { RUNTIME_CONFIG } from './config';
 import { FirebaseService } from './firebase.service';
 
@@ -7,13 +8,6 @@ export interface CreatedStream {
   rtmp_url: string;
   stream_key: string;
   obs: { service: string; server: string; stream_key: string; keyframe_interval_s: number };
-}
-
-export interface BackfillStatus {
-  backfill_id: string;
-  segments: number;
-  finished: number;
-  status: 'running' | 'completed';
 }
 
 export class ApiError extends Error {
@@ -66,11 +60,8 @@ export class ApiService {
     return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { mode });
   }
 
+  /** Starts a backfill; its progress is then followed live (FirebaseService.watchBackfill). */
   backfill(id: string, start: number, end: number | null): Promise<BackfillStatus> {
     return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/backfills`, { start, end });
-  }
-
-  backfillStatus(id: string, backfillId: string): Promise<BackfillStatus> {
-    return this.call('GET', `/v1/streams/${encodeURIComponent(id)}/backfills/${backfillId}`);
   }
 }

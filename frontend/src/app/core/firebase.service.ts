@@ -2,11 +2,18 @@ import { Injectable, inject } from '@angular/core';
 import type { FirebaseApp } from 'firebase/app';
 import type { Auth } from 'firebase/auth';
 import type { DocumentData, Firestore } from 'firebase/firestore';
+import { BackfillRecord, BackfillStatus, backfillStatus } from './backfill-status';
 import { RUNTIME_CONFIG } from './config';
 import { Segment, StreamDoc } from './models';
-import { ResultsStore } from './results-store';
 
 type Unsubscribe = () => void;
+
+/** Where one stream's live documents go (the results store, in the app). */
+export interface StreamSink {
+  setStream(stream: StreamDoc | null): void;
+  /** One listener batch: added/modified segments, and the seqs of removed ones. */
+  applySegments(changed: readonly Segment[], removed: readonly number[]): void;
+}
 
 /** Firestore Timestamps -> Dates, recursively (timings, created_at, ...). */
 function plain(value: unknown): unknown {
@@ -83,7 +90,7 @@ export class FirebaseService {
   }
 
   /** One stream's document and its newest segments, live, into `store`. */
-  async watchStream(streamId: string, store: ResultsStore, window = 120): Promise<Unsubscribe> {
+  async watchStream(streamId: string, store: StreamSink, window = 120): Promise<Unsubscribe> {
     const mod = await import('firebase/firestore');
     const db = await this.firestore();
     const streamRef = mod.doc(db, 'streams', streamId);
@@ -105,5 +112,22 @@ export class FirebaseService {
       stopStream();
       stopSegments();
     };
+  }
+
+  /** One backfill's progress, live (`streams/{id}/backfills/{backfill_id}`, readable when
+   *  signed in); `null` when that record does not exist. */
+  async watchBackfill(
+    streamId: string,
+    backfillId: string,
+    onStatus: (status: BackfillStatus | null) => void,
+    onError: (e: Error) => void,
+  ): Promise<Unsubscribe> {
+    const mod = await import('firebase/firestore');
+    const db = await this.firestore();
+    return mod.onSnapshot(
+      mod.doc(db, 'streams', streamId, 'backfills', backfillId),
+      (snapshot) => onStatus(snapshot.exists() ? backfillStatus(backfillId, snapshot.data() as BackfillRecord) : null),
+      onError,
+    );
   }
 }

@@ -1,5 +1,6 @@
-import { computed, signal } from '@angular/core';
-import { SampledFrame, Segment, StreamDoc } from './models';
+import { Injectable, computed, signal } from '@angular/core';
+import type { StreamSink } from '../core/firebase.service';
+import { SampledFrame, Segment, StreamDoc } from '../core/models';
 
 export interface BrandRow {
   brand: string;
@@ -81,8 +82,11 @@ function millis(value: Date | null | undefined): number | null {
   return value instanceof Date ? value.getTime() : null;
 }
 
-/** Live state of one stream: its document and its newest segments, as signals. */
-export class ResultsStore {
+/** Live state of the selected stream: its document and its newest segments, as signals.
+ *  Provided by the component that selects the stream (AppComponent); the player, panels
+ *  and control components `inject()` that one instance. */
+@Injectable()
+export class ResultsStore implements StreamSink {
   readonly stream = signal<StreamDoc | null>(null);
   private readonly bySeq = signal<ReadonlyMap<number, Segment>>(new Map());
 

@@ -1,6 +1,6 @@
 import { Component, inject, input, output, signal } from '@angular/core';
-import { ApiService, CreatedStream } from './api.service';
-import { StreamDoc } from './models';
+import { ApiService, CreatedStream } from '../core/api.service';
+import { StreamDoc } from '../core/models';
 
 /** Every stream with its status; create (key shown once), rotate key, delete. */
 @Component({
@@ -8,7 +8,7 @@ import { StreamDoc } from './models';
   template: `
     <h2>Streams</h2>
     <form (submit)="create($event)" class="create">
-      <input name="name" placeholder="New stream name" [value]="newName()" (input)="newName.set($any($event.target).value)"
+      <input #nameInput name="name" placeholder="New stream name" [value]="newName()" (input)="newName.set(nameInput.value)"
              data-testid="new-stream-name" maxlength="100" />
       <button type="submit" [disabled]="!newName().trim() || busy()">Create</button>
     </form>

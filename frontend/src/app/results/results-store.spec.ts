@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Segment, StreamDoc } from './models';
+import { Segment, StreamDoc } from '../core/models';
 import { ResultsStore, brandAppearances, brandRows } from './results-store';
 
 function segment(seq: number, brandsAt: Record<number, string[]>, extra: Partial<Segment> = {}): Segment {

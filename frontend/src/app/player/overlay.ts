@@ -1,4 +1,4 @@
-import { Detection } from './models';
+import { Detection } from '../core/models';
 
 export interface OverlayOptions {
   objects: boolean;

@@ -1,14 +1,17 @@
-import { Component, computed, inject, input, signal } from '@angular/core';
+import { Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { DecimalPipe } from '@angular/common';
-import { ApiService, BackfillStatus } from './api.service';
-import { ResultsStore } from './results-store';
+import { ApiService } from '../core/api.service';
+import { BackfillStatus } from '../core/backfill-status';
+import { FirebaseService } from '../core/firebase.service';
+import { ResultsStore } from '../results/results-store';
 
-/** Processing mode, backfill requests, and the stream's performance. */
+/** Processing mode, backfill requests (progress followed by a Firestore listener), and
+ *  the selected stream's performance. */
 @Component({
   selector: 'ma-control',
   imports: [DecimalPipe],
   template: `
-    @if (store().stream(); as s) {
+    @if (store.stream(); as s) {
       <section data-testid="mode-control">
         <h3>Processing</h3>
         <div class="modes">
@@ -18,8 +21,8 @@ import { ResultsStore } from './results-store';
         </div>
         <p class="muted">{{ s.mode === 'realtime' ? 'keyframes, skips segments far behind live' : '5 fps, never skips' }}</p>
         <form (submit)="backfill($event)" class="backfill">
-          <label>Re-analyse from <input type="number" min="0" step="1" [value]="from()" (input)="from.set(+$any($event.target).value)" /> s</label>
-          <label>to <input type="number" min="0" step="1" [value]="to() ?? ''" (input)="to.set($any($event.target).value === '' ? null : +$any($event.target).value)" placeholder="end" /> s</label>
+          <label>Re-analyse from <input #fromInput type="number" min="0" step="1" [value]="from()" (input)="from.set(+fromInput.value)" /> s</label>
+          <label>to <input #toInput type="number" min="0" step="1" [value]="to() ?? ''" (input)="to.set(toInput.value === '' ? null : +toInput.value)" placeholder="end" /> s</label>
           <button type="submit">Backfill</button>
         </form>
         @if (job(); as j) {
@@ -35,7 +38,7 @@ import { ResultsStore } from './results-store';
           <tr><td>lag behind live</td><td class="num">{{ s.stats?.lag_s ?? '–' }} s</td></tr>
           <tr><td>analysed / skipped / failed</td>
               <td class="num" data-testid="counts">{{ s.stats?.analyzed ?? 0 }} / {{ s.stats?.skipped ?? 0 }} / {{ s.stats?.failed ?? 0 }}</td></tr>
-          <tr><td>backend</td><td class="num">{{ store().latest()?.backend ?? '–' }}</td></tr>
+          <tr><td>backend</td><td class="num">{{ store.latest()?.backend ?? '–' }}</td></tr>
           <tr><td>keyframe interval</td><td class="num">{{ s.keyframe_interval_s ?? '–' }} s</td></tr>
         </table>
         <svg class="bars" viewBox="0 0 300 50" preserveAspectRatio="none">
@@ -60,19 +63,26 @@ import { ResultsStore } from './results-store';
   `,
 })
 export class ControlComponent {
-  readonly store = input.required<ResultsStore>();
+  protected readonly store = inject(ResultsStore);
   readonly from = signal(0);
   readonly to = signal<number | null>(null);
   readonly job = signal<BackfillStatus | null>(null);
   readonly error = signal('');
   private readonly api = inject(ApiService);
+  private readonly firebase = inject(FirebaseService);
+  /** Stops the listener on the backfill shown, while one runs. */
+  private stopFollowing: (() => void) | null = null;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.stopFollowing?.());
+  }
 
   readonly latencyScale = computed(() =>
-    Math.max(500, ...this.store().timings().map((t) => t.latencyMs ?? 0)),
+    Math.max(500, ...this.store.timings().map((t) => t.latencyMs ?? 0)),
   );
 
   readonly latencyBars = computed(() => {
-    const rows = this.store().timings().slice(-60);
+    const rows = this.store.timings().slice(-60);
     const scale = this.latencyScale();
     return rows.map((t, i) => ({
       ...t,
@@ -83,7 +93,7 @@ export class ControlComponent {
   });
 
   async setMode(mode: 'realtime' | 'batch'): Promise<void> {
-    const stream = this.store().stream();
+    const stream = this.store.stream();
     if (!stream) return;
     this.error.set('');
     try {
@@ -95,19 +105,44 @@ export class ControlComponent {
 
   async backfill(event: Event): Promise<void> {
     event.preventDefault();
-    const stream = this.store().stream();
+    const stream = this.store.stream();
     if (!stream) return;
     this.error.set('');
     try {
-      let job = await this.api.backfill(stream.id, this.from(), this.to());
+      const job = await this.api.backfill(stream.id, this.from(), this.to());
+      this.stopFollowing?.();
       this.job.set(job);
-      while (job.status !== 'completed') {
-        await new Promise((r) => setTimeout(r, 1000));
-        job = await this.api.backfillStatus(stream.id, job.backfill_id);
-        this.job.set(job);
-      }
+      if (job.status !== 'completed') await this.follow(stream.id, job.backfill_id);
     } catch (e) {
       this.error.set(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** Show a backfill's progress live, from its Firestore record, until it completes. */
+  private async follow(streamId: string, backfillId: string): Promise<void> {
+    let stopped = false;
+    let unsubscribe: (() => void) | undefined;
+    const stop = () => {
+      stopped = true;
+      unsubscribe?.();
+      if (this.stopFollowing === stop) this.stopFollowing = null;
+    };
+    this.stopFollowing = stop;
+    unsubscribe = await this.firebase.watchBackfill(
+      streamId,
+      backfillId,
+      (status) => {
+        if (stopped) return;
+        if (status) this.job.set(status);
+        else this.error.set(`backfill ${backfillId} not found`);
+        if (!status || status.status === 'completed') stop();
+      },
+      (e) => {
+        if (stopped) return;
+        this.error.set(e.message);
+        stop();
+      },
+    );
+    if (stopped) unsubscribe(); // completed, replaced or destroyed before the listener came back
   }
 }

@@ -1,15 +1,16 @@
-import { Component, computed, input, output } from '@angular/core';
+import { Component, computed, inject, output } from '@angular/core';
 import { DecimalPipe, PercentPipe } from '@angular/common';
 import { ResultsStore } from './results-store';
 
-/** Live results: latest detections and scene, brand exposure with its timeline, objects, measures. */
+/** Live results of the selected stream (the injected store): latest detections and scene,
+ *  brand exposure with its timeline, objects, measures. */
 @Component({
   selector: 'ma-panels',
   imports: [DecimalPipe, PercentPipe],
   template: `
     <section data-testid="results-panel">
       <h3>Latest results</h3>
-      @if (store().latest(); as seg) {
+      @if (store.latest(); as seg) {
         <p class="muted">segment {{ seg.seq }} · {{ seg.backend }} · {{ seg.mode }}</p>
         <ul class="chips">
           @for (d of latestDetections(); track $index) {
@@ -25,7 +26,7 @@ import { ResultsStore } from './results-store';
     <section data-testid="brand-panel">
       <h3>Brands on screen</h3>
       <table>
-        @for (b of store().brands(); track b.brand) {
+        @for (b of store.brands(); track b.brand) {
           <tr [attr.data-brand]="b.brand">
             <td>{{ b.brand }}</td>
             <td class="num" data-testid="brand-seconds">{{ b.seconds | number: '1.1-1' }} s</td>
@@ -40,9 +41,9 @@ import { ResultsStore } from './results-store';
         </ul>
         <p class="muted">Brand results may be incomplete: replace unusable logos on the brands API, or start the missing model.</p>
       }
-      @if (store().appearances().length) {
+      @if (store.appearances().length) {
         <svg class="timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" data-testid="brand-timeline">
-          @for (a of store().appearances(); track $index) {
+          @for (a of store.appearances(); track $index) {
             <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="8" height="24"
                   (click)="seek.emit(a.start)"><title>{{ a.brand }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
           }
@@ -54,7 +55,7 @@ import { ResultsStore } from './results-store';
     <section data-testid="objects-panel">
       <h3>Objects</h3>
       <ul class="chips">
-        @for (o of store().objects(); track o.label) { <li>{{ o.label }} × {{ o.count }}</li> }
+        @for (o of store.objects(); track o.label) { <li>{{ o.label }} × {{ o.count }}</li> }
         @empty { <li class="muted">none yet</li> }
       </ul>
     </section>
@@ -87,31 +88,31 @@ import { ResultsStore } from './results-store';
   `,
 })
 export class PanelsComponent {
-  readonly store = input.required<ResultsStore>();
+  protected readonly store = inject(ResultsStore);
   readonly seek = output<number>();
 
   readonly latestDetections = computed(() => {
-    const seg = this.store().latest();
+    const seg = this.store.latest();
     return seg ? seg.frames[seg.frames.length - 1].detections : [];
   });
 
   /** What the latest segment's analysis warned about (a model unavailable, an unusable
    *  logo reference), shown beside the brands so an empty list is not taken for "no brand". */
-  readonly analysisWarnings = computed(() => this.store().latest()?.warnings ?? []);
+  readonly analysisWarnings = computed(() => this.store.latest()?.warnings ?? []);
 
   readonly latestColors = computed(() => {
-    const seg = this.store().latest();
+    const seg = this.store.latest();
     return seg ? seg.frames[seg.frames.length - 1].colors : [];
   });
 
   private readonly span = computed(() => {
-    const frames = this.store().frames();
+    const frames = this.store.frames();
     const end = frames.length ? frames[frames.length - 1].t + 2 : 60;
     return { start: frames.length ? frames[0].t : 0, end };
   });
 
   readonly brightnessPoints = computed(() => {
-    const frames = this.store().frames().slice(-120);
+    const frames = this.store.frames().slice(-120);
     if (!frames.length) return '';
     const t0 = frames[0].t;
     const t1 = Math.max(frames[frames.length - 1].t, t0 + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Detection } from './models';
+import { Detection } from '../core/models';
 import { COLORS, contentRect, drawDetections, visibleDetections } from './overlay';
 
 const person: Detection = { label: 'person', score: 0.9, box: [0.25, 0.25, 0.5, 0.5], kind: 'object' };

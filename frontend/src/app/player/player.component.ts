@@ -1,14 +1,16 @@
 import { Component, ElementRef, OnDestroy, effect, inject, input, signal, viewChild } from '@angular/core';
 import Hls, { ErrorData, Fragment } from 'hls.js/light';
-import { RUNTIME_CONFIG } from './config';
+import { RUNTIME_CONFIG } from '../core/config';
 import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
-import { ResultsStore } from './results-store';
+import { ResultsStore } from '../results/results-store';
 import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
 
 export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
 
-/** One overlay change, kept for the sync measurement (e2e) and for debugging. */
-export interface OverlayEvent {
+/** What the overlay drew for the presented frame: kept as JSON in the canvas's
+ *  `data-overlay` attribute, where the e2e sync measurement (and a person debugging in
+ *  the devtools) reads it. */
+export interface OverlayNow {
   /** the presented frame's time on the video element (requestVideoFrameCallback) */
   videoTime: number;
   /** that frame's stream media time */
@@ -16,27 +18,18 @@ export interface OverlayEvent {
   /** media time of the sampled frame whose results are now drawn */
   frameT: number | null;
   boxes: number;
-}
-
-/** What the overlay drew for the presented frame (read by the e2e sync measurement). */
-export interface OverlayNow extends OverlayEvent {
+  /** the boxes drawn, in canvas pixels */
   drawn: { label: string; kind: string; x: number; y: number; width: number; height: number }[];
 }
 
-declare global {
-  interface Window {
-    __maOverlay?: OverlayEvent[];
-    __maOverlayNow?: OverlayNow;
-  }
-}
-
-/** hls.js live player with a canvas overlay redrawn on every presented video frame. */
+/** hls.js live player with a canvas overlay redrawn on every presented video frame; the
+ *  results come from the injected store of the selected stream. */
 @Component({
   selector: 'ma-player',
   template: `
     <div class="stage">
       <video #video controls muted playsinline></video>
-      <canvas #canvas></canvas>
+      <canvas #canvas data-testid="overlay"></canvas>
       <span class="status" [class]="status()" data-testid="player-status">{{ status() }}</span>
     </div>
   `,
@@ -51,13 +44,13 @@ declare global {
 })
 export class PlayerComponent implements OnDestroy {
   readonly playlist = input<string | null>(null);
-  readonly store = input.required<ResultsStore>();
   readonly options = input.required<OverlayOptions>();
   /** How long a sampled frame's results stay on screen when no newer sample exists, s. */
   readonly hold = input(2.2);
 
   readonly status = signal<PlayerStatus>('idle');
   private readonly config = inject(RUNTIME_CONFIG);
+  private readonly store = inject(ResultsStore);
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
   private hls?: Hls;
@@ -65,7 +58,6 @@ export class PlayerComponent implements OnDestroy {
   private readonly fragments = new Map<number, FragmentSpan & { parsed: boolean }>();
   private spans: FragmentSpan[] = [];
   private retryDelay = 1000;
-  private lastFrameT: number | null | undefined = undefined;
   private frameCallback = 0;
 
   constructor() {
@@ -78,7 +70,7 @@ export class PlayerComponent implements OnDestroy {
   }
 
   seekToMedia(mediaTime: number): boolean {
-    const target = videoTimeFor(mediaTime, this.spans, this.store().mediaStartOf);
+    const target = videoTimeFor(mediaTime, this.spans, this.store.mediaStartOf);
     if (target === undefined) return false;
     this.video().nativeElement.currentTime = target;
     return true;
@@ -132,8 +124,6 @@ export class PlayerComponent implements OnDestroy {
     this.hls = undefined;
     this.fragments.clear();
     this.spans = [];
-    this.lastFrameT = undefined;
-    window.__maOverlay = [];
   }
 
   private remember(frags: readonly Fragment[]): void {
@@ -193,26 +183,20 @@ export class PlayerComponent implements OnDestroy {
     const ctx = canvas.getContext('2d');
     if (!ctx) return;
     ctx.clearRect(0, 0, width, height);
-    const store = this.store();
+    const store = this.store;
     const mediaTime = mediaTimeAt(videoTime, this.spans, store.mediaStartOf);
     if (mediaTime === undefined) return;
     const frame = frameAt(store.frames(), mediaTime, this.hold());
     const area = contentRect(video.videoWidth, video.videoHeight, width, height);
     const visible = frame ? visibleDetections(frame.detections, this.options()) : [];
     const boxes = drawDetections(ctx, visible, area);
-    const frameT = frame ? frame.t : null;
-    window.__maOverlayNow = {
+    const now: OverlayNow = {
       videoTime,
       mediaTime,
-      frameT,
+      frameT: frame ? frame.t : null,
       boxes: boxes.length,
       drawn: boxes.map((b, i) => ({ label: visible[i].label, kind: visible[i].kind, ...b })),
     };
-    if (frameT !== this.lastFrameT) {
-      this.lastFrameT = frameT;
-      const log = (window.__maOverlay ??= []);
-      log.push({ videoTime, mediaTime, frameT, boxes: boxes.length });
-      if (log.length > 1000) log.splice(0, log.length - 1000);
-    }
+    canvas.dataset['overlay'] = JSON.stringify(now);
   }
 }
