@@ -33,6 +33,7 @@ from gpu_service.config import ServiceConfig
 from gpu_service.metrics import ServiceMetrics
 from gpu_service.models import Models, Tasks
 from gpu_service.openapi import OPENAPI
+from mediacore.schema import AnalyzeResponse, FrameLabels
 
 log = logging.getLogger(__name__)
 
@@ -173,21 +174,14 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
             warnings.append(f"no object detector: {models.detector_error}")
         if tasks.logos:
             warnings += models.library_warnings()
-        body = {
-            "frames": [
-                {
-                    "detections": [d.to_json() for d in frame["detections"]],
-                    "scene": frame["scene"],
-                    "brands": frame["brands"],
-                }
-                for frame in results
-            ],
-            "models": models.status(),
-            "warnings": warnings,
-        }
+        body = AnalyzeResponse(
+            frames=[FrameLabels.model_validate(frame) for frame in results],
+            models=models.status(),
+            warnings=warnings,
+        )
         metrics.requests.labels("200").inc()
         metrics.request_seconds.observe(time.perf_counter() - started)
-        return jsonify(body)
+        return jsonify(body.model_dump())
 
     @app.post("/v1/logos/check")
     def check_logo():

@@ -1,23 +1,11 @@
-"""The result types every model in the service returns (the wire schema's Python side)."""
+"""Box helpers for the models' detections. ``Detection`` itself is defined once, in
+:mod:`mediacore.schema`, and re-exported here for the detectors."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from mediacore.schema import Detection
 
-
-@dataclass(frozen=True)
-class Detection:
-    label: str
-    score: float
-    box: tuple[float, float, float, float]  # x, y, w, h, normalised 0-1, top-left origin
-    kind: str = "object"  # object | logo
-    source: str = ""  # which model or method found it
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["score"] = round(float(self.score), 4)
-        data["box"] = [round(v, 4) for v in self.box]
-        return data
+__all__ = ["Detection", "clip_box", "iou"]
 
 
 def clip_box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:

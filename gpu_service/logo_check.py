@@ -11,13 +11,12 @@ scenes are drawn from a fixed seed: the same image gets the same verdict.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import cv2
 import numpy as np
 
 from gpu_service.detections import iou
 from gpu_service.logos import LogoMatcher, UnusableReference, build_reference, glyph_of
+from mediacore.schema import LogoCheck
 
 # The detector looks at frames scaled to 960 px wide: the scenes are made at that scale
 # (sizes below are on a 1080p frame, halved here), which makes the check 4x cheaper.
@@ -30,20 +29,6 @@ TRIALS = [
 ]  # fmt: skip
 MIN_FOUND = 2  # of len(TRIALS): below this the detector practically never finds it
 GOOD_FOUND = 6
-
-
-@dataclass
-class Verdict:
-    usable: bool
-    quality: str  # good | fair | poor | unusable
-    reason: str | None
-    found: int
-    trials: int
-    smallest_found_px: int | None
-    keypoints: bool  # textured enough for the keypoint path as well
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def _ground(rng: np.random.Generator) -> np.ndarray:
@@ -87,12 +72,14 @@ def _place(scene, rgb, mask, size, angle, tilt, printed, rng):
     return out, box
 
 
-def check_reference(image: np.ndarray, name: str = "upload") -> Verdict:
+def check_reference(image: np.ndarray, name: str = "upload") -> LogoCheck:
     """The verdict on one reference image (RGB or RGBA)."""
     try:
         reference = build_reference("candidate", name, image)
     except UnusableReference as exc:
-        return Verdict(False, "unusable", str(exc), 0, len(TRIALS), None, False)
+        return LogoCheck(
+            usable=False, quality="unusable", reason=str(exc), found=0, trials=len(TRIALS)
+        )
     matcher = LogoMatcher()
     matcher.add_reference(reference)
     keypoints = matcher.keypoints.add("candidate", image)
@@ -119,12 +106,12 @@ def check_reference(image: np.ndarray, name: str = "upload") -> Verdict:
             "image of the logo alone, on a transparent or plain background, usually works"
         )
     quality = "good" if found >= GOOD_FOUND else "fair" if found >= 4 else "poor"
-    return Verdict(
-        usable,
-        quality if usable else "unusable",
-        reason,
-        found,
-        len(TRIALS),
-        min(found_sizes, default=None),
-        keypoints,
+    return LogoCheck(
+        usable=usable,
+        quality=quality if usable else "unusable",
+        reason=reason,
+        found=found,
+        trials=len(TRIALS),
+        smallest_found_px=min(found_sizes, default=None),
+        keypoints=keypoints,
     )

@@ -636,7 +636,7 @@ class LogoMatcher:
         height, width = gray.shape
         return Detection(
             label=reference.brand,
-            score=float(score),
+            score=min(1.0, float(score)),  # NCC, up to rounding
             box=clip_box(x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height),
             kind="logo",
             source="logo-shape",

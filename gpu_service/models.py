@@ -290,11 +290,11 @@ class Models:
             if top["label"] != NO_BRAND and top["score"] >= threshold:
                 out[key]["detections"].append(
                     Detection(
-                        top["label"],
-                        top["score"],
-                        detection.box,
-                        "logo",
-                        f"{self.clip.model} on {detection.label}",
+                        label=top["label"],
+                        score=top["score"],
+                        box=detection.box,
+                        kind="logo",
+                        source=f"{self.clip.model} on {detection.label}",
                     )
                 )
 

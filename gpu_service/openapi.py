@@ -1,4 +1,8 @@
-"""OpenAPI 3.1 description of the model service, served at /openapi.json (tests keep it true)."""
+"""OpenAPI 3.1 description of the model service, served at /openapi.json (tests keep it true).
+
+The response schemas come from the pydantic models in :mod:`mediacore.schema`."""
+
+from mediacore.schema import AnalyzeResponse, LogoCheck
 
 ERROR = {
     "type": "object",
@@ -11,73 +15,16 @@ ERROR = {
         }
     },
 }
-LABEL_SCORE = {
-    "type": "object",
-    "required": ["label", "score"],
-    "properties": {"label": {"type": "string"}, "score": {"type": "number"}},
-}
-DETECTION = {
-    "type": "object",
-    "required": ["label", "score", "box", "kind", "source"],
-    "properties": {
-        "label": {"type": "string"},
-        "score": {"type": "number", "minimum": 0, "maximum": 1},
-        "box": {
-            "type": "array",
-            "description": "x, y, width, height; normalised 0-1, origin top-left",
-            "items": {"type": "number", "minimum": 0, "maximum": 1},
-            "minItems": 4,
-            "maxItems": 4,
-        },
-        "kind": {"type": "string", "enum": ["object", "logo"]},
-        "source": {"type": "string", "description": "model or method that found it"},
-    },
-}
-ANALYZE_RESPONSE = {
-    "type": "object",
-    "required": ["frames", "models", "warnings"],
-    "properties": {
-        "frames": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["detections", "scene", "brands"],
-                "properties": {
-                    "detections": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/Detection"},
-                    },
-                    "scene": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/LabelScore"},
-                    },
-                    "brands": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/LabelScore"},
-                    },
-                },
-            },
-        },
-        "models": {"$ref": "#/components/schemas/Models"},
-        "warnings": {"type": "array", "items": {"type": "string"}},
-    },
-}
-MODELS = {
-    "type": "object",
-    "required": ["detector", "clip", "logos"],
-    "properties": {
-        "detector": {"type": "object"},
-        "clip": {"type": "object"},
-        "logos": {
-            "type": "object",
-            "required": ["brands", "references"],
-            "properties": {
-                "brands": {"type": "array", "items": {"type": "string"}},
-                "references": {"type": "integer"},
-            },
-        },
-    },
-}
+
+
+def _components() -> dict:
+    """The result models' JSON schemas (mediacore.schema) as OpenAPI components."""
+    components = {"Error": ERROR}
+    for model in (AnalyzeResponse, LogoCheck):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components
 
 
 def _multipart(required: list[str], properties: dict) -> dict:
@@ -139,7 +86,11 @@ OPENAPI = {
                 "responses": {
                     "200": {
                         "description": "The verdict: usable, quality, found of trials, why not",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/LogoCheck"}
+                            }
+                        },
                     },
                     "400": _error("No file, or not an image"),
                 },
@@ -159,13 +110,5 @@ OPENAPI = {
             }
         },
     },
-    "components": {
-        "schemas": {
-            "Error": ERROR,
-            "Detection": DETECTION,
-            "LabelScore": LABEL_SCORE,
-            "Models": MODELS,
-            "AnalyzeResponse": ANALYZE_RESPONSE,
-        }
-    },
+    "components": {"schemas": _components()},
 }

@@ -7,6 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mediacore.schema import Appearance, LogoCheck, StreamStats
+
+__all__ = ["Appearance", "LogoCheck"]  # re-exported: part of the API's documents
+
 STREAM_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 BRAND_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 LOGO_ID = r"^[0-9a-f]{16}\.(png|jpg|webp|svg)$"
@@ -75,7 +79,7 @@ class Stream(BaseModel):
     playlist: str | None = None
     keyframe_interval_s: float | None = None
     warnings: dict = {}
-    stats: dict = {}
+    stats: StreamStats = StreamStats()
     created_at: datetime | None = None
     live_since: datetime | None = None
     ended_at: datetime | None = None
@@ -114,20 +118,6 @@ class ObjectCount(BaseModel):
     count: int
 
 
-class Appearance(BaseModel):
-    """One continuous stretch of a brand on screen (media seconds from stream start)."""
-
-    brand: str
-    source: str = Field("logo", description="logo | text | speech")
-    start: float
-    end: float
-    seconds: float
-    peak_box: list[float] | None = Field(None, description="largest view: x, y, w, h (0-1)")
-    peak_size: float | None = Field(None, description="its share of the frame's area")
-    best_frame_t: float | None = Field(None, description="media time of the clearest view")
-    best_score: float | None = None
-
-
 class Summary(BaseModel):
     stream_id: str
     status: str
@@ -135,7 +125,7 @@ class Summary(BaseModel):
     brands: list[BrandExposure]
     appearances: list[Appearance] = []
     objects: list[ObjectCount]
-    stats: dict
+    stats: StreamStats
 
 
 class Backfill(BaseModel):
@@ -156,19 +146,6 @@ class Brand(BaseModel):
 
 class BrandList(BaseModel):
     brands: list[Brand]
-
-
-class LogoCheck(BaseModel):
-    """The model service's verdict on a reference: found in ``found`` of ``trials`` test
-    scenes (60-400 px, rotated, tilted, on a card and printed), from ``smallest_found_px``."""
-
-    usable: bool
-    quality: str = Field(description="good | fair | poor | unusable")
-    reason: str | None = None
-    found: int
-    trials: int
-    smallest_found_px: int | None = None
-    keypoints: bool = False
 
 
 class Logo(BaseModel):

@@ -1,0 +1,224 @@
+"""The result schema, defined once: what the model service returns, what a segment
+document holds, what the API shows of appearances and stream statistics.
+
+pydantic models, used by gpu_service (its wire format and OpenAPI document), the
+analyze function and both backends (building and writing segment documents),
+the aggregates (reading them back) and the control API. The dashboard's
+TypeScript types are generated from :func:`json_schema` (``python -m
+mediacore.schema``, checked by ``tests/unit/test_schema_types.py``), so a
+change here that the frontend does not follow fails ``make test``.
+
+Stored documents are read back with ``extra="ignore"``: a field an older
+version wrote and this one dropped does not break a read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+Box = tuple[float, float, float, float]
+Mode = Literal["realtime", "batch"]
+SegmentStatus = Literal["done", "failed", "skipped"]
+
+
+class Detection(BaseModel):
+    """One box: an object (YOLO) or a brand's logo."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    label: str
+    score: float = Field(ge=0, le=1)
+    box: Box = Field(description="x, y, width, height; normalised 0-1, origin top-left")
+    kind: Literal["object", "logo"] = "object"
+    source: str = Field("", description="model or method that found it")
+
+    # Stored and sent rounded to what a 4K frame can resolve.
+    @field_serializer("score")
+    def _round_score(self, score: float) -> float:
+        return round(float(score), 4)
+
+    @field_serializer("box")
+    def _round_box(self, box: Box) -> list[float]:
+        return [round(float(v), 4) for v in box]
+
+    def to_json(self) -> dict:
+        return self.model_dump()
+
+
+class LabelScore(BaseModel):
+    """A zero-shot label of a whole frame (CLIP scene or brand)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    label: str
+    score: float
+
+
+class FrameLabels(BaseModel):
+    """What a model backend says about one sampled frame."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    detections: list[Detection] = []
+    scene: list[LabelScore] = []
+    brands: list[LabelScore] = []
+
+
+class Colour(BaseModel):
+    hex: str = Field(pattern=r"^#[0-9a-f]{6}$")
+    share: float = Field(ge=0, le=1, description="share of the frame's pixels")
+
+
+class FrameResult(FrameLabels):
+    """One sampled frame of a segment: labels plus the model-free measures."""
+
+    t: float = Field(description="stream media time (s) of the frame")
+    brightness: float | None = None
+    colors: list[Colour] = []
+    motion: float | None = None
+
+
+class VideoInfo(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    width: int
+    height: int
+    fps: float | None = None
+    codec: str | None = None
+    keyframes: int = 0
+
+
+class SegmentTimings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    uploaded_at: datetime | None = None
+    event_at: datetime | None = None
+    started_at: datetime | None = None
+    decode_ms: float | None = None
+    inference_ms: float | None = None
+    finished_at: datetime | None = None
+
+
+class SegmentResult(BaseModel):
+    """``streams/{id}/segments/{seq:08d}``: the analysis of one segment object generation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    seq: int = Field(ge=0)
+    stream_id: str
+    object: str
+    generation: str
+    revision: int = Field(0, description="> 0: re-analysed by a backfill")
+    backfill_id: str | None = None
+    media_start: float | None = Field(None, description="stream media time of the first frame")
+    duration: float | None = None
+    program_date_time: datetime | None = None
+    status: SegmentStatus | None = None
+    error: str | None = None
+    mode: Mode = "realtime"
+    backend: str = ""
+    video: VideoInfo | None = None
+    frames: list[FrameResult] = []
+    warnings: list[str] = Field([], description="what the model backend noted")
+    timings: SegmentTimings = SegmentTimings()
+    open_runs: dict[str, float] = Field(
+        {}, description="brand -> start of an appearance still on screen at the segment's end"
+    )
+
+    def to_firestore(self) -> dict:
+        """The stored form (datetimes stay datetimes: Firestore timestamps)."""
+        return self.model_dump()
+
+
+class LogoLibraryStatus(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    brands: list[str]
+    references: int
+
+
+class ModelsStatus(BaseModel):
+    """Which models answered (``/readyz`` and every analyze response)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detector: dict
+    clip: dict
+    logos: LogoLibraryStatus
+
+
+class AnalyzeResponse(BaseModel):
+    """gpu_service's answer to POST /v1/analyze: results per frame, in request order."""
+
+    frames: list[FrameLabels]
+    models: ModelsStatus
+    warnings: list[str] = []
+
+
+class LogoCheck(BaseModel):
+    """The model service's verdict on a reference: found in ``found`` of ``trials`` test
+    scenes (60-400 px, rotated, tilted, on a card and printed), from ``smallest_found_px``."""
+
+    usable: bool
+    quality: Literal["good", "fair", "poor", "unusable"]
+    reason: str | None = None
+    found: int
+    trials: int
+    smallest_found_px: int | None = None
+    keypoints: bool = Field(False, description="textured enough for the keypoint path too")
+
+    def to_json(self) -> dict:
+        return self.model_dump()
+
+
+class Appearance(BaseModel):
+    """One continuous stretch of a brand on screen (media seconds from stream start)."""
+
+    brand: str
+    source: str = Field("logo", description="logo | text | speech")
+    start: float
+    end: float
+    seconds: float
+    peak_box: list[float] | None = Field(None, description="largest view: x, y, w, h (0-1)")
+    peak_size: float | None = Field(None, description="its share of the frame's area")
+    best_frame_t: float | None = Field(None, description="media time of the clearest view")
+    best_score: float | None = None
+
+
+class StreamStats(BaseModel):
+    """``stats`` of a stream document: segment counters and live latency."""
+
+    model_config = ConfigDict(extra="allow")
+
+    segments: int = 0
+    analyzed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_window: int | None = None
+    lag_s: float | None = None
+
+
+# What the dashboard reads; the TypeScript types are generated from these.
+FRONTEND_MODELS = (SegmentResult, Appearance, StreamStats)
+
+
+def json_schema() -> dict:
+    """One JSON Schema document with every model the dashboard reads under ``$defs``."""
+    defs: dict = {}
+    for model in FRONTEND_MODELS:
+        schema = model.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
+        defs.update(schema.pop("$defs", {}))
+        defs[model.__name__] = schema
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+
+
+if __name__ == "__main__":
+    json.dump(json_schema(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
