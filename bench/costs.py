@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 
-from functions.backends import to_jpeg
+from functions.backends.base import to_jpeg
 from functions.decode import sample_frames
 from functions.measures import measure
 from mediacore.settings import Settings

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mediacore.schema import SegmentResult
+
 
 @dataclass
 class Contribution:
@@ -26,23 +28,23 @@ class Contribution:
     analysed_seconds: float = 0.0
 
 
-def contribution(doc: dict | None) -> Contribution:
+def contribution(segment: SegmentResult | None) -> Contribution:
     result = Contribution()
-    if not doc or doc.get("status") != "done" or not doc.get("frames"):
+    if segment is None or segment.status != "done" or not segment.frames:
         return result
-    frames = doc["frames"]
-    result.analysed_seconds = float(doc.get("duration") or 0.0)
+    frames = segment.frames
+    result.analysed_seconds = float(segment.duration or 0.0)
     share = result.analysed_seconds / len(frames)
     for frame in frames:
-        seen = {d["label"] for d in frame.get("detections", []) if d.get("kind") == "logo"}
-        seen |= {b["label"] for b in frame.get("brands", [])}
+        seen = {d.label for d in frame.detections if d.kind == "logo"}
+        seen |= {b.label for b in frame.brands}
         for brand in seen:
             result.brand_seconds[brand] += share
-            result.brand_first[brand] = min(result.brand_first.get(brand, frame["t"]), frame["t"])
-            result.brand_last[brand] = max(result.brand_last.get(brand, frame["t"]), frame["t"])
-        for detection in frame.get("detections", []):
-            if detection.get("kind") == "object":
-                result.objects[detection["label"]] += 1
+            result.brand_first[brand] = min(result.brand_first.get(brand, frame.t), frame.t)
+            result.brand_last[brand] = max(result.brand_last.get(brand, frame.t), frame.t)
+        for detection in frame.detections:
+            if detection.kind == "object":
+                result.objects[detection.label] += 1
     return result
 
 

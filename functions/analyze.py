@@ -17,15 +17,16 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from functions.backends import BackendRejected, create_backend
-from functions.decode import MediaError, sample_frames
+from functions.backends import Backend, BackendResult, create_backend
+from functions.decode import DecodedSegment, sample_frames
+from functions.errors import PermanentError
 from functions.events import ObjectEvent, parse_time
 from functions.measures import measure
 from functions.modes import BATCH, REALTIME, ModeCache
 from functions.results import ResultWriter
 from mediacore import metrics
+from mediacore.schema import FrameResult, SegmentResult, SegmentTimings, VideoInfo
 from mediacore.settings import AnalyzerBackend, Settings
 from mediacore.storage import ObjectNotFound, ObjectStore
 
@@ -41,6 +42,14 @@ class Outcome:
     error: str | None = None
 
 
+class _Skipped(Exception):
+    """Realtime mode is too far behind live for this segment: written as skipped."""
+
+
+class _Superseded(Exception):
+    """The object was replaced since the event: a newer event follows, write nothing."""
+
+
 def _float(metadata: dict[str, str], key: str) -> float | None:
     try:
         return float(metadata[key])
@@ -49,13 +58,16 @@ def _float(metadata: dict[str, str], key: str) -> float | None:
 
 
 class SegmentAnalyzer:
+    """One segment event -> one segment document, in named steps:
+    new result -> keep up with live -> read -> decode -> infer -> assemble frames -> write."""
+
     def __init__(
         self,
         settings: Settings,
         store_for_bucket,
         writer: ResultWriter,
         modes: ModeCache,
-        backend=None,
+        backend: Backend | None = None,
         brand_names=None,
     ):
         self._settings = settings
@@ -76,162 +88,167 @@ class SegmentAnalyzer:
             metrics.segments_analysed.labels(segment.stream_id, "duplicate").inc()
             return Outcome("duplicate")
 
-        doc = self._base_doc(event, started)
-        # A backfill re-analyses in batch mode whatever the stream's live mode is.
-        doc["mode"] = mode = BATCH if event.revision else self._modes.mode(segment.stream_id)
-        if mode == REALTIME and (lag := self._lag(doc, started)) is not None:
-            limit = self._settings.realtime_max_lag_segments * (doc["duration"] or 2.0)
-            if lag > limit:
-                doc["status"] = "skipped"
-                doc["error"] = (
-                    f"realtime mode: {lag:.1f} s behind live (limit {limit:.1f} s); "
-                    "a backfill in batch mode can analyse it"
-                )
-                return self._finish(segment.stream_id, doc, context)
+        result = self._new_result(event, started)
+        try:
+            self._keep_up_with_live(result, started)
+            data = self._read(event, context)
+            decoded = self._decode(result, data, segment.ext, context)
+            labels = self._infer(result, decoded, context)
+            self._assemble(result, decoded, labels)
+        except _Superseded:
+            metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
+            return Outcome("superseded")
+        except _Skipped as exc:
+            result.status, result.error = "skipped", str(exc)
+        except PermanentError as exc:  # the media or the backend's refusal: fail, go on
+            result.status, result.error = "failed", str(exc)
+        # Anything else (BackendUnavailable, bucket or Firestore down) propagates: redeliver.
+        return self._finish(result, context)
 
+    def _new_result(self, event: ObjectEvent, started: datetime) -> SegmentResult:
+        metadata = event.metadata
+        # A backfill re-analyses in batch mode whatever the stream's live mode is.
+        mode = BATCH if event.revision else self._modes.mode(event.segment.stream_id)
+        return SegmentResult(
+            seq=event.segment.seq,
+            stream_id=event.segment.stream_id,
+            object=event.name,
+            generation=event.generation,
+            revision=event.revision,
+            backfill_id=event.backfill_id or None,
+            media_start=_float(metadata, "media_start"),
+            duration=_float(metadata, "duration"),
+            program_date_time=parse_time(metadata.get("program_date_time")),
+            mode=mode,
+            backend=BACKEND_LABELS.get(
+                self._settings.analyzer_backend, str(self._settings.analyzer_backend)
+            ),
+            timings=SegmentTimings(
+                uploaded_at=event.created_at, event_at=event.event_at, started_at=started
+            ),
+        )
+
+    def _keep_up_with_live(self, result: SegmentResult, now: datetime) -> None:
+        """Realtime mode skips a segment too far behind live (a backfill can redo it)."""
+        if result.mode != REALTIME or result.program_date_time is None:
+            return
+        lag = (now - result.program_date_time).total_seconds() - (result.duration or 0.0)
+        limit = self._settings.realtime_max_lag_segments * (result.duration or 2.0)
+        if lag > limit:
+            raise _Skipped(
+                f"realtime mode: {lag:.1f} s behind live (limit {limit:.1f} s); "
+                "a backfill in batch mode can analyse it"
+            )
+
+    def _read(self, event: ObjectEvent, context: dict) -> bytes:
         store: ObjectStore = self._store_for_bucket(event.bucket)
         try:
-            data = store.read(event.name, event.generation or None)
-        except ObjectNotFound:
+            return store.read(event.name, event.generation or None)
+        except ObjectNotFound as exc:
             log.warning(
                 "object gone or replaced since the event; a newer event follows", extra=context
             )
-            metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
-            return Outcome("superseded")
+            raise _Superseded from exc
 
-        decode_started = time.perf_counter()
+    def _decode(
+        self, result: SegmentResult, data: bytes, ext: str, context: dict
+    ) -> DecodedSegment:
+        started = time.perf_counter()
+        settings = self._settings
         try:
             decoded = sample_frames(
                 data,
-                ext=segment.ext,
-                fps=self._settings.batch_sample_fps if mode == BATCH else self._settings.sample_fps,
-                thumb_width=self._settings.thumb_width,
-                infer_side=self._settings.inference_side if self._backend else None,
+                ext=ext,
+                fps=settings.batch_sample_fps if result.mode == BATCH else settings.sample_fps,
+                thumb_width=settings.thumb_width,
+                infer_side=settings.inference_side if self._backend else None,
             )
-        except MediaError as exc:
-            doc["status"], doc["error"] = "failed", str(exc)
-            doc["timings"]["decode_ms"] = _ms_since(decode_started)
-            return self._finish(segment.stream_id, doc, context)
-
-        decode_ms = _ms_since(decode_started)
+        finally:
+            result.timings.decode_ms = _ms_since(started)
         log.info(
             "segment decoded: %d frames",
             len(decoded.frames),
-            extra=context | {"stage": "decode", "decode_ms": decode_ms},
+            extra=context | {"stage": "decode", "decode_ms": result.timings.decode_ms},
         )
-        media_start = doc["media_start"]
-        if media_start is None:
-            media_start = doc["media_start"] = round(decoded.first_pts, 3)
-        if doc["duration"] is None:
-            doc["duration"] = decoded.duration
-        doc["video"] = {
-            "width": decoded.width,
-            "height": decoded.height,
-            "fps": decoded.fps,
-            "codec": decoded.codec,
-            "keyframes": len(decoded.keyframe_times),
-        }
-        labels = [None] * len(decoded.frames)
-        if self._backend:
-            inference_started = time.perf_counter()
-            try:
-                # BackendUnavailable propagates: transient, the event comes back later.
-                version = self._brand_names.library_version() if self._brand_names else None
-                brands = self._brand_names.names(version) if self._brand_names else None
-                result = self._backend.analyze(
-                    [frame.image for frame in decoded.frames], brands, library_version=version
-                )
-            except BackendRejected as exc:
-                doc["status"], doc["error"] = "failed", str(exc)
-                doc["timings"]["decode_ms"] = decode_ms
-                return self._finish(segment.stream_id, doc, context)
-            doc["timings"]["inference_ms"] = _ms_since(inference_started)
-            log.info(
-                "segment inferred by %s",
-                result.label,
-                extra=context
-                | {"stage": "inference", "inference_ms": doc["timings"]["inference_ms"]},
-            )
-            doc["backend"] = result.label
-            doc["warnings"] = result.warnings
-            labels = result.frames
-        doc["frames"] = [
-            {
-                # Stream-relative media time: where this frame sits in the stream.
-                "t": round(media_start + (frame.pts - decoded.first_pts), 3),
-                "detections": found.detections if found else [],
-                "scene": found.scene if found else [],
-                "brands": found.brands if found else [],
-                **measure(frame, self._settings.dominant_colors),
-            }
-            for frame, found in zip(decoded.frames, labels, strict=True)
-        ]
-        doc["status"] = "done"
-        doc["timings"]["decode_ms"] = decode_ms
-        return self._finish(segment.stream_id, doc, context)
+        if result.media_start is None:
+            result.media_start = round(decoded.first_pts, 3)
+        if result.duration is None:
+            result.duration = decoded.duration
+        result.video = VideoInfo(
+            width=decoded.width,
+            height=decoded.height,
+            fps=decoded.fps,
+            codec=decoded.codec,
+            keyframes=len(decoded.keyframe_times),
+        )
+        return decoded
 
-    def _base_doc(self, event: ObjectEvent, started: datetime) -> dict[str, Any]:
-        metadata = event.metadata
-        return {
-            "seq": event.segment.seq,
-            "stream_id": event.segment.stream_id,
-            "object": event.name,
-            "generation": event.generation,
-            "revision": event.revision,
-            "backfill_id": event.backfill_id or None,
-            "media_start": _float(metadata, "media_start"),
-            "duration": _float(metadata, "duration"),
-            "program_date_time": parse_time(metadata.get("program_date_time")),
-            "status": None,
-            "error": None,
-            "mode": REALTIME,
-            "backend": BACKEND_LABELS.get(
-                self._settings.analyzer_backend, str(self._settings.analyzer_backend)
-            ),
-            "frames": [],
-            "warnings": [],  # what the model backend noted (e.g. one unreadable frame)
-            "timings": {
-                "uploaded_at": event.created_at,
-                "event_at": event.event_at,
-                "started_at": started,
-                "decode_ms": None,
-                "inference_ms": None,
-                "finished_at": None,
-            },
-        }
-
-    @staticmethod
-    def _lag(doc: dict[str, Any], now: datetime) -> float | None:
-        """Seconds between the segment's last frame (wall clock) and now, when known."""
-        start = doc["program_date_time"]
-        if start is None:
+    def _infer(
+        self, result: SegmentResult, decoded: DecodedSegment, context: dict
+    ) -> BackendResult | None:
+        if not self._backend:
             return None
-        return (now - start).total_seconds() - (doc["duration"] or 0.0)
+        started = time.perf_counter()
+        names = self._brand_names
+        version = names.library_version() if names else None
+        brands = names.names(version) if names else None
+        labels = self._backend.analyze(
+            [frame.image for frame in decoded.frames], brands, library_version=version
+        )
+        result.timings.inference_ms = _ms_since(started)
+        log.info(
+            "segment inferred by %s",
+            labels.label,
+            extra=context | {"stage": "inference", "inference_ms": result.timings.inference_ms},
+        )
+        result.backend = labels.label
+        result.warnings = labels.warnings
+        return labels
 
-    def _finish(self, stream_id: str, doc: dict[str, Any], context: dict) -> Outcome:
-        doc["timings"]["finished_at"] = datetime.now(UTC)
+    def _assemble(
+        self, result: SegmentResult, decoded: DecodedSegment, labels: BackendResult | None
+    ) -> None:
+        found = labels.frames if labels else [None] * len(decoded.frames)
+        result.frames = [
+            FrameResult(
+                # Stream-relative media time: where this frame sits in the stream.
+                t=round(result.media_start + (frame.pts - decoded.first_pts), 3),
+                detections=frame_labels.detections if frame_labels else [],
+                scene=frame_labels.scene if frame_labels else [],
+                brands=frame_labels.brands if frame_labels else [],
+                **measure(frame, self._settings.dominant_colors),
+            )
+            for frame, frame_labels in zip(decoded.frames, found, strict=True)
+        ]
+        result.status = "done"
+
+    def _finish(self, result: SegmentResult, context: dict) -> Outcome:
+        result.timings.finished_at = datetime.now(UTC)
+        stream_id = result.stream_id
         write_started = time.perf_counter()
-        written = self._writer.write(stream_id, doc)
+        written = self._writer.write(stream_id, result)
         write_ms = _ms_since(write_started)
         # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
-        if written and doc["status"] == "done" and not doc["revision"]:
+        if written and result.status == "done" and not result.revision:
             try:
-                self._writer.note_warnings(stream_id, doc["seq"], doc["warnings"])
+                self._writer.note_warnings(stream_id, result.seq, result.warnings)
                 self._writer.refresh_latency(stream_id)
             except Exception:
                 # A derived statistic: the next segment recomputes it.
                 log.exception("latency stats not updated", extra=context)
-        timings = {k: v for k, v in doc["timings"].items() if k.endswith("_ms")}
-        timings |= stage_timings(doc["timings"]) | {"write_ms": write_ms}
-        record_metrics(stream_id, doc, timings)
-        fields = context | timings | {"stage": "write", "status": doc["status"], "written": written}
-        if doc["status"] == "failed":
-            log.warning("segment failed: %s", doc["error"], extra=fields)
+        timings = {k: v for k, v in result.timings.model_dump().items() if k.endswith("_ms")}
+        timings = {k: v for k, v in timings.items() if v is not None}
+        timings |= stage_timings(result.timings) | {"write_ms": write_ms}
+        record_metrics(stream_id, result, timings)
+        fields = context | timings | {"stage": "write", "status": result.status}
+        fields["written"] = written
+        if result.status == "failed":
+            log.warning("segment failed: %s", result.error, extra=fields)
         else:
             log.info(
-                "segment written: %s, %d frames", doc["status"], len(doc["frames"]), extra=fields
+                "segment written: %s, %d frames", result.status, len(result.frames), extra=fields
             )
-        return Outcome(doc["status"], written, doc["error"])
+        return Outcome(result.status, written, result.error)
 
 
 def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
@@ -240,12 +257,12 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds() * 1000, 1)
 
 
-def stage_timings(t: dict[str, Any]) -> dict[str, float]:
+def stage_timings(t: SegmentTimings) -> dict[str, float]:
     """The wall-clock stages around the function: upload -> event -> start, and the whole."""
     stages = {
-        "event_ms": _ms_between(t.get("uploaded_at"), t.get("event_at")),
-        "start_ms": _ms_between(t.get("event_at") or t.get("uploaded_at"), t.get("started_at")),
-        "result_ms": _ms_between(t.get("uploaded_at"), t.get("finished_at")),
+        "event_ms": _ms_between(t.uploaded_at, t.event_at),
+        "start_ms": _ms_between(t.event_at or t.uploaded_at, t.started_at),
+        "result_ms": _ms_between(t.uploaded_at, t.finished_at),
     }
     return {k: v for k, v in stages.items() if v is not None}
 
@@ -253,9 +270,9 @@ def stage_timings(t: dict[str, Any]) -> dict[str, float]:
 STAGE_KEYS = ("event", "start", "decode", "inference", "write", "result")
 
 
-def record_metrics(stream_id: str, doc: dict[str, Any], timings: dict[str, float]) -> None:
-    metrics.segments_analysed.labels(stream_id, doc["status"]).inc()
-    metrics.frames_analysed.inc(len(doc["frames"]))
+def record_metrics(stream_id: str, result: SegmentResult, timings: dict[str, float]) -> None:
+    metrics.segments_analysed.labels(stream_id, result.status).inc()
+    metrics.frames_analysed.inc(len(result.frames))
     for stage in STAGE_KEYS:
         value = timings.get(f"{stage}_ms")
         if value is not None and value >= 0:

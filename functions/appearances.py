@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mediacore.schema import Appearance, Detection, FrameResult, SegmentResult
+
 
 @dataclass
 class RunPart:
@@ -38,25 +40,25 @@ class SegmentRuns:
     open_runs: dict[str, float] = field(default_factory=dict)  # brand -> start
 
 
-def _logo_hits(frame: dict) -> dict[str, dict]:
+def _logo_hits(frame: FrameResult) -> dict[str, Detection]:
     """The best logo detection per brand in a frame."""
-    best: dict[str, dict] = {}
-    for detection in frame.get("detections", []):
-        if detection.get("kind") != "logo":
+    best: dict[str, Detection] = {}
+    for detection in frame.detections:
+        if detection.kind != "logo":
             continue
-        label = detection["label"]
-        if label not in best or detection["score"] > best[label]["score"]:
+        label = detection.label
+        if label not in best or detection.score > best[label].score:
             best[label] = detection
     return best
 
 
-def segment_runs(doc: dict, previous_open: dict[str, float] | None) -> SegmentRuns:
+def segment_runs(segment: SegmentResult, previous_open: dict[str, float] | None) -> SegmentRuns:
     """Runs of each brand over a segment's sampled frames, continuing ``previous_open``."""
     result = SegmentRuns()
-    frames = doc.get("frames") or []
-    if doc.get("status") != "done" or not frames:
+    frames = segment.frames
+    if segment.status != "done" or not frames:
         return result
-    share = float(doc.get("duration") or 2.0) / len(frames)  # each sample stands for this much
+    share = float(segment.duration or 2.0) / len(frames)  # each sample stands for this much
     previous_open = previous_open or {}
     active: dict[str, RunPart] = {}
     for index, frame in enumerate(frames):
@@ -65,21 +67,21 @@ def segment_runs(doc: dict, previous_open: dict[str, float] | None) -> SegmentRu
             if brand not in hits:
                 result.parts.append(active.pop(brand))
         for brand, detection in hits.items():
-            box = [float(v) for v in detection["box"]]
+            box = [round(float(v), 4) for v in detection.box]
             area = box[2] * box[3]
             run = active.get(brand)
             if run is None:
                 start = previous_open.get(brand) if index == 0 else None
                 run = active[brand] = RunPart(
-                    brand, frame["t"] if start is None else start, frame["t"], box, area,
-                    frame["t"], float(detection["score"]),
+                    brand, frame.t if start is None else start, frame.t, box, area,
+                    frame.t, float(detection.score),
                 )  # fmt: skip
-            run.end = round(frame["t"] + share, 3)
+            run.end = round(frame.t + share, 3)
             run.frames += 1
             if area > run.peak_area:
                 run.peak_box, run.peak_area = box, area
-            if detection["score"] > run.best_score:
-                run.best_t, run.best_score = frame["t"], float(detection["score"])
+            if detection.score > run.best_score:
+                run.best_t, run.best_score = frame.t, float(detection.score)
     for brand, run in active.items():
         result.parts.append(run)
         result.open_runs[brand] = run.start
@@ -108,21 +110,21 @@ def part_fields(seq: int, part: RunPart) -> dict:
     }
 
 
-def summarise(doc: dict) -> dict:
+def summarise(doc: dict) -> Appearance:
     """One appearance document as the API shows it: start, end, seconds, peak, best frame."""
     parts = list((doc.get("parts") or {}).values())
     peak = max(parts, key=lambda p: p["peak_area"], default=None)
     best = max(parts, key=lambda p: p["best_score"], default=None)
     end = max((p["end"] for p in parts), default=doc.get("start", 0.0))
     start = float(doc.get("start", 0.0))
-    return {
-        "brand": doc.get("brand"),
-        "source": doc.get("source", "logo"),
-        "start": start,
-        "end": end,
-        "seconds": round(end - start, 3),
-        "peak_box": peak["peak_box"] if peak else None,
-        "peak_size": round(peak["peak_area"], 6) if peak else None,
-        "best_frame_t": best["best_t"] if best else None,
-        "best_score": best["best_score"] if best else None,
-    }
+    return Appearance(
+        brand=doc.get("brand"),
+        source=doc.get("source", "logo"),
+        start=start,
+        end=end,
+        seconds=round(end - start, 3),
+        peak_box=peak["peak_box"] if peak else None,
+        peak_size=round(peak["peak_area"], 6) if peak else None,
+        best_frame_t=best["best_t"] if best else None,
+        best_score=best["best_score"] if best else None,
+    )

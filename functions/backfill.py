@@ -17,28 +17,24 @@ KIND) the caller analyses the segments itself. Progress lives in
 ``streams/{id}/backfills/{backfill_id}``: ``pending`` holds the segments not yet
 finished and shrinks with idempotent field deletes; empty means complete.
 
-    python -m functions.backfill STREAM_ID --start 0 --end 60 [--inline]
+    python -m functions backfill STREAM_ID --start 0 --end 60 [--inline]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.errors import BackfillError
 from functions.events import ObjectEvent
 from mediacore.names import check_stream_id, parse_segment_object, segment_doc_id
 from mediacore.settings import Settings
 from mediacore.storage import ObjectStore, StoredObject
 
 log = logging.getLogger(__name__)
-
-
-class BackfillError(ValueError):
-    """The request cannot be planned (bad range, too many segments, nothing stored)."""
 
 
 @dataclass
@@ -233,36 +229,3 @@ def request_backfill(
             analyzer.handle(event)
             backfills.mark_finished(stream_id, plan.backfill_id, event.segment.seq)
     return backfills.status(stream_id, plan.backfill_id)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m functions.backfill", description=__doc__)
-    parser.add_argument("stream_id")
-    parser.add_argument("--start", type=float, default=0.0, help="media time, s (default 0)")
-    parser.add_argument("--end", type=float, default=None, help="media time, s (default: all)")
-    parser.add_argument(
-        "--inline", action="store_true", help="analyse here instead of queueing to Pub/Sub"
-    )
-    args = parser.parse_args(argv)
-
-    from functions.main import analyzer, backfills, default_store
-    from mediacore.settings import get_settings
-
-    try:
-        result = request_backfill(
-            backfills(),
-            default_store(),
-            get_settings(),
-            args.stream_id,
-            args.start,
-            args.end,
-            analyzer=analyzer() if args.inline else None,
-        )
-    except BackfillError as exc:
-        parser.exit(2, f"backfill: {exc}\n")
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

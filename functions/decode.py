@@ -24,12 +24,10 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
+from functions.errors import MediaError
+
 TS_PACKET = 188
 PROBE_NO_DECODE = {"skip_frame": "all"}
-
-
-class MediaError(Exception):
-    """The segment cannot be decoded. Permanent: retrying the same bytes won't help."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+from functions.errors import MalformedEvent
 from mediacore.names import SegmentName, parse_segment_object
 
 EVENTARC_PREFIX = "google.cloud.storage.object.v1."
@@ -37,10 +38,6 @@ EVENTARC_FINALIZED = EVENTARC_PREFIX + "finalized"
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 S3_CREATED_PREFIX = "s3:ObjectCreated:"
 S3_METADATA_PREFIX = "x-amz-meta-"
-
-
-class MalformedEvent(ValueError):
-    """The request is not any event shape we know. Acknowledge it: a retry can't fix it."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@
     functions-framework --source functions/main.py --target api \
         --signature-type http                                               # control API
 
+Wiring (clients, stores, the analyzer) is in :mod:`functions.wiring`; errors and
+whether they are acknowledged or redelivered in :mod:`functions.errors`.
+
 ``analyze`` takes Eventarc storage events and Pub/Sub-pushed GCS notifications
 (functions-framework turns a raw Pub/Sub push into a CloudEvent). A raised
 exception becomes HTTP 500, which makes the event source deliver again: only
@@ -21,70 +24,35 @@ API (functions/api) on every path under ``/v1``.
 from __future__ import annotations
 
 import logging
-from functools import cache
 
 import functions_framework
 
-from functions.analyze import SegmentAnalyzer
-from functions.backfill import BackfillError, Backfills, request_backfill
-from functions.events import Ignored, MalformedEvent, from_cloudevent, from_s3_notification
-from functions.modes import ModeCache
-from functions.results import ResultWriter
+from functions import wiring
+from functions.backfill import request_backfill
+from functions.errors import BackfillError, PermanentError
+from functions.events import Ignored, from_cloudevent, from_s3_notification
 from mediacore import metrics
-from mediacore.logs import setup_logging, use_trace
+from mediacore.logs import use_trace
 from mediacore.names import InvalidName
 from mediacore.settings import get_settings
-from mediacore.storage import open_store
 
 log = logging.getLogger("functions.analyze")
 
 
-@cache
-def firestore_client():
-    from google.cloud import firestore
-
-    setup_logging()
-    return firestore.Client(project=get_settings().project_id)
-
-
-@cache
-def store_for_bucket(bucket: str):
-    settings = get_settings()
-    return open_store(
-        settings.model_copy(update={"bucket_url": f"{settings.bucket_scheme}://{bucket}"})
-    )
-
-
-def default_store():
-    return open_store(get_settings())
-
-
-@cache
-def analyzer() -> SegmentAnalyzer:
-    settings = get_settings()
-    client = firestore_client()
-    from mediacore.brands import BrandNames
-
-    modes = ModeCache(client, settings.mode_cache_s)
-    brand_names = BrandNames(client, settings.brands, settings.mode_cache_s)
-    return SegmentAnalyzer(
-        settings, store_for_bucket, ResultWriter(client), modes, brand_names=brand_names
-    )
-
-
-@cache
-def backfills() -> Backfills:
-    return Backfills(firestore_client(), get_settings())
-
-
 def _dispatch(items) -> None:
+    """Analyse each segment. A permanent error is acknowledged with its reason logged;
+    anything else propagates, so the event source delivers the event again."""
     for item in items:
         if isinstance(item, Ignored):
             log.debug("ignored %s: %s", item.name, item.reason)
             continue
-        analyzer().handle(item)
+        try:
+            wiring.analyzer().handle(item)
+        except PermanentError as exc:
+            log.error("segment %s acknowledged without a result: %s", item.name, exc)
         if item.backfill_id:
-            backfills().mark_finished(item.segment.stream_id, item.backfill_id, item.segment.seq)
+            segment = item.segment
+            wiring.backfills().mark_finished(segment.stream_id, item.backfill_id, segment.seq)
 
 
 def _serve_metrics() -> None:
@@ -104,9 +72,9 @@ def analyze(cloud_event) -> None:
             event_id=cloud_event["id"],
             time=cloud_event.get("time"),
         )
-    except MalformedEvent as exc:
+    except PermanentError as exc:
         # Acknowledge: redelivering a malformed event would loop forever.
-        firestore_client()  # make sure logging is set up
+        wiring.firestore_client()  # make sure logging is set up
         log.error("malformed event %s acknowledged: %s", cloud_event["id"], exc)
         return
     _dispatch(items)
@@ -119,7 +87,7 @@ def analyze_webhook(request):
     body = request.get_json(silent=True)
     try:
         items = from_s3_notification(body if isinstance(body, dict) else {})
-    except MalformedEvent as exc:
+    except PermanentError as exc:
         return {"error": str(exc)}, 400
     try:
         _dispatch(items)
@@ -140,35 +108,14 @@ def backfill(request):
         start = float(body.get("start") or 0.0)
         end = None if body.get("end") is None else float(body["end"])
         settings = get_settings()
-        inline = None if settings.backfill_topic else analyzer()
+        inline = None if settings.backfill_topic else wiring.analyzer()
         result = request_backfill(
-            backfills(), default_store(), settings, body["stream_id"], start, end, inline
-        )
+            wiring.backfills(), wiring.default_store(), settings, body["stream_id"], start, end,
+            inline,
+        )  # fmt: skip
     except (BackfillError, InvalidName, TypeError, ValueError) as exc:
         return {"error": str(exc)}, 400
     return result, 202
-
-
-@cache
-def api_app():
-    from functions.api import create_app
-    from functions.api.services import Services
-    from mediacore.brands import BrandLibrary
-    from mediacore.streams import StreamRegistry
-
-    settings = get_settings()
-    client = firestore_client()
-    store = default_store()
-    return create_app(
-        Services(
-            settings=settings,
-            registry=StreamRegistry(client),
-            store=store,
-            backfills=backfills(),
-            brands=BrandLibrary(client, store, settings.logo_bucket_prefix or "brands/"),
-            analyzer=analyzer,
-        )
-    )
 
 
 def _json_not_found() -> None:
@@ -189,6 +136,6 @@ _json_not_found()
 @functions_framework.http
 def api(request):
     use_trace(request.headers)
-    app = api_app()
+    app = wiring.api_app()
     with app.request_context(request.environ):
         return app.full_dispatch_request()

@@ -24,6 +24,7 @@ from google.cloud import firestore
 from functions.aggregates import contribution, stream_update
 from functions.appearances import appearance_id, part_fields, segment_runs
 from mediacore.names import segment_doc_id
+from mediacore.schema import SegmentResult
 from mediacore.stats import percentile
 
 log = logging.getLogger(__name__)
@@ -49,14 +50,15 @@ def newer_generation(candidate: str, stored: str) -> bool:
     return True
 
 
-def supersedes(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
-    """Whether result ``new`` replaces the stored ``old`` (None: nothing stored)."""
+def supersedes(generation: str, revision: int, old: dict[str, Any] | None) -> bool:
+    """Whether a result of ``generation`` (and backfill ``revision``) replaces the stored
+    ``old`` (None: nothing stored)."""
     if old is None:
         return True
     old_generation = str(old.get("generation"))
-    if new["generation"] == old_generation:
-        return int(new.get("revision") or 0) > int(old.get("revision") or 0)
-    return newer_generation(new["generation"], old_generation)
+    if generation == old_generation:
+        return int(revision or 0) > int(old.get("revision") or 0)
+    return newer_generation(generation, old_generation)
 
 
 class ResultWriter:
@@ -78,29 +80,28 @@ class ResultWriter:
         )
         if not snapshot.exists:
             return False
-        candidate = {"generation": generation, "revision": revision}
-        return not supersedes(candidate, snapshot.to_dict())
+        return not supersedes(generation, revision, snapshot.to_dict())
 
-    def write(self, stream_id: str, doc: dict[str, Any]) -> bool:
+    def write(self, stream_id: str, result: SegmentResult) -> bool:
         """Store a segment result; False when it was already there (nothing written)."""
         self._ensure_stream(stream_id)
-        segment_ref = self.segment_ref(stream_id, doc["seq"])
+        segment_ref = self.segment_ref(stream_id, result.seq)
         stream_ref = self.stream_ref(stream_id)
-        previous = self._previous_open_runs(stream_id, doc)
-        runs = segment_runs(doc, previous)
-        doc["open_runs"] = runs.open_runs
+        previous = self._previous_open_runs(stream_id, result)
+        runs = segment_runs(result, previous)
+        result.open_runs = runs.open_runs
         # Appearance parts first: they are idempotent (keyed by segment), so a crash
         # before the segment's write is repaired by the redelivery, never lost.
-        if doc.get("status") == "done":
-            self._write_appearances(stream_id, doc["seq"], runs)
+        if result.status == "done":
+            self._write_appearances(stream_id, result.seq, runs)
         transaction = self._db.transaction()
-        return _write_in_transaction(transaction, segment_ref, stream_ref, doc)
+        return _write_in_transaction(transaction, segment_ref, stream_ref, result)
 
-    def _previous_open_runs(self, stream_id: str, doc: dict[str, Any]) -> dict[str, float]:
+    def _previous_open_runs(self, stream_id: str, result: SegmentResult) -> dict[str, float]:
         """The runs still open at the end of the segment before this one (if written)."""
-        if doc.get("status") != "done" or doc["seq"] == 0:
+        if result.status != "done" or result.seq == 0:
             return {}
-        snapshot = self.segment_ref(stream_id, doc["seq"] - 1).get(
+        snapshot = self.segment_ref(stream_id, result.seq - 1).get(
             field_paths=["open_runs"], retry=READ_RETRY, timeout=READ_TIMEOUT
         )
         return (snapshot.get("open_runs") or {}) if snapshot.exists else {}
@@ -183,31 +184,31 @@ class ResultWriter:
 
 
 @firestore.transactional
-def _write_in_transaction(transaction, segment_ref, stream_ref, doc) -> bool:
+def _write_in_transaction(transaction, segment_ref, stream_ref, result: SegmentResult) -> bool:
     # Only the segment document is read: reading the stream document too would
     # make concurrent segments of one stream lock each other. Its counters move
     # with server-side increments instead.
     existing = segment_ref.get(transaction=transaction)
     old = existing.to_dict() if existing.exists else None
-    if not supersedes(doc, old):
+    if not supersedes(result.generation, result.revision, old):
         return False
 
     delta = {"segments": 1} if old is None else {}
     old_counter = STATUS_COUNTER.get((old or {}).get("status", ""))
     if old_counter:
         delta[old_counter] = delta.get(old_counter, 0) - 1
-    new_counter = STATUS_COUNTER[doc["status"]]
+    new_counter = STATUS_COUNTER[result.status]
     delta[new_counter] = delta.get(new_counter, 0) + 1
     counters = {name: firestore.Increment(n) for name, n in delta.items() if n}
 
     totals = stream_update(
-        contribution(doc),
-        contribution(old),
+        contribution(result),
+        contribution(None if old is None else SegmentResult.model_validate(old)),
         firestore.Increment,
         firestore.Minimum,
         firestore.Maximum,
     )
-    transaction.set(segment_ref, doc)
+    transaction.set(segment_ref, result.to_firestore())
     update = {"updated_at": firestore.SERVER_TIMESTAMP, **totals}
     if counters:
         # Never merge an empty map: Firestore would replace ``stats`` with it.

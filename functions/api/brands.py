@@ -9,7 +9,9 @@ from functions.api.auth import CONTROL, READ, SECURITY, require
 from functions.api.errors import ApiError, ErrorBody
 from functions.api.schemas import Brand, BrandList, BrandPath, Logo, LogoList, LogoPath, PutBrand
 from functions.api.services import services
+from functions.errors import BackendRejected, BackendUnavailable
 from mediacore.brands import InvalidLogo, logo_extension
+from mediacore.schema import LogoCheck
 from mediacore.settings import AnalyzerBackend
 
 TAG = Tag(name="brands", description="Brands to monitor and their reference logo images")
@@ -79,10 +81,10 @@ def list_logos(path: BrandPath):
     }
 
 
-def check_logo(data: bytes, filename: str) -> dict | None:
+def check_logo(data: bytes, filename: str) -> LogoCheck | None:
     """Ask the model service whether its detector finds this logo; None where the
     analyzer backend has no reference matcher of ours (Cloud Vision knows logos itself)."""
-    from functions.backends import BackendRejected, BackendUnavailable, LocalBackend
+    from functions.backends.local import LocalBackend
 
     settings = services().settings
     if settings.analyzer_backend is not AnalyzerBackend.LOCAL:
@@ -116,11 +118,12 @@ def add_logo(path: BrandPath, form: LogoUpload):
     except InvalidLogo as exc:
         raise ApiError(400, str(exc)) from exc
     verdict = check_logo(data, f"logo.{extension}")
-    if verdict is not None and not verdict["usable"]:
-        raise ApiError(422, f"this logo cannot be used: {verdict['reason']}")
+    if verdict is not None and not verdict.usable:
+        raise ApiError(422, f"this logo cannot be used: {verdict.reason}")
+    check = verdict.model_dump() if verdict is not None else None
     logo = services().brands.add_logo(path.brand_id, data)
-    services().brands.record_check(path.brand_id, logo.logo_id, verdict)
-    return {**vars(logo), "check": verdict}, 201
+    services().brands.record_check(path.brand_id, logo.logo_id, check)
+    return {**vars(logo), "check": check}, 201
 
 
 @bp.delete("/<brand_id>/logos/<logo_id>", responses={204: None, **ERRORS})

@@ -27,7 +27,8 @@ from functions.api.schemas import (
 )
 from functions.api.services import services
 from functions.appearances import summarise
-from functions.backfill import BackfillError, request_backfill
+from functions.backfill import request_backfill
+from functions.errors import BackfillError
 from mediacore.names import parse_segment_object, playlist_object
 from mediacore.storage import ObjectNotFound
 from mediacore.streams import StreamExists
@@ -199,7 +200,7 @@ def summary(path: StreamPath):
         key=lambda o: (-o["count"], o["label"]),
     )
     appearances = [
-        summarise(a.to_dict())
+        summarise(a.to_dict()).model_dump()
         for a in services()
         .registry.ref(path.stream_id)
         .collection("appearances")

@@ -140,7 +140,7 @@ def test_cli_backfill_inline_redoes_skipped_segments(db, store, clip, stream_id,
 
     env = {**os.environ, **stack_env.client_env}
     done = subprocess.run(
-        [sys.executable, "-m", "functions.backfill", stream_id, "--inline"],
+        [sys.executable, "-m", "functions", "backfill", stream_id, "--inline"],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -157,7 +157,7 @@ def test_cli_backfill_inline_redoes_skipped_segments(db, store, clip, stream_id,
     assert counters(stats) == {"segments": 2, "analyzed": 2, "failed": 0, "skipped": 0}
 
     nothing = subprocess.run(
-        [sys.executable, "-m", "functions.backfill", stream_id, "--start", "100"],
+        [sys.executable, "-m", "functions", "backfill", stream_id, "--start", "100"],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -4,16 +4,23 @@ import pytest
 from google.cloud import firestore
 
 from functions.results import ResultWriter, newer_generation
+from mediacore.schema import SegmentResult
 
 
-def doc(seq, generation, status="done"):
+def fields(seq, generation, status="done"):
     return {
         "seq": seq,
+        "stream_id": "test",
+        "object": f"streams/test/segments/{seq:08d}.ts",
         "generation": generation,
         "status": status,
         "frames": [],
         "error": None if status == "done" else "boom",
     }
+
+
+def doc(seq, generation, status="done"):
+    return SegmentResult.model_validate(fields(seq, generation, status))
 
 
 @pytest.fixture
@@ -75,7 +82,9 @@ def labelled(seq, generation, brands_per_frame, objects_per_frame, duration=2.0)
                 "scene": [],
             }
         )
-    return {**doc(seq, generation), "duration": duration, "frames": frames}
+    return SegmentResult.model_validate(
+        {**fields(seq, generation), "duration": duration, "frames": frames}
+    )
 
 
 def test_brand_seconds_and_object_counts_add_up_once(writer, stream_id):

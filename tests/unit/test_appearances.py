@@ -1,6 +1,7 @@
 """Appearances from sampled frames: runs within a segment, continued across segments."""
 
 from functions.appearances import appearance_id, segment_runs, summarise
+from mediacore.schema import SegmentResult
 
 
 def frame(t, *logos):
@@ -14,7 +15,10 @@ def frame(t, *logos):
 
 
 def segment(seq, frames, duration=2.0):
-    return {"seq": seq, "status": "done", "duration": duration, "frames": frames}
+    return SegmentResult(
+        seq=seq, stream_id="s", object="o", generation="1", status="done", duration=duration,
+        frames=frames,
+    )  # fmt: skip
 
 
 def test_runs_within_a_segment_keep_peak_and_best_frame():
@@ -49,9 +53,10 @@ def test_summary_of_an_appearance_from_its_parts():
         },
     }  # fmt: skip
     summary = summarise(doc)
-    assert summary["seconds"] == 2.0 and summary["peak_box"] == [0, 0, 0.3, 0.3]
-    assert summary["best_frame_t"] == 2.0 and summary["source"] == "logo"
+    assert summary.seconds == 2.0 and summary.peak_box == [0, 0, 0.3, 0.3]
+    assert summary.best_frame_t == 2.0 and summary.source == "logo"
 
 
 def test_failed_segments_have_no_runs():
-    assert segment_runs({"status": "failed", "frames": []}, {"acme": 0.0}).parts == []
+    failed = SegmentResult(seq=1, stream_id="s", object="o", generation="1", status="failed")
+    assert segment_runs(failed, {"acme": 0.0}).parts == []

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from google.cloud import vision
 
-from functions.backends import BackendRejected, BackendUnavailable, create_backend
-from functions.cloud_vision import CloudVisionBackend
+from functions.backends import create_backend
+from functions.backends.cloud_vision import CloudVisionBackend
+from functions.errors import BackendRejected, BackendUnavailable
 from mediacore.settings import Settings
 from tests.vision_standin import VisionStandIn, serve
 
@@ -33,8 +34,8 @@ def test_recorded_answer_maps_onto_the_segment_schema():
     assert result.label == "cloud-vision" and result.warnings == []
     assert len(result.frames) == 2
     labels = result.frames[0]
-    objects = [d for d in labels.detections if d["kind"] == "object"]
-    logos = [d for d in labels.detections if d["kind"] == "logo"]
+    objects = [d.to_json() for d in labels.detections if d.kind == "object"]
+    logos = [d.to_json() for d in labels.detections if d.kind == "logo"]
     assert [(d["label"], d["score"]) for d in objects] == [("person", 0.9246), ("bus", 0.8907)]
     assert objects[0]["box"] == pytest.approx([0.0622, 0.2891, 0.2007, 0.6562], abs=1e-4)
     # Vertices left out of the JSON are zero (proto3): the bus starts at x = 0.
@@ -43,7 +44,7 @@ def test_recorded_answer_maps_onto_the_segment_schema():
     assert logos[0]["label"] == "coca cola"
     assert logos[0]["box"] == pytest.approx([0.1, 0.1, 0.3, 0.2], abs=1e-4)
     assert logos[1]["label"] == "Google" and logos[1]["box"][0] == 0.0
-    assert [s["label"] for s in labels.scene] == ["sky", "land vehicle", "vehicle", "bus", "road"]
+    assert [s.label for s in labels.scene] == ["sky", "land vehicle", "vehicle", "bus", "road"]
 
 
 def test_request_asks_for_objects_logos_and_labels_with_jpeg_frames():

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from functions.decode import MediaError, SampledFrame, sample_frames, to_gray
+from functions.decode import SampledFrame, sample_frames, to_gray
+from functions.errors import MediaError
 from functions.measures import brightness, dominant_colors, measure, motion
 
 

@@ -32,13 +32,9 @@ from google.api_core import exceptions as api_errors
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 
-from functions.backends import (
-    BackendRejected,
-    BackendResult,
-    BackendUnavailable,
-    FrameLabels,
-    to_jpeg,
-)
+from functions.backends.base import BackendResult, to_jpeg
+from functions.errors import BackendRejected, BackendUnavailable
+from mediacore.schema import Detection, FrameLabels, LabelScore
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,11 +54,11 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _box(points: list[tuple[float, float]]) -> list[float]:
+def _box(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
     xs = [min(max(x, 0.0), 1.0) for x, _ in points]
     ys = [min(max(y, 0.0), 1.0) for _, y in points]
     x, y = min(xs), min(ys)
-    return [round(x, 4), round(y, 4), round(max(xs) - x, 4), round(max(ys) - y, 4)]
+    return (x, y, max(xs) - x, max(ys) - y)
 
 
 class CloudVisionBackend:
@@ -135,12 +131,13 @@ class CloudVisionBackend:
 
     def _labels(self, answer, width: int, height: int, brands: dict[str, str]) -> FrameLabels:
         detections = [
-            {
-                "label": obj.name.lower(),
-                "score": round(obj.score, 4),
-                "box": _box([(v.x, v.y) for v in obj.bounding_poly.normalized_vertices]),
-                "kind": "object",
-            }
+            Detection(
+                label=obj.name.lower(),
+                score=obj.score,
+                box=_box([(v.x, v.y) for v in obj.bounding_poly.normalized_vertices]),
+                kind="object",
+                source="cloud-vision",
+            )
             for obj in answer.localized_object_annotations
             if obj.bounding_poly.normalized_vertices
         ]
@@ -149,15 +146,16 @@ class CloudVisionBackend:
             if not vertices:
                 continue
             detections.append(
-                {
-                    "label": brands.get(_key(logo.description), logo.description),
-                    "score": round(logo.score, 4),
-                    "box": _box([(v.x / width, v.y / height) for v in vertices]),
-                    "kind": "logo",
-                }
+                Detection(
+                    label=brands.get(_key(logo.description), logo.description),
+                    score=logo.score,
+                    box=_box([(v.x / width, v.y / height) for v in vertices]),
+                    kind="logo",
+                    source="cloud-vision",
+                )
             )
         scene = [
-            {"label": label.description.lower(), "score": round(label.score, 4)}
+            LabelScore(label=label.description.lower(), score=round(label.score, 4))
             for label in answer.label_annotations[:5]
         ]
         return FrameLabels(detections=detections, scene=scene)

@@ -1,57 +1,24 @@
-"""Analyzer backends: who labels the sampled frames. Same result shape for all.
-
-- ``none``: nothing; the segment carries the visual measures only.
-- ``local``: gpu_service over HTTP, every sampled frame of the segment in one
-  request (JPEG, multipart), with a timeout and bounded retries with backoff on
-  5xx/503 or no answer. When it stays down, :class:`BackendUnavailable` is
-  raised: a transient failure, so the event is delivered again later.
-
-- ``cloud-vision``: Google Cloud Vision (:mod:`functions.cloud_vision`).
+"""``local``: gpu_service over HTTP, every sampled frame of the segment in one request
+(JPEG, multipart), with a timeout and bounded retries with backoff on 5xx/503 or no
+answer. When it stays down, :class:`BackendUnavailable` is raised: a transient
+failure, so the event is delivered again later.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import requests
-from PIL import Image
 
-from mediacore.settings import AnalyzerBackend, Settings
+from functions.backends.base import BackendResult, to_jpeg
+from functions.errors import BackendRejected, BackendUnavailable
+from mediacore.schema import AnalyzeResponse, LogoCheck
+from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class BackendUnavailable(Exception):
-    """The model backend did not answer usefully; retry the segment later."""
-
-
-class BackendRejected(Exception):
-    """The backend refused these frames (4xx): permanent, the segment fails with the reason."""
-
-
-@dataclass
-class FrameLabels:
-    detections: list[dict] = field(default_factory=list)
-    scene: list[dict] = field(default_factory=list)
-    brands: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class BackendResult:
-    frames: list[FrameLabels]
-    label: str  # e.g. darknet:yolov3-tiny, for the segment's `backend` field
-    warnings: list[str] = field(default_factory=list)
-
-
-def to_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
 
 
 class LocalBackend:
@@ -125,7 +92,7 @@ class LocalBackend:
                 delay *= 2
         raise BackendUnavailable(problem)
 
-    def check_logo(self, data: bytes, filename: str) -> dict:
+    def check_logo(self, data: bytes, filename: str) -> LogoCheck:
         """The model service's verdict on a reference logo (POST /v1/logos/check): whether
         its detector finds it in test scenes. Raises BackendUnavailable / BackendRejected."""
         url = self._url.rsplit("/v1/", 1)[0] + "/v1/logos/check"
@@ -139,21 +106,10 @@ class LocalBackend:
             raise BackendRejected(response.json().get("error", {}).get("message", response.text))
         if response.status_code != 200:
             raise BackendUnavailable(f"{url} answered {response.status_code}")
-        return response.json()
+        return LogoCheck.model_validate(response.json())
 
     @staticmethod
     def _parse(body: dict) -> BackendResult:
-        frames = [FrameLabels(f["detections"], f["scene"], f["brands"]) for f in body["frames"]]
-        detector = body["models"]["detector"]
-        label = detector.get("model", "no-detector")
-        return BackendResult(frames, label, body.get("warnings", []))
-
-
-def create_backend(settings: Settings):
-    if settings.analyzer_backend is AnalyzerBackend.LOCAL:
-        return LocalBackend(settings)
-    if settings.analyzer_backend is AnalyzerBackend.CLOUD_VISION:
-        from functions.cloud_vision import CloudVisionBackend
-
-        return CloudVisionBackend(settings)
-    return None
+        answer = AnalyzeResponse.model_validate(body)
+        label = answer.models.detector.get("model", "no-detector")
+        return BackendResult(answer.frames, label, answer.warnings)
