@@ -3,6 +3,9 @@
     streams/{stream_id}/segments/{seq:08d}.ts   (or .m4s)
     streams/{stream_id}/index.m3u8
 
+List a stream's segments under ``segments_prefix(stream_id)``; never spell the
+prefix out again.
+
 Stream ids are validated here so that no caller can smuggle path tricks
 (``..``, ``/``) into an object name.
 """
@@ -45,13 +48,18 @@ def check_stream_id(stream_id: str) -> str:
     return stream_id
 
 
+def segments_prefix(stream_id: str) -> str:
+    """Where a stream's segments live: the prefix to list them by."""
+    return f"streams/{check_stream_id(stream_id)}/segments/"
+
+
 def segment_object(stream_id: str, seq: int, ext: str = "ts") -> str:
-    check_stream_id(stream_id)
+    prefix = segments_prefix(stream_id)
     if seq < 0:
         raise InvalidName(f"segment sequence must be >= 0, got {seq}")
     if ext not in SEGMENT_EXTENSIONS:
         raise InvalidName(f"segment extension must be one of {SEGMENT_EXTENSIONS}, got {ext!r}")
-    return f"streams/{stream_id}/segments/{seq:08d}.{ext}"
+    return f"{prefix}{seq:08d}.{ext}"
 
 
 def playlist_object(stream_id: str) -> str:

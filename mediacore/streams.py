@@ -1,6 +1,8 @@
 """Stream registry in Firestore (``streams/{id}``): creation, stream keys, publish status.
 
-Shared by the ingest (publish auth and status) and the control API.
+Shared by the ingest (publish auth and status, upload progress) and the control
+API. It owns the stream document: callers say what happened, and only this
+module knows the collection and Firestore's field transforms.
 
 A publisher authenticates with OBS's "Stream Key" field set to
 ``{stream_id}?key={secret}``: nginx-rtmp hands the stream name and the
@@ -16,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,7 @@ from google.cloud import firestore
 from mediacore.names import check_stream_id
 
 KEY_BYTES = 24
+COLLECTION = "streams"
 
 
 class StreamExists(Exception):
@@ -56,8 +60,17 @@ class StreamRegistry:
     def __init__(self, client: firestore.Client):
         self._db = client
 
+    @classmethod
+    def for_project(cls, project_id: str) -> StreamRegistry:
+        """A registry on its own Firestore client (the emulator when FIRESTORE_EMULATOR_HOST
+        is set)."""
+        return cls(firestore.Client(project=project_id))
+
+    def _streams(self):
+        return self._db.collection(COLLECTION)
+
     def ref(self, stream_id: str):
-        return self._db.collection("streams").document(check_stream_id(stream_id))
+        return self._streams().document(check_stream_id(stream_id))
 
     def create(self, name: str, stream_id: str | None = None, **fields: Any) -> NewStream:
         stream_id = check_stream_id(stream_id or slugify(name))
@@ -101,6 +114,38 @@ class StreamRegistry:
     def mark_ended(self, stream_id: str) -> None:
         self.ref(stream_id).update({"status": "ended", "ended_at": firestore.SERVER_TIMESTAMP})
 
+    def record_uploads(
+        self,
+        stream_id: str,
+        count: int,
+        last_seq: int,
+        playlist: str,
+        keyframe_interval_s: float | None = None,
+        keyframe_warning: str | None = None,
+        gaps: Sequence[tuple[int, int]] = (),
+    ) -> None:
+        """The ingest shipped ``count`` more segments, the newest ``last_seq``.
+
+        ``keyframe_interval_s`` None leaves the measured interval and its warning as
+        they are; otherwise the warning is set, or cleared when None. ``gaps`` are
+        ``(before_seq, missing_fragments)`` pairs, added to the stream's count and log.
+        """
+        fields: dict[str, Any] = {
+            "ingest.last_seq": last_seq,
+            "ingest.last_upload_at": firestore.SERVER_TIMESTAMP,
+            "ingest.uploaded": firestore.Increment(count),
+            "playlist": playlist,
+        }
+        if keyframe_interval_s is not None:
+            fields["keyframe_interval_s"] = keyframe_interval_s
+            fields["warnings.keyframe_interval"] = keyframe_warning or firestore.DELETE_FIELD
+        if gaps:
+            fields["ingest.gaps"] = firestore.Increment(sum(missing for _, missing in gaps))
+            fields["ingest.gap_log"] = firestore.ArrayUnion(
+                [{"before_seq": seq, "missing_fragments": missing} for seq, missing in gaps]
+            )
+        self.ref(stream_id).update(fields)
+
     def update(self, stream_id: str, fields: dict[str, Any]) -> None:
         self.ref(stream_id).update(fields)
 
@@ -110,7 +155,7 @@ class StreamRegistry:
 
     def page(self, size: int, after: str | None = None) -> list[tuple[str, dict[str, Any]]]:
         """Streams in id order, ``size`` at a time, starting after the id ``after``."""
-        query = self._db.collection("streams").order_by("__name__").limit(size)
+        query = self._streams().order_by("__name__").limit(size)
         if after:
             query = query.start_after({"__name__": self.ref(after)})
         return [(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]

@@ -110,3 +110,22 @@ def test_restart_after_a_crash_between_upload_and_cleanup(parts, clip, stream_id
     assert [s.metadata["fragment"] for s in stats] == ["0", "1", "2"]
     assert spool.pending() == [] and not list(spool.dir.glob("*.ts"))
     assert not (spool.dir / "00000009.json").exists()
+
+
+def test_registry_records_upload_progress(parts, stream_id):
+    _, registry, _, _ = parts
+    registry.record_uploads(
+        stream_id, 2, 1, "http://x/p.m3u8", 8.333, "Keyframes arrive every 8.3 s", [(1, 3)]
+    )
+    registry.record_uploads(stream_id, 1, 2, "http://x/p.m3u8")  # keyframes not measured
+    doc = registry.get(stream_id)
+    assert doc["ingest"]["uploaded"] == 3 and doc["ingest"]["last_seq"] == 2
+    assert doc["ingest"]["last_upload_at"] is not None and doc["playlist"] == "http://x/p.m3u8"
+    assert doc["keyframe_interval_s"] == 8.333 and doc["warnings"]["keyframe_interval"]
+    assert doc["ingest"]["gaps"] == 3
+    assert doc["ingest"]["gap_log"] == [{"before_seq": 1, "missing_fragments": 3}]
+
+    registry.record_uploads(stream_id, 1, 3, "http://x/p.m3u8", 2.0, None)  # OBS fixed
+    doc = registry.get(stream_id)
+    assert doc["keyframe_interval_s"] == 2.0
+    assert "keyframe_interval" not in doc.get("warnings", {})

@@ -7,6 +7,7 @@ from mediacore.names import (
     playlist_object,
     segment_doc_id,
     segment_object,
+    segments_prefix,
 )
 
 
@@ -18,6 +19,8 @@ def test_segment_names_round_trip():
     assert parsed.object_name == name
     assert segment_doc_id(42) == "00000042"
     assert playlist_object("studio-a") == "streams/studio-a/index.m3u8"
+    assert segments_prefix("studio-a") == "streams/studio-a/segments/"
+    assert name.startswith(segments_prefix("studio-a"))
 
 
 @pytest.mark.parametrize("bad", ["", "..", "a/b", "Studio", "-lead", "a" * 64, "a b", "é"])
@@ -26,6 +29,8 @@ def test_stream_ids_cannot_escape_their_prefix(bad):
         check_stream_id(bad)
     with pytest.raises(InvalidName):
         segment_object(bad, 1)
+    with pytest.raises(InvalidName):
+        segments_prefix(bad)
 
 
 def test_segment_object_rejects_bad_sequence_and_extension():
