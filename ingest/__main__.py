@@ -20,11 +20,9 @@ log = logging.getLogger("ingest")
 
 
 def _registry():
-    from google.cloud import firestore
-
     from mediacore.streams import StreamRegistry
 
-    return StreamRegistry(firestore.Client(project=get_settings().project_id))
+    return StreamRegistry.for_project(get_settings().project_id)
 
 
 def create(args) -> int:

@@ -4,7 +4,9 @@ import m3u8
 
 from ingest.nginx import render
 from ingest.playlist import PlaybackEntry, fragment_number, playback_playlist, read_nginx_playlist
-from ingest.uploader import keyframe_warning
+from ingest.spool import Claim, StreamState
+from ingest.status import keyframe_warning, summarize
+from ingest.upload import MAX_BACKOFF_S, Backoff
 from mediacore.settings import Settings
 from mediacore.streams import NewStream, hash_key, slugify
 
@@ -66,6 +68,42 @@ def test_keyframe_warning_only_above_target():
     assert keyframe_warning(2.033, 2) is None
     warning = keyframe_warning(8.333, 2)
     assert "every 8.3 s" in warning and "Set OBS keyframe interval to 2 s" in warning
+
+
+def claim(seq, keyframe_interval=None, gap=0, discontinuity=False):
+    metadata = {"duration": "2.000", "program_date_time": "2026-11-25T18:00:08.000+00:00"}
+    return Claim(seq, seq, metadata, StreamState(seq + 1), keyframe_interval, gap, discontinuity)
+
+
+def test_upload_summary_for_the_stream_document():
+    summary = summarize([claim(4, 2.0), claim(5, gap=2), claim(6, 8.33349, gap=1)], 2)
+    assert (summary.count, summary.last_seq) == (3, 6)
+    assert summary.keyframe_interval_s == 8.333  # the longest in the batch
+    assert "every 8.3 s" in summary.keyframe_warning
+    assert summary.gaps == ((5, 2), (6, 1))
+
+    fine = summarize([claim(7, 2.01)], 2)
+    assert fine.keyframe_interval_s == 2.01 and fine.keyframe_warning is None  # clears it
+    unmeasured = summarize([claim(8)], 2)
+    assert unmeasured.keyframe_interval_s is None and unmeasured.gaps == ()  # leaves it
+
+
+def test_playback_entry_from_a_claim():
+    entry = PlaybackEntry.from_claim(claim(9, discontinuity=True))
+    assert entry == PlaybackEntry(9, 2.0, datetime(2026, 11, 25, 18, 0, 8, tzinfo=UTC), True)
+
+
+def test_backoff_doubles_per_key_up_to_the_cap_and_resets_on_success():
+    now = [100.0]
+    backoff = Backoff(clock=lambda: now[0])
+    assert backoff.ready("a")
+    delays = [backoff.failed("a") for _ in range(7)]
+    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0, MAX_BACKOFF_S, MAX_BACKOFF_S]
+    assert not backoff.ready("a") and backoff.ready("b")
+    now[0] += MAX_BACKOFF_S
+    assert backoff.ready("a")
+    backoff.succeeded("a")
+    assert backoff.failed("a") == 1.0
 
 
 def test_stream_keys_and_ids():
