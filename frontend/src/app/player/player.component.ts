@@ -1,8 +1,8 @@
 import { Component, ElementRef, OnDestroy, effect, inject, input, signal, viewChild } from '@angular/core';
 import Hls, { ErrorData, Fragment } from 'hls.js/light';
 import { RUNTIME_CONFIG } from '../core/config';
-import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
 import { ResultsStore } from '../results/results-store';
+import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
 import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
 
 export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
