@@ -31,8 +31,9 @@ import psutil
 from bench.watch import ResultTimes
 from local.runner import Stack
 from local.sample_media import make_clip
-from mediacore.names import segment_object
+from mediacore.names import segment_object, segments_prefix
 from mediacore.stats import percentile
+from mediacore.streams import StreamRegistry
 
 
 def summary(values: list[float]) -> dict:
@@ -108,7 +109,7 @@ def measure_ingest(stack: Stack, clip, work: Path, seconds: int) -> dict:
     cpu = cpu_seconds(ingest_processes) - cpu_before
     wall = time.monotonic() - wall_before
     delays, uploaded, spans = [], {}, {}
-    for obj in store.list(f"streams/{stream.stream_id}/segments/"):
+    for obj in store.list(segments_prefix(stream.stream_id)):
         stat = store.stat(obj.name)
         seq, start = int(stat.metadata["seq"]), float(stat.metadata["media_start"])
         duration = float(stat.metadata["duration"])
@@ -182,7 +183,8 @@ def run(
         cpu_after, gpu_after = cpu_seconds(processes), cpu_seconds(gpu_processes)
         write_after = stage_totals(stack, "write")
 
-        docs = [d.to_dict() for d in db.collection(f"streams/{stream_id}/segments").stream()]
+        stored = StreamRegistry(db).ref(stream_id).collection("segments")
+        docs = [d.to_dict() for d in stored.stream()]
         delivery = [
             (d["timings"]["started_at"] - d["timings"]["uploaded_at"]).total_seconds() * 1000
             for d in docs

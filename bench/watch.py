@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from mediacore.streams import StreamRegistry
+
 
 class ResultTimes:
     """Listens to one stream's segments; records (clock time, status) of each seq's first
@@ -17,7 +19,7 @@ class ResultTimes:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self.seen: dict[int, tuple[float, str]] = {}
-        segments = db.collection("streams").document(stream_id).collection("segments")
+        segments = StreamRegistry(db).ref(stream_id).collection("segments")
         self._watch = segments.on_snapshot(self._on_snapshot)
 
     def _on_snapshot(self, _docs, changes, _read_time) -> None:

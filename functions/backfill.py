@@ -30,9 +30,10 @@ from typing import Any
 
 from functions.errors import BackfillError
 from functions.events import ObjectEvent
-from mediacore.names import check_stream_id, parse_segment_object, segment_doc_id
+from mediacore.names import check_stream_id, parse_segment_object, segment_doc_id, segments_prefix
 from mediacore.settings import Settings
 from mediacore.storage import ObjectStore, StoredObject
+from mediacore.streams import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def plan_backfill(
     if start < 0 or (end is not None and end <= start):
         raise BackfillError(f"invalid range: start {start}, end {end} (need 0 <= start < end)")
     plan = BackfillPlan(stream_id, start, end, revision=int(time.time() * 1000))
-    for obj in store.list(f"streams/{stream_id}/segments/"):
+    for obj in store.list(segments_prefix(stream_id)):
         segment = parse_segment_object(obj.name)
         if segment is None or segment.stream_id != stream_id:
             continue
@@ -141,17 +142,12 @@ class Backfills:
     """Records, enqueues and tracks backfills of one project's streams."""
 
     def __init__(self, client, settings: Settings, publisher=None):
-        self._db = client
+        self._streams = StreamRegistry(client)
         self._settings = settings
         self._publisher = publisher
 
     def ref(self, stream_id: str, backfill_id: str):
-        return (
-            self._db.collection("streams")
-            .document(stream_id)
-            .collection("backfills")
-            .document(backfill_id)
-        )
+        return self._streams.ref(stream_id).collection("backfills").document(backfill_id)
 
     def record(self, plan: BackfillPlan) -> None:
         from google.cloud import firestore

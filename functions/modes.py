@@ -10,12 +10,14 @@ from __future__ import annotations
 import threading
 import time
 
+from mediacore.streams import StreamRegistry
+
 REALTIME, BATCH = "realtime", "batch"
 
 
 class ModeCache:
     def __init__(self, client, ttl: float = 5.0):
-        self._db = client
+        self._streams = StreamRegistry(client)
         self._ttl = ttl
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
@@ -26,7 +28,7 @@ class ModeCache:
             cached = self._cache.get(stream_id)
         if cached and now - cached[0] < self._ttl:
             return cached[1]
-        snapshot = self._db.collection("streams").document(stream_id).get(field_paths=["mode"])
+        snapshot = self._streams.ref(stream_id).get(field_paths=["mode"])
         mode = snapshot.get("mode") if snapshot.exists else None
         mode = mode if mode in (REALTIME, BATCH) else REALTIME
         with self._lock:

@@ -26,6 +26,7 @@ from functions.appearances import appearance_id, part_fields, segment_runs
 from mediacore.names import segment_doc_id
 from mediacore.schema import SegmentResult
 from mediacore.stats import percentile
+from mediacore.streams import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ def supersedes(generation: str, revision: int, old: dict[str, Any] | None) -> bo
 class ResultWriter:
     def __init__(self, client: firestore.Client):
         self._db = client
+        self._streams = StreamRegistry(client)
         self._known_streams: set[str] = set()
         self._last_warnings: dict[str, tuple] = {}
 
     def stream_ref(self, stream_id: str):
-        return self._db.collection("streams").document(stream_id)
+        return self._streams.ref(stream_id)
 
     def segment_ref(self, stream_id: str, seq: int):
         return self.stream_ref(stream_id).collection("segments").document(segment_doc_id(seq))

@@ -78,6 +78,7 @@ def run_demo(data_dir: Path, loops: int) -> int:
     from google.cloud import firestore
 
     from local.publisher import publish, source_file
+    from mediacore.names import playlist_object, segments_prefix
     from mediacore.storage import open_store
     from mediacore.streams import StreamRegistry
 
@@ -90,7 +91,8 @@ def run_demo(data_dir: Path, loops: int) -> int:
     source = source_file(clip, data_dir / "sample-brands" / "clip.mp4")
     db = firestore.Client()
     store = open_store()
-    stream = StreamRegistry(db).create(
+    registry = StreamRegistry(db)
+    stream = registry.create(
         "Demo " + datetime.now(UTC).strftime("%H:%M:%S"),
         "demo-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
     )
@@ -107,7 +109,7 @@ def run_demo(data_dir: Path, loops: int) -> int:
                 seen.add(doc["seq"])
                 print_result(doc)
 
-    stream_ref = db.collection("streams").document(stream.stream_id)
+    stream_ref = registry.ref(stream.stream_id)
     watch = stream_ref.collection("segments").on_snapshot(on_snapshot)
     print(
         f"publishing {len(clip.segments) * 2 * (loops + 1)} s of video in real time "
@@ -120,11 +122,11 @@ def run_demo(data_dir: Path, loops: int) -> int:
         return 1
     # Done when the uploader has closed the playback playlist (it writes ENDLIST once
     # the stream ended and nothing is left to upload) and every segment has a result.
-    playlist = f"streams/{stream.stream_id}/index.m3u8"
+    playlist = playlist_object(stream.stream_id)
     deadline = time.monotonic() + 60
     segments = 0
     while time.monotonic() < deadline:
-        segments = len(list(store.list(f"streams/{stream.stream_id}/segments/")))
+        segments = len(list(store.list(segments_prefix(stream.stream_id))))
         closed = store.stat(playlist) and b"#EXT-X-ENDLIST" in store.read(playlist)
         if closed and segments and len(seen) >= segments:
             break

@@ -48,9 +48,14 @@ def check_stream_id(stream_id: str) -> str:
     return stream_id
 
 
+def stream_prefix(stream_id: str) -> str:
+    """Where all of a stream's objects live; playlist lines are relative to it."""
+    return f"streams/{check_stream_id(stream_id)}/"
+
+
 def segments_prefix(stream_id: str) -> str:
     """Where a stream's segments live: the prefix to list them by."""
-    return f"streams/{check_stream_id(stream_id)}/segments/"
+    return f"{stream_prefix(stream_id)}segments/"
 
 
 def segment_object(stream_id: str, seq: int, ext: str = "ts") -> str:
@@ -63,7 +68,7 @@ def segment_object(stream_id: str, seq: int, ext: str = "ts") -> str:
 
 
 def playlist_object(stream_id: str) -> str:
-    return f"streams/{check_stream_id(stream_id)}/index.m3u8"
+    return f"{stream_prefix(stream_id)}index.m3u8"
 
 
 def segment_doc_id(seq: int) -> str:

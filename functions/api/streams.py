@@ -29,7 +29,12 @@ from functions.api.services import services
 from functions.appearances import summarise
 from functions.backfill import request_backfill
 from functions.errors import BackfillError
-from mediacore.names import parse_segment_object, playlist_object
+from mediacore.names import (
+    parse_segment_object,
+    playlist_object,
+    segments_prefix,
+    stream_prefix,
+)
 from mediacore.storage import ObjectNotFound
 from mediacore.streams import StreamExists
 
@@ -240,7 +245,7 @@ def playlist(path: StreamPath):
     lines = []
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            name = f"streams/{path.stream_id}/{line}"
+            name = stream_prefix(path.stream_id) + line
             if parse_segment_object(name) is None:
                 continue  # never hand out anything but this stream's segments
             line = svc.store.signed_url(name, svc.settings.playback_url_ttl_s) or line
@@ -259,7 +264,7 @@ def playlist(path: StreamPath):
 @require(READ)
 def segment(path: SegmentPath):
     """One segment's bytes, for stores that cannot sign URLs (the local emulator)."""
-    name = f"streams/{path.stream_id}/segments/{path.segment}"
+    name = segments_prefix(path.stream_id) + path.segment
     if parse_segment_object(name) is None:
         raise ApiError(404, f"no segment {path.segment!r}")
     try:
