@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test \
-        knative kind-up kind-down compose-up compose-down gcp-images gcp-plan gcp-apply
+        schema-types knative kind-up kind-down compose-up compose-down gcp-images gcp-plan gcp-apply
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
@@ -114,6 +114,10 @@ gcp-plan:
 
 gcp-apply:
 	terraform -chdir=terraform apply tfplan
+
+# The dashboard's TypeScript result types, regenerated from mediacore/schema.py (make test checks them).
+schema-types: $(VENV)/.installed frontend/node_modules/.installed
+	$(BIN)/python -m local.schema_types
 
 settings: $(VENV)/.installed
 	@$(BIN)/python -m mediacore.settings

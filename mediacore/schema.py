@@ -22,18 +22,30 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 Box = tuple[float, float, float, float]
+
+
+class Schema(BaseModel):
+    """Base of the result models: stored documents are read back ignoring fields an older
+    version wrote; every field is written, so the generated types require them all."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
+
+
 Mode = Literal["realtime", "batch"]
 SegmentStatus = Literal["done", "failed", "skipped"]
 
 
-class Detection(BaseModel):
+class Detection(Schema):
     """One box: an object (YOLO) or a brand's logo."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     label: str
     score: float = Field(ge=0, le=1)
-    box: Box = Field(description="x, y, width, height; normalised 0-1, origin top-left")
+    box: Box = Field(
+        description="x, y, width, height; normalised 0-1, origin top-left",
+        json_schema_extra={"tsType": "[number, number, number, number]"},
+    )
     kind: Literal["object", "logo"] = "object"
     source: str = Field("", description="model or method that found it")
 
@@ -50,26 +62,22 @@ class Detection(BaseModel):
         return self.model_dump()
 
 
-class LabelScore(BaseModel):
+class LabelScore(Schema):
     """A zero-shot label of a whole frame (CLIP scene or brand)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     label: str
     score: float
 
 
-class FrameLabels(BaseModel):
+class FrameLabels(Schema):
     """What a model backend says about one sampled frame."""
-
-    model_config = ConfigDict(extra="ignore")
 
     detections: list[Detection] = []
     scene: list[LabelScore] = []
     brands: list[LabelScore] = []
 
 
-class Colour(BaseModel):
+class Colour(Schema):
     hex: str = Field(pattern=r"^#[0-9a-f]{6}$")
     share: float = Field(ge=0, le=1, description="share of the frame's pixels")
 
@@ -83,9 +91,7 @@ class FrameResult(FrameLabels):
     motion: float | None = None
 
 
-class VideoInfo(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class VideoInfo(Schema):
     width: int
     height: int
     fps: float | None = None
@@ -93,9 +99,7 @@ class VideoInfo(BaseModel):
     keyframes: int = 0
 
 
-class SegmentTimings(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class SegmentTimings(Schema):
     uploaded_at: datetime | None = None
     event_at: datetime | None = None
     started_at: datetime | None = None
@@ -104,10 +108,8 @@ class SegmentTimings(BaseModel):
     finished_at: datetime | None = None
 
 
-class SegmentResult(BaseModel):
+class SegmentResult(Schema):
     """``streams/{id}/segments/{seq:08d}``: the analysis of one segment object generation."""
-
-    model_config = ConfigDict(extra="ignore")
 
     seq: int = Field(ge=0)
     stream_id: str
@@ -135,14 +137,14 @@ class SegmentResult(BaseModel):
         return self.model_dump()
 
 
-class LogoLibraryStatus(BaseModel):
+class LogoLibraryStatus(Schema):
     model_config = ConfigDict(extra="allow")
 
     brands: list[str]
     references: int
 
 
-class ModelsStatus(BaseModel):
+class ModelsStatus(Schema):
     """Which models answered (``/readyz`` and every analyze response)."""
 
     model_config = ConfigDict(extra="allow")
@@ -152,7 +154,7 @@ class ModelsStatus(BaseModel):
     logos: LogoLibraryStatus
 
 
-class AnalyzeResponse(BaseModel):
+class AnalyzeResponse(Schema):
     """gpu_service's answer to POST /v1/analyze: results per frame, in request order."""
 
     frames: list[FrameLabels]
@@ -160,7 +162,7 @@ class AnalyzeResponse(BaseModel):
     warnings: list[str] = []
 
 
-class LogoCheck(BaseModel):
+class LogoCheck(Schema):
     """The model service's verdict on a reference: found in ``found`` of ``trials`` test
     scenes (60-400 px, rotated, tilted, on a card and printed), from ``smallest_found_px``."""
 
@@ -176,7 +178,7 @@ class LogoCheck(BaseModel):
         return self.model_dump()
 
 
-class Appearance(BaseModel):
+class Appearance(Schema):
     """One continuous stretch of a brand on screen (media seconds from stream start)."""
 
     brand: str
@@ -190,10 +192,11 @@ class Appearance(BaseModel):
     best_score: float | None = None
 
 
-class StreamStats(BaseModel):
-    """``stats`` of a stream document: segment counters and live latency."""
+class StreamStats(Schema):
+    """``stats`` of a stream document: segment counters and live latency (the latency
+    fields appear once a segment has been analysed, hence optional in TypeScript)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=False)
 
     segments: int = 0
     analyzed: int = 0
@@ -209,14 +212,39 @@ class StreamStats(BaseModel):
 FRONTEND_MODELS = (SegmentResult, Appearance, StreamStats)
 
 
+def _for_typescript(node):
+    """Timestamps as Date (the web SDK's Timestamps are converted by firebase.service), and
+    no titles on fields (json-schema-to-typescript would make a named alias of each)."""
+    if isinstance(node, dict):
+        if node.get("format") == "date-time":
+            node["tsType"] = "Date"
+        for field in (node.get("properties") or {}).values():
+            field.pop("title", None)
+        for value in node.values():
+            _for_typescript(value)
+    elif isinstance(node, list):
+        for value in node:
+            _for_typescript(value)
+    return node
+
+
 def json_schema() -> dict:
-    """One JSON Schema document with every model the dashboard reads under ``$defs``."""
+    """One JSON Schema document: every model the dashboard reads, under ``$defs``, and a
+    root that names them (json-schema-to-typescript makes one interface per model)."""
     defs: dict = {}
     for model in FRONTEND_MODELS:
         schema = model.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
         defs.update(schema.pop("$defs", {}))
         defs[model.__name__] = schema
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+    root = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ResultSchema",
+        "description": "Generated from mediacore/schema.py: do not edit.",
+        "type": "object",
+        "properties": {m.__name__: {"$ref": f"#/$defs/{m.__name__}"} for m in FRONTEND_MODELS},
+        "$defs": defs,
+    }
+    return _for_typescript(root)
 
 
 if __name__ == "__main__":

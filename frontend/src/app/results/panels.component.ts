@@ -112,11 +112,11 @@ export class PanelsComponent {
   });
 
   readonly brightnessPoints = computed(() => {
-    const frames = this.store.frames().slice(-120);
+    const frames = this.store.frames().filter((f) => f.brightness !== null).slice(-120);
     if (!frames.length) return '';
     const t0 = frames[0].t;
     const t1 = Math.max(frames[frames.length - 1].t, t0 + 1);
-    return frames.map((f) => `${((f.t - t0) / (t1 - t0)) * 300},${40 - f.brightness * 40}`).join(' ');
+    return frames.map((f) => `${((f.t - t0) / (t1 - t0)) * 300},${40 - (f.brightness ?? 0) * 40}`).join(' ');
   });
 
   x(t: number): number {

@@ -120,7 +120,7 @@ export class ResultsStore implements StreamSink {
       const finished = millis(s.timings?.finished_at);
       return {
         seq: s.seq,
-        status: s.status,
+        status: s.status ?? 'pending',
         latencyMs: uploaded !== null && finished !== null ? finished - uploaded : null,
         eventMs: uploaded !== null && started !== null ? started - uploaded : null,
         decodeMs: s.timings?.decode_ms ?? null,

@@ -1,0 +1,186 @@
+/* Generated from mediacore/schema.py by `python -m local.schema_types`: do not edit. */
+
+/**
+ * Generated from mediacore/schema.py: do not edit.
+ */
+export interface ResultSchema {
+  SegmentResult?: SegmentResult;
+  Appearance?: Appearance;
+  StreamStats?: StreamStats;
+}
+/**
+ * ``streams/{id}/segments/{seq:08d}``: the analysis of one segment object generation.
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "SegmentResult".
+ */
+export interface SegmentResult {
+  seq: number;
+  stream_id: string;
+  object: string;
+  generation: string;
+  /**
+   * > 0: re-analysed by a backfill
+   */
+  revision: number;
+  backfill_id: string | null;
+  /**
+   * stream media time of the first frame
+   */
+  media_start: number | null;
+  duration: number | null;
+  program_date_time: Date | null;
+  status: ("done" | "failed" | "skipped") | null;
+  error: string | null;
+  mode: "realtime" | "batch";
+  backend: string;
+  video: VideoInfo | null;
+  frames: FrameResult[];
+  /**
+   * what the model backend noted
+   */
+  warnings: string[];
+  timings: SegmentTimings;
+  /**
+   * brand -> start of an appearance still on screen at the segment's end
+   */
+  open_runs: {
+    [k: string]: number;
+  };
+}
+/**
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "VideoInfo".
+ */
+export interface VideoInfo {
+  width: number;
+  height: number;
+  fps: number | null;
+  codec: string | null;
+  keyframes: number;
+}
+/**
+ * One sampled frame of a segment: labels plus the model-free measures.
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "FrameResult".
+ */
+export interface FrameResult {
+  detections: Detection[];
+  scene: LabelScore[];
+  brands: LabelScore[];
+  /**
+   * stream media time (s) of the frame
+   */
+  t: number;
+  brightness: number | null;
+  colors: Colour[];
+  motion: number | null;
+}
+/**
+ * One box: an object (YOLO) or a brand's logo.
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "Detection".
+ */
+export interface Detection {
+  label: string;
+  score: number;
+  /**
+   * x, y, width, height; normalised 0-1, origin top-left
+   */
+  box: [number, number, number, number];
+  kind: "object" | "logo";
+  /**
+   * model or method that found it
+   */
+  source: string;
+}
+/**
+ * A zero-shot label of a whole frame (CLIP scene or brand).
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "LabelScore".
+ */
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+/**
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "Colour".
+ */
+export interface Colour {
+  hex: string;
+  /**
+   * share of the frame's pixels
+   */
+  share: number;
+}
+export interface SegmentTimings {
+  uploaded_at: Date | null;
+  event_at: Date | null;
+  started_at: Date | null;
+  decode_ms: number | null;
+  inference_ms: number | null;
+  finished_at: Date | null;
+}
+/**
+ * One continuous stretch of a brand on screen (media seconds from stream start).
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "Appearance".
+ */
+export interface Appearance {
+  brand: string;
+  /**
+   * logo | text | speech
+   */
+  source: string;
+  start: number;
+  end: number;
+  seconds: number;
+  /**
+   * largest view: x, y, w, h (0-1)
+   */
+  peak_box: number[] | null;
+  /**
+   * its share of the frame's area
+   */
+  peak_size: number | null;
+  /**
+   * media time of the clearest view
+   */
+  best_frame_t: number | null;
+  best_score: number | null;
+}
+/**
+ * ``stats`` of a stream document: segment counters and live latency (the latency
+ * fields appear once a segment has been analysed, hence optional in TypeScript).
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "StreamStats".
+ */
+export interface StreamStats {
+  segments?: number;
+  analyzed?: number;
+  failed?: number;
+  skipped?: number;
+  latency_p50_ms?: number | null;
+  latency_p95_ms?: number | null;
+  latency_window?: number | null;
+  lag_s?: number | null;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "SegmentTimings".
+ */
+export interface SegmentTimings1 {
+  uploaded_at: Date | null;
+  event_at: Date | null;
+  started_at: Date | null;
+  decode_ms: number | null;
+  inference_ms: number | null;
+  finished_at: Date | null;
+}
