@@ -119,8 +119,14 @@ gcp-apply:
 schema-types: $(VENV)/.installed frontend/node_modules/.installed
 	$(BIN)/python -m local.schema_types
 
+# Every section: the product's (mediacore/settings.py), gpu_service's (gpu_service/config.py,
+# detector plugins included) and the local stack's ports (local/ports.py).
 settings: $(VENV)/.installed
 	@$(BIN)/python -m mediacore.settings
+	@echo
+	@$(BIN)/python -m gpu_service.config
+	@echo
+	@$(BIN)/python -m local.ports
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -62,30 +62,30 @@ def bare_forward(detector, images) -> float:
 
 
 def run(segment_paths, repeats: int = 3) -> dict:
-    from gpu_service.config import DarknetConfig
     from gpu_service.detectors import create_detector
+    from gpu_service.detectors.darknet import DarknetConfig
 
-    settings = Settings()
+    analysis = Settings().analysis
     detector = create_detector(DarknetConfig())
     datas = [p.read_bytes() for p in segment_paths]
     totals = {"decode": 0.0, "measures": 0.0, "encode": 0.0, "inference": 0.0}
     bare = {"decode": 0.0, "forward": 0.0}
     frames = 0
-    detector.detect([sample_frames(datas[0], infer_side=settings.inference_side).frames[0].image])
+    detector.detect([sample_frames(datas[0], infer_side=analysis.inference_side).frames[0].image])
     for _ in range(repeats):
         for data in datas:
             decoded, spent = cpu(
                 lambda d=data: sample_frames(
                     d,
-                    fps=settings.sample_fps,
-                    thumb_width=settings.thumb_width,
-                    infer_side=settings.inference_side,
+                    fps=analysis.sample_fps,
+                    thumb_width=analysis.thumb_width,
+                    infer_side=analysis.inference_side,
                 )
             )
             totals["decode"] += spent
             images = [f.image for f in decoded.frames]
             totals["measures"] += cpu(
-                lambda d=decoded: [measure(f, settings.dominant_colors) for f in d.frames]
+                lambda d=decoded: [measure(f, analysis.dominant_colors) for f in d.frames]
             )[1]
             totals["encode"] += cpu(lambda i=images: [to_jpeg(im) for im in i])[1]
             totals["inference"] += cpu(lambda i=images: detector.detect(i))[1]

@@ -92,7 +92,7 @@ def bench_detector(
         config = ServiceConfig(
             detector=detector_config,
             clip=ClipConfig(enabled=False),
-            logos=LogoConfig(folder=None),
+            logos=LogoConfig(folder=None, bucket_prefix=None),
             batching=BatchConfig(max_batch=size, max_wait_ms=5),
         )
         app = create_app(config, load_async=False)
@@ -133,7 +133,8 @@ def bench_detector(
 def run(repeats: int = 5, batch_sizes=BATCH_SIZES) -> dict:
     from ultralytics import YOLO
 
-    from gpu_service.config import DarknetConfig, UltralyticsConfig
+    from gpu_service.detectors.darknet import DarknetConfig
+    from gpu_service.detectors.ultralytics_detector import UltralyticsConfig
 
     images, jpegs = frames_jpeg(max(batch_sizes))
     with tempfile.TemporaryDirectory() as work:

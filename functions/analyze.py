@@ -121,7 +121,7 @@ class SegmentAnalyzer:
             program_date_time=parse_time(metadata.get("program_date_time")),
             mode=mode,
             backend=BACKEND_LABELS.get(
-                self._settings.analyzer_backend, str(self._settings.analyzer_backend)
+                self._settings.analysis.backend, str(self._settings.analysis.backend)
             ),
             timings=SegmentTimings(
                 uploaded_at=event.created_at, event_at=event.event_at, started_at=started
@@ -133,7 +133,7 @@ class SegmentAnalyzer:
         if result.mode != REALTIME or result.program_date_time is None:
             return
         lag = (now - result.program_date_time).total_seconds() - (result.duration or 0.0)
-        limit = self._settings.realtime_max_lag_segments * (result.duration or 2.0)
+        limit = self._settings.analysis.realtime_max_lag_segments * (result.duration or 2.0)
         if lag > limit:
             raise _Skipped(
                 f"realtime mode: {lag:.1f} s behind live (limit {limit:.1f} s); "
@@ -154,14 +154,14 @@ class SegmentAnalyzer:
         self, result: SegmentResult, data: bytes, ext: str, context: dict
     ) -> DecodedSegment:
         started = time.perf_counter()
-        settings = self._settings
+        analysis = self._settings.analysis
         try:
             decoded = sample_frames(
                 data,
                 ext=ext,
-                fps=settings.batch_sample_fps if result.mode == BATCH else settings.sample_fps,
-                thumb_width=settings.thumb_width,
-                infer_side=settings.inference_side if self._backend else None,
+                fps=analysis.batch_sample_fps if result.mode == BATCH else analysis.sample_fps,
+                thumb_width=analysis.thumb_width,
+                infer_side=analysis.inference_side if self._backend else None,
             )
         finally:
             result.timings.decode_ms = _ms_since(started)
@@ -216,7 +216,7 @@ class SegmentAnalyzer:
                 detections=frame_labels.detections if frame_labels else [],
                 scene=frame_labels.scene if frame_labels else [],
                 brands=frame_labels.brands if frame_labels else [],
-                **measure(frame, self._settings.dominant_colors),
+                **measure(frame, self._settings.analysis.dominant_colors),
             )
             for frame, frame_labels in zip(decoded.frames, found, strict=True)
         ]

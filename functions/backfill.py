@@ -89,7 +89,7 @@ def plan_backfill(
         segment = parse_segment_object(obj.name)
         if segment is None or segment.stream_id != stream_id:
             continue
-        media_start, duration = _media_span(obj, store, settings.hls_fragment_s)
+        media_start, duration = _media_span(obj, store, settings.ingest.hls_fragment_s)
         if media_start + duration <= start or (end is not None and media_start >= end):
             continue
         plan.events.append(
@@ -106,10 +106,10 @@ def plan_backfill(
                 backfill_id=plan.backfill_id,
             )
         )
-        if len(plan.events) > settings.backfill_max_segments:
+        most = settings.analysis.backfill_max_segments
+        if len(plan.events) > most:
             raise BackfillError(
-                f"the range covers more than {settings.backfill_max_segments} segments; "
-                "split it into smaller backfills"
+                f"the range covers more than {most} segments; split it into smaller backfills"
             )
     if not plan.events:
         raise BackfillError(f"no stored segments of stream {stream_id!r} in that range")
@@ -161,7 +161,8 @@ class Backfills:
         from google.cloud import pubsub_v1
 
         publisher = self._publisher or pubsub_v1.PublisherClient()
-        topic = publisher.topic_path(self._settings.project_id, self._settings.backfill_topic)
+        platform = self._settings.platform
+        topic = publisher.topic_path(platform.project_id, platform.backfill_topic)
         futures = [
             publisher.publish(topic, data, **attributes)
             for data, attributes in map(pubsub_message, plan.events)
@@ -212,7 +213,7 @@ def request_backfill(
     """Plan, record and start a backfill; inline (with ``analyzer``) when no topic is set."""
     plan = plan_backfill(store, settings, stream_id, start, end)
     backfills.record(plan)
-    if settings.backfill_topic and analyzer is None:
+    if settings.platform.backfill_topic and analyzer is None:
         backfills.enqueue(plan)
         context = {"stream_id": stream_id}
         log.info(

@@ -58,7 +58,7 @@ def _dispatch(items) -> None:
 def _serve_metrics() -> None:
     """/metrics for long-lived instances (local stack, compose, Knative): MA_METRICS_PORT."""
     settings = get_settings()
-    metrics.serve(settings.metrics_port, settings.host)
+    metrics.serve(settings.analysis.metrics_port, settings.platform.host)
 
 
 @functions_framework.cloud_event
@@ -108,7 +108,7 @@ def backfill(request):
         start = float(body.get("start") or 0.0)
         end = None if body.get("end") is None else float(body["end"])
         settings = get_settings()
-        inline = None if settings.backfill_topic else wiring.analyzer()
+        inline = None if settings.platform.backfill_topic else wiring.analyzer()
         result = request_backfill(
             wiring.backfills(), wiring.default_store(), settings, body["stream_id"], start, end,
             inline,

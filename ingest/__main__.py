@@ -22,7 +22,7 @@ log = logging.getLogger("ingest")
 def _registry():
     from mediacore.streams import StreamRegistry
 
-    return StreamRegistry.for_project(get_settings().project_id)
+    return StreamRegistry.for_project(get_settings().platform.project_id)
 
 
 def create(args) -> int:
@@ -37,9 +37,9 @@ def create(args) -> int:
         return 1
     print(f"Stream '{stream.name}' created (id {stream.stream_id}). In OBS, Settings > Stream:")
     print("  Service:    Custom...")
-    print(f"  Server:     {settings.rtmp_url}")
+    print(f"  Server:     {settings.ingest.rtmp_url}")
     print(f"  Stream Key: {stream.stream_key}")
-    print(f"Settings > Output: Keyframe Interval {settings.hls_fragment_s} s.")
+    print(f"Settings > Output: Keyframe Interval {settings.ingest.hls_fragment_s} s.")
     print("The key is shown only this once; only its hash is stored.")
     return 0
 
@@ -58,11 +58,11 @@ def serve(_args) -> int:
     uploader.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        log.info("ingest hooks on http://%s:%d", settings.host, settings.ingest_port)
+        log.info("ingest hooks on http://%s:%d", settings.platform.host, settings.ingest.port)
         waitress_serve(
             create_app(registry, uploader),
-            host=settings.host,
-            port=settings.ingest_port,
+            host=settings.platform.host,
+            port=settings.ingest.port,
             threads=8,
             _quiet=True,
         )

@@ -21,7 +21,7 @@ RTMP_MODULE_PATHS = (
 
 
 def hls_root(settings: Settings) -> Path:
-    return Path(settings.data_dir).resolve() / "hls"
+    return Path(settings.ingest.data_dir).resolve() / "hls"
 
 
 def rtmp_module() -> str:
@@ -32,14 +32,16 @@ def rtmp_module() -> str:
 
 
 def hooks_url(settings: Settings) -> str:
-    if settings.ingest_hooks_url:
-        return settings.ingest_hooks_url.rstrip("/")
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    return f"http://{host}:{settings.ingest_port}"
+    if settings.ingest.hooks_url:
+        return settings.ingest.hooks_url.rstrip("/")
+    host = settings.platform.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{settings.ingest.port}"
 
 
 def render(settings: Settings) -> str:
-    prefix = Path(settings.data_dir).resolve() / "nginx"
+    ingest = settings.ingest
+    prefix = Path(ingest.data_dir).resolve() / "nginx"
     # As root, nginx would hand its worker to 'nobody', which cannot write the HLS
     # folder we own; keep the worker as the user who started it.
     user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
@@ -48,17 +50,17 @@ def render(settings: Settings) -> str:
         user_line=user_line,
         prefix=prefix,
         log_level="warn",
-        listen=f"{settings.rtmp_host}:{settings.rtmp_port}",
-        drop_idle=f"{settings.drop_idle_publisher_s}s",
+        listen=f"{ingest.rtmp_host}:{ingest.rtmp_port}",
+        drop_idle=f"{ingest.drop_idle_publisher_s}s",
         hooks_url=hooks_url(settings),
         hls_path=hls_root(settings),
-        fragment=f"{settings.hls_fragment_s}s",
-        playlist_length=f"{settings.hls_playlist_length_s}s",
+        fragment=f"{ingest.hls_fragment_s}s",
+        playlist_length=f"{ingest.hls_playlist_length_s}s",
     )
 
 
 def write_config(settings: Settings) -> Path:
-    prefix = Path(settings.data_dir).resolve() / "nginx"
+    prefix = Path(settings.ingest.data_dir).resolve() / "nginx"
     prefix.mkdir(parents=True, exist_ok=True)
     hls_root(settings).mkdir(parents=True, exist_ok=True)
     config = prefix / "nginx.conf"

@@ -62,13 +62,13 @@ class StreamStatus:
         self._registry = registry
 
     def playback_url(self, stream_id: str) -> str:
-        base = self._settings.playback_base_url
+        base = self._settings.api.playback_base_url
         if base:
             return f"{base.rstrip('/')}/v1/streams/{stream_id}/playlist.m3u8"
         return self._store.public_url(playlist_object(stream_id))
 
     def uploaded(self, stream_id: str, claims: list[Claim]) -> None:
-        summary = summarize(claims, self._settings.hls_fragment_s)
+        summary = summarize(claims, self._settings.ingest.hls_fragment_s)
         playlist = self.playback_url(stream_id)
         try:
             self._registry.record_uploads(

@@ -42,9 +42,10 @@ class Uploader:
         self.hls_root = Path(hls_root)
         self.hls_root.mkdir(parents=True, exist_ok=True)
         self._uploads = SegmentUploader(store)
-        self._playlists = PlaybackPlaylists(store, settings.playback_window)
+        ingest = settings.ingest
+        self._playlists = PlaybackPlaylists(store, ingest.playback_window)
         self._status = StreamStatus(settings, store, registry)
-        self._watcher = PlaylistWatcher(self.hls_root, self.notify, settings.rescan_interval_s)
+        self._watcher = PlaylistWatcher(self.hls_root, self.notify, ingest.rescan_interval_s)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
@@ -55,7 +56,7 @@ class Uploader:
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
         self._watcher.start()
-        for i in range(self._settings.upload_workers):
+        for i in range(self._settings.ingest.upload_workers):
             worker = threading.Thread(target=self._work, name=f"upload-{i}", daemon=True)
             worker.start()
             self._workers.append(worker)
@@ -123,7 +124,7 @@ class Uploader:
 
     def _finished_fragments(self, folder: Path) -> tuple[dict[int, Listed], list[Path]]:
         listed = read_nginx_playlist(folder / "index.m3u8")
-        abandoned_after = self._settings.drop_idle_publisher_s + 2.0
+        abandoned_after = self._settings.ingest.drop_idle_publisher_s + 2.0
         finished = []
         candidates = ((fragment_number(p.name), p) for p in folder.glob("*.ts"))
         for number, path in sorted((n, p) for n, p in candidates if n is not None):

@@ -12,31 +12,34 @@ from pathlib import Path
 
 from flask import Flask, jsonify, send_from_directory
 
+from local.ports import StackPorts
 from mediacore.settings import Settings
 
 DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist" / "browser"
 
 
-def runtime_config(settings: Settings, dev_token: str | None) -> dict:
-    host = settings.host
+def runtime_config(settings: Settings, ports: StackPorts, dev_token: str | None) -> dict:
+    host = settings.platform.host
     return {
-        "apiBase": f"http://{host}:{settings.api_port}",
-        "firebase": {"projectId": settings.project_id, "apiKey": "local-emulator"},
+        "apiBase": f"http://{host}:{ports.api_port}",
+        "firebase": {"projectId": settings.platform.project_id, "apiKey": "local-emulator"},
         "emulators": {
-            "firestore": f"{host}:{settings.firestore_port}",
-            "auth": f"{host}:{settings.auth_port}",
+            "firestore": f"{host}:{ports.firestore_port}",
+            "auth": f"{host}:{ports.auth_port}",
         },
         "signIn": "anonymous",
         **({"devToken": dev_token} if dev_token else {}),
     }
 
 
-def create_app(settings: Settings, dev_token: str | None, dist: Path = DIST) -> Flask:
+def create_app(
+    settings: Settings, ports: StackPorts, dev_token: str | None, dist: Path = DIST
+) -> Flask:
     app = Flask("dashboard", static_folder=None)
 
     @app.get("/config.json")
     def config():
-        response = jsonify(runtime_config(settings, dev_token))
+        response = jsonify(runtime_config(settings, ports, dev_token))
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -59,9 +62,9 @@ def main() -> None:
 
     from mediacore.settings import get_settings
 
-    settings = get_settings()
-    app = create_app(settings, os.environ.get("MA_API_DEV_TOKEN"))
-    serve(app, host=settings.host, port=settings.dashboard_port, threads=8, _quiet=True)
+    settings, ports = get_settings(), StackPorts()
+    app = create_app(settings, ports, os.environ.get("MA_API_DEV_TOKEN"))
+    serve(app, host=settings.platform.host, port=ports.dashboard_port, threads=8, _quiet=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import signal
 import sys
 
 from local import services
+from local.ports import StackPorts
 from mediacore.logs import setup_logging
 from mediacore.settings import Settings
 
@@ -29,62 +30,64 @@ def _exec(argv: list[str], env: dict[str, str]) -> None:
 
 
 def main(name: str) -> int:
-    base = Settings()
-    env = {**os.environ, **services.emulator_env(base)}
+    ports = StackPorts()
+    env = {**os.environ, **services.emulator_env(Settings(), ports)}
     os.environ.update(env)
     settings = Settings()  # again, now with the emulator variables set
+    host, ingest = settings.platform.host, settings.ingest
     setup_logging(json_lines=False)
 
     if name == "firestore":
-        _exec(services.firestore_command(settings), env)
+        _exec(services.firestore_command(settings, ports), env)
     elif name == "pubsub":
-        _exec(services.pubsub_command(settings), env)
+        _exec(services.pubsub_command(settings, ports), env)
     elif name == "gcs":
-        services.wait_pubsub(settings)
+        services.wait_pubsub(settings, ports)
         services.ensure_topic(settings)  # fake-gcs-server needs the topic at start
-        _exec(services.gcs_command(settings), env)
+        _exec(services.gcs_command(settings, ports), env)
     elif name == "analyze":
-        services.wait_firestore(settings)
-        env.setdefault("MA_METRICS_PORT", str(settings.analyze_metrics_port))
-        _exec(services.analyze_command(settings), env)
+        services.wait_firestore(settings, ports)
+        env.setdefault("MA_METRICS_PORT", str(ports.analyze_metrics_port))
+        _exec(services.analyze_command(settings, ports), env)
     elif name == "api":
-        services.wait_firestore(settings)
+        services.wait_firestore(settings, ports)
         env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
-        _exec(services.api_command(settings), env)
+        _exec(services.api_command(settings, ports), env)
     elif name == "dashboard":
         env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
         _exec([sys.executable, "-m", "local.dashboard"], env)
     elif name == "auth":
-        os.chdir(services.auth_workdir(settings))
+        os.chdir(services.auth_workdir(settings, ports))
         _exec(services.auth_command(settings), {**env, "NO_UPDATE_NOTIFIER": "1"})
     elif name == "ingest":
-        services.wait_gcs(settings)
-        services.wait_firestore(settings)
+        services.wait_gcs(settings, ports)
+        services.wait_firestore(settings, ports)
         _exec([sys.executable, "-m", "ingest", "serve"], env)
     elif name == "nginx":
-        services.wait_tcp(settings.host, settings.ingest_port)  # hooks answer before publishers
+        services.wait_tcp(host, ingest.port)  # hooks answer before publishers
         _exec([sys.executable, "-m", "ingest", "nginx"], env)
     elif name == "gpu":
         # Loads its models in the background; /readyz says when they are in.
         _exec([sys.executable, "-m", "gpu_service"], env)
     elif name == "bootstrap":
         services.ready_file(settings).unlink(missing_ok=True)
-        services.wait_gcs(settings)
-        services.wait_firestore(settings)
-        services.wait_analyze(settings)
-        services.wait_tcp(settings.rtmp_host, settings.rtmp_port)
-        services.wait_tcp(settings.host, settings.api_port)
+        services.wait_gcs(settings, ports)
+        services.wait_firestore(settings, ports)
+        services.wait_analyze(settings, ports)
+        services.wait_tcp(ingest.rtmp_host, ingest.rtmp_port)
+        services.wait_tcp(host, ports.api_port)
         services.ensure_bucket(settings)
-        services.load_firestore_rules(settings)
+        services.load_firestore_rules(settings, ports)
         services.publish_access_config(settings)
+        platform = settings.platform
         services.ensure_push_subscription(
-            settings, settings.segments_topic, settings.analyze_subscription
+            settings, ports, platform.segments_topic, platform.analyze_subscription
         )
-        if settings.backfill_topic:
+        if platform.backfill_topic:
             services.ensure_push_subscription(
-                settings, settings.backfill_topic, settings.backfill_subscription
+                settings, ports, platform.backfill_topic, platform.backfill_subscription
             )
-        info = services.write_ready(settings)
+        info = services.write_ready(settings, ports)
         log.info("local stack ready: bucket %s, analyze %s", info["bucket"], info["analyze"])
         for key, value in info["env"].items():
             log.info("  export %s=%s", key, value)
@@ -97,7 +100,7 @@ def main(name: str) -> int:
             services.ready_file(settings).unlink(missing_ok=True)
     elif name == "env":
         # For a shell next to `make run`: eval "$(.venv/bin/python -m local.launch env)"
-        for key, value in services.emulator_env(settings).items():
+        for key, value in services.emulator_env(settings, ports).items():
             print(f"export {key}={shlex.quote(value)}")
     else:
         print(f"unknown service {name!r}", file=sys.stderr)

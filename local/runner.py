@@ -16,22 +16,18 @@ import sys
 import time
 from pathlib import Path
 
+from gpu_service.config import ServerConfig
+from local.ports import StackPorts
+from mediacore.settings import IngestSettings, env_names
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# Every port the stack listens on: its own, ingest's (RTMP, hooks) and gpu_service's.
 PORT_VARIABLES = (
-    "MA_FIRESTORE_PORT",
-    "MA_PUBSUB_PORT",
-    "MA_GCS_PORT",
-    "MA_ANALYZE_PORT",
-    "MA_RTMP_PORT",
-    "MA_INGEST_PORT",
-    "MA_GPU_SERVICE_PORT",
-    "MA_API_PORT",
-    "MA_ANALYZE_METRICS_PORT",
-    "MA_DASHBOARD_PORT",
-    "MA_AUTH_PORT",
-    "MA_AUTH_HUB_PORT",
-    "MA_AUTH_LOGGING_PORT",
+    *(names[0] for names in env_names(StackPorts).values()),
+    env_names(IngestSettings)["rtmp_port"][0],
+    env_names(IngestSettings)["port"][0],
+    env_names(ServerConfig)["port"][0],
 )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from local.ports import StackPorts
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,28 +37,29 @@ class NotReady(RuntimeError):
     pass
 
 
-def emulator_env(settings: Settings) -> dict[str, str]:
+def emulator_env(settings: Settings, ports: StackPorts) -> dict[str, str]:
     """Variables that point every client library (and gcloud) at the local services."""
-    host = settings.host
+    host = settings.platform.host
+    project = settings.platform.project_id
     return {
-        "GOOGLE_CLOUD_PROJECT": settings.project_id,
-        "CLOUDSDK_CORE_PROJECT": settings.project_id,
-        "FIRESTORE_EMULATOR_HOST": f"{host}:{settings.firestore_port}",
-        "PUBSUB_EMULATOR_HOST": f"{host}:{settings.pubsub_port}",
-        "STORAGE_EMULATOR_HOST": f"http://{host}:{settings.gcs_port}",
-        "FIREBASE_AUTH_EMULATOR_HOST": f"{host}:{settings.auth_port}",
+        "GOOGLE_CLOUD_PROJECT": project,
+        "CLOUDSDK_CORE_PROJECT": project,
+        "FIRESTORE_EMULATOR_HOST": f"{host}:{ports.firestore_port}",
+        "PUBSUB_EMULATOR_HOST": f"{host}:{ports.pubsub_port}",
+        "STORAGE_EMULATOR_HOST": f"http://{host}:{ports.gcs_port}",
+        "FIREBASE_AUTH_EMULATOR_HOST": f"{host}:{ports.auth_port}",
         # Players read playlists through the API: the local bucket is treated as private.
-        "MA_PLAYBACK_BASE_URL": f"http://{host}:{settings.api_port}",
+        "MA_PLAYBACK_BASE_URL": f"http://{host}:{ports.api_port}",
         # The dashboard's origin is the only one the API and the bucket answer browsers.
         "MA_CORS_ORIGINS": os.environ.get("MA_CORS_ORIGINS")
         or json.dumps(
             [
-                f"http://{host}:{settings.dashboard_port}",
-                f"http://localhost:{settings.dashboard_port}",
+                f"http://{host}:{ports.dashboard_port}",
+                f"http://localhost:{ports.dashboard_port}",
             ]
         ),
-        "MA_BUCKET_URL": settings.bucket_url,
-        "MA_GPU_SERVICE_URL": f"http://{settings.host}:{settings.gpu_service_port}",
+        "MA_BUCKET_URL": settings.platform.bucket_url,
+        "MA_GPU_SERVICE_URL": f"http://{host}:{ports.gpu_service_port}",
         # The stack runs its own model service (darknet on CPU out of the box).
         "MA_ANALYZER_BACKEND": os.environ.get("MA_ANALYZER_BACKEND", "local"),
     }
@@ -80,44 +82,46 @@ def gcloud_sdk_root() -> Path:
 # start` itself runs (same components, same jars), not through gcloud: gcloud
 # puts the JVM in a process group of its own and leaves it running when it is
 # stopped, so Ctrl-C would orphan the emulators.
-def firestore_command(settings: Settings) -> list[str]:
+def firestore_command(settings: Settings, ports: StackPorts) -> list[str]:
     script = (
         gcloud_sdk_root() / "platform" / "cloud-firestore-emulator" / "cloud_firestore_emulator"
     )
-    return [str(script), "start", f"--host={settings.host}", f"--port={settings.firestore_port}"]
+    host = settings.platform.host
+    return [str(script), "start", f"--host={host}", f"--port={ports.firestore_port}"]
 
 
-def pubsub_command(settings: Settings) -> list[str]:
+def pubsub_command(settings: Settings, ports: StackPorts) -> list[str]:
     script = gcloud_sdk_root() / "platform" / "pubsub-emulator" / "bin" / "cloud-pubsub-emulator"
-    return [str(script), f"--host={settings.host}", f"--port={settings.pubsub_port}"]
+    return [str(script), f"--host={settings.platform.host}", f"--port={ports.pubsub_port}"]
 
 
-def gcs_command(settings: Settings) -> list[str]:
-    root = Path(settings.data_dir) / "gcs"
+def gcs_command(settings: Settings, ports: StackPorts) -> list[str]:
+    root = Path(settings.ingest.data_dir) / "gcs"
     root.mkdir(parents=True, exist_ok=True)
+    host, platform = settings.platform.host, settings.platform
     return [
         str(fake_gcs_binary()),
         "-scheme",
         "http",
         "-host",
-        settings.host,
+        host,
         "-port",
-        str(settings.gcs_port),
+        str(ports.gcs_port),
         # On disk: a crash of the stack loses no uploaded segment.
         "-backend",
         "filesystem",
         "-filesystem-root",
         str(root),
         "-external-url",
-        f"http://{settings.host}:{settings.gcs_port}",
+        f"http://{host}:{ports.gcs_port}",
         # Path-style object URLs (http://host:port/bucket/object) answer only for
         # this host; players resolve the playlist's relative segment URLs on them.
         "-public-host",
-        f"{settings.host}:{settings.gcs_port}",
+        f"{host}:{ports.gcs_port}",
         "-event.pubsub-project-id",
-        settings.project_id,
+        platform.project_id,
         "-event.pubsub-topic",
-        settings.segments_topic,
+        platform.segments_topic,
         "-event.list",
         "finalize",
         "-log-level",
@@ -125,7 +129,7 @@ def gcs_command(settings: Settings) -> list[str]:
     ]
 
 
-def analyze_command(settings: Settings) -> list[str]:
+def analyze_command(settings: Settings, ports: StackPorts) -> list[str]:
     source = Path(__file__).resolve().parent.parent / "functions" / "main.py"
     return [
         str(Path(sys.executable).parent / "functions-framework"),
@@ -136,23 +140,23 @@ def analyze_command(settings: Settings) -> list[str]:
         "--signature-type",
         "cloudevent",
         "--host",
-        settings.host,
+        settings.platform.host,
         "--port",
-        str(settings.analyze_port),
+        str(ports.analyze_port),
     ]
 
 
-def api_command(settings: Settings) -> list[str]:
-    command = analyze_command(settings)
+def api_command(settings: Settings, ports: StackPorts) -> list[str]:
+    command = analyze_command(settings, ports)
     command[command.index("analyze")] = "api"
     command[command.index("cloudevent")] = "http"
-    command[-1] = str(settings.api_port)
+    command[-1] = str(ports.api_port)
     return command
 
 
 def dev_token(settings: Settings) -> str:
     """The embedded stack's API development token: made once per data folder, owner-only."""
-    path = Path(settings.data_dir) / "api-dev-token"
+    path = Path(settings.ingest.data_dir) / "api-dev-token"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -164,16 +168,16 @@ def firebase_binary() -> Path:
     return Path(__file__).resolve().parent / "node_modules" / ".bin" / "firebase"
 
 
-def auth_workdir(settings: Settings) -> Path:
+def auth_workdir(settings: Settings, ports: StackPorts) -> Path:
     """firebase-tools reads firebase.json from its working folder and writes its logs there."""
-    folder = Path(settings.data_dir).resolve() / "auth-emulator"
+    folder = Path(settings.ingest.data_dir).resolve() / "auth-emulator"
     folder.mkdir(parents=True, exist_ok=True)
-    host = settings.host
+    host = settings.platform.host
     config = {
         "emulators": {
-            "auth": {"host": host, "port": settings.auth_port},
-            "hub": {"host": host, "port": settings.auth_hub_port},
-            "logging": {"host": host, "port": settings.auth_logging_port},
+            "auth": {"host": host, "port": ports.auth_port},
+            "hub": {"host": host, "port": ports.auth_hub_port},
+            "logging": {"host": host, "port": ports.auth_logging_port},
             "ui": {"enabled": False},
             "singleProjectMode": True,
         }
@@ -189,14 +193,14 @@ def auth_command(settings: Settings) -> list[str]:
         "--only",
         "auth",
         "--project",
-        settings.project_id,
+        settings.platform.project_id,
     ]
 
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "firestore.rules"
 
 
-def load_firestore_rules(settings: Settings, rules: str | None = None) -> None:
+def load_firestore_rules(settings: Settings, ports: StackPorts, rules: str | None = None) -> None:
     """Give the Firestore emulator the production rules, so browser clients meet them
     locally too (service clients authenticate as 'owner' and bypass rules, as on GCP)."""
     body = {
@@ -205,8 +209,8 @@ def load_firestore_rules(settings: Settings, rules: str | None = None) -> None:
         }
     }
     url = (
-        f"http://{settings.host}:{settings.firestore_port}"
-        f"/emulator/v1/projects/{settings.project_id}:securityRules"
+        f"http://{settings.platform.host}:{ports.firestore_port}"
+        f"/emulator/v1/projects/{settings.platform.project_id}:securityRules"
     )
     response = requests.put(url, json=body, timeout=10)
     response.raise_for_status()
@@ -216,8 +220,8 @@ def publish_access_config(settings: Settings) -> None:
     """What the rules read to decide public access (they cannot see environment settings)."""
     from google.cloud import firestore
 
-    client = firestore.Client(project=settings.project_id)
-    client.collection("config").document("access").set({"public_read": settings.api_public_read})
+    client = firestore.Client(project=settings.platform.project_id)
+    client.collection("config").document("access").set({"public_read": settings.api.public_read})
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -243,64 +247,67 @@ def wait_tcp(host: str, port: int, timeout: float = 60.0) -> None:
     raise NotReady(f"nothing listens on {host}:{port} after {timeout:.0f} s")
 
 
-def wait_firestore(settings: Settings, timeout: float = 60.0) -> None:
-    wait_http(f"http://{settings.host}:{settings.firestore_port}/", timeout)
+def wait_firestore(settings: Settings, ports: StackPorts, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.platform.host}:{ports.firestore_port}/", timeout)
 
 
-def wait_pubsub(settings: Settings, timeout: float = 60.0) -> None:
-    wait_http(f"http://{settings.host}:{settings.pubsub_port}/", timeout)
+def wait_pubsub(settings: Settings, ports: StackPorts, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.platform.host}:{ports.pubsub_port}/", timeout)
 
 
-def wait_gcs(settings: Settings, timeout: float = 60.0) -> None:
-    wait_http(f"http://{settings.host}:{settings.gcs_port}/storage/v1/b", timeout)
+def wait_gcs(settings: Settings, ports: StackPorts, timeout: float = 60.0) -> None:
+    wait_http(f"http://{settings.platform.host}:{ports.gcs_port}/storage/v1/b", timeout)
 
 
-def wait_analyze(settings: Settings, timeout: float = 60.0) -> None:
-    wait_tcp(settings.host, settings.analyze_port, timeout)
+def wait_analyze(settings: Settings, ports: StackPorts, timeout: float = 60.0) -> None:
+    wait_tcp(settings.platform.host, ports.analyze_port, timeout)
 
 
 def ensure_topic(settings: Settings, name: str | None = None) -> str:
     from mediacore.pubsub import ensure_topic as create
 
-    return create(settings.project_id, name or settings.segments_topic)
+    return create(settings.platform.project_id, name or settings.platform.segments_topic)
 
 
-def ensure_push_subscription(settings: Settings, topic: str, subscription: str) -> str:
+def ensure_push_subscription(
+    settings: Settings, ports: StackPorts, topic: str, subscription: str
+) -> str:
     """Push every message of ``topic`` (bucket notifications, backfills) to analyze."""
     from mediacore.pubsub import ensure_push_subscription as create
 
-    endpoint = f"http://{settings.host}:{settings.analyze_port}/"
-    return create(settings.project_id, topic, subscription, endpoint)
+    endpoint = f"http://{settings.platform.host}:{ports.analyze_port}/"
+    return create(settings.platform.project_id, topic, subscription, endpoint)
 
 
 def ensure_bucket(settings: Settings) -> None:
     from mediacore.storage import open_store
 
-    open_store(settings).ensure_bucket(settings.cors_origins)
+    open_store(settings).ensure_bucket(settings.api.cors_origins)
 
 
 def ready_file(settings: Settings) -> Path:
-    return Path(settings.data_dir) / READY_FILE
+    return Path(settings.ingest.data_dir) / READY_FILE
 
 
-def write_ready(settings: Settings) -> dict:
+def write_ready(settings: Settings, ports: StackPorts) -> dict:
+    host, ingest = settings.platform.host, settings.ingest
     info = {
-        "project": settings.project_id,
-        "bucket": settings.bucket_url,
-        "env": emulator_env(settings),
-        "analyze": f"http://{settings.host}:{settings.analyze_port}/",
-        "api": f"http://{settings.host}:{settings.api_port}",
-        "dashboard": f"http://{settings.host}:{settings.dashboard_port}/",
-        "auth": f"{settings.host}:{settings.auth_port}",
+        "project": settings.platform.project_id,
+        "bucket": settings.platform.bucket_url,
+        "env": emulator_env(settings, ports),
+        "analyze": f"http://{host}:{ports.analyze_port}/",
+        "api": f"http://{host}:{ports.api_port}",
+        "dashboard": f"http://{host}:{ports.dashboard_port}/",
+        "auth": f"{host}:{ports.auth_port}",
         "api_dev_token": os.environ.get("MA_API_DEV_TOKEN") or dev_token(settings),
-        "rtmp": f"rtmp://{settings.rtmp_host}:{settings.rtmp_port}/live",
-        "ingest": f"http://{settings.host}:{settings.ingest_port}/",
+        "rtmp": f"rtmp://{ingest.rtmp_host}:{ingest.rtmp_port}/live",
+        "ingest": f"http://{host}:{ingest.port}/",
         "metrics": {
-            "analyze": f"http://{settings.host}:{settings.analyze_metrics_port}/metrics",
-            "ingest": f"http://{settings.host}:{settings.ingest_port}/metrics",
-            "gpu": f"http://{settings.host}:{settings.gpu_service_port}/metrics",
+            "analyze": f"http://{host}:{ports.analyze_metrics_port}/metrics",
+            "ingest": f"http://{host}:{ingest.port}/metrics",
+            "gpu": f"http://{host}:{ports.gpu_service_port}/metrics",
         },
-        "data_dir": str(Path(settings.data_dir).resolve()),
+        "data_dir": str(Path(ingest.data_dir).resolve()),
         "pid": os.getpid(),
     }
     path = ready_file(settings)

@@ -39,7 +39,7 @@ def trace_id(headers: Mapping[str, str]) -> str | None:
 def use_trace(headers: Mapping[str, str]) -> None:
     """Attach the request's trace to the lines this context logs (or clear it)."""
     found = trace_id(headers)
-    _trace.set(f"projects/{get_settings().project_id}/traces/{found}" if found else None)
+    _trace.set(f"projects/{get_settings().platform.project_id}/traces/{found}" if found else None)
 
 
 class CloudLoggingFormatter(JsonFormatter):
@@ -54,9 +54,9 @@ class CloudLoggingFormatter(JsonFormatter):
 
 
 def setup_logging(level: str | None = None, json_lines: bool | None = None) -> None:
-    settings = get_settings()
-    level = level or settings.log_level
-    json_lines = settings.log_json if json_lines is None else json_lines
+    settings = get_settings().log
+    level = level or settings.level
+    json_lines = settings.json_lines if json_lines is None else json_lines
     handler = logging.StreamHandler(sys.stderr)
     if json_lines:
         handler.setFormatter(

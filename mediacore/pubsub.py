@@ -51,7 +51,9 @@ def main(argv: list[str]) -> int:
     from mediacore.settings import get_settings
 
     topic, subscription, endpoint = argv
-    print(ensure_push_subscription(get_settings().project_id, topic, subscription, endpoint))
+    print(
+        ensure_push_subscription(get_settings().platform.project_id, topic, subscription, endpoint)
+    )
     return 0
 
 

@@ -1,20 +1,70 @@
-"""One typed settings object, read from the environment once.
+"""The product's settings, one section per concern, read from the environment once.
 
 Every variable is declared here exactly once, with its default and the reason
 for that default (MediaMTX style: the config documents itself). Our own
 variables use the ``MA_`` prefix; the emulator variables keep the names the
 Google client libraries read themselves, so one value configures both.
 
-``python -m mediacore.settings`` prints the table of variables.
+    settings.platform   project, bucket, emulators, Pub/Sub topics, bind address
+    settings.api        the control API (functions/api): credentials, limits, playback
+    settings.ingest     the RTMP edge and the segment uploader
+    settings.analysis   the analyze function: backend, sampling, model service client
+    settings.log        log level and format
+
+Each section is a pydantic-settings class of its own (``Section``); ``Settings``
+composes them. gpu_service's config (``gpu_service/config.py``) and the local
+stack's ports (``local/ports.py``) are sections of the same kind, kept beside
+the code that reads them. ``describe()`` renders any of them as a table:
+``python -m mediacore.settings`` prints the product's, ``make settings`` all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+# A field marked with this is not read from the environment: its value comes from
+# another section (which declares the variable) or from a config file.
+NOT_FROM_ENV: dict[str, Any] = {"env": False}
+
+
+def reads_env(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return not (isinstance(extra, dict) and extra.get("env") is False)
+
+
+class _SectionEnv(EnvSettingsSource):
+    """The environment, minus the fields marked ``NOT_FROM_ENV``."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if not reads_env(field):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class Section(BaseSettings):
+    """One group of settings, read from the environment when it is built.
+
+    A field's variable is ``env_prefix + NAME`` (``MA_`` unless the section says
+    otherwise); an explicit ``validation_alias`` names it instead (pydantic-settings
+    then applies no prefix).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="MA_", frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        return (init_settings, _SectionEnv(settings_cls), dotenv_settings, file_secret_settings)
 
 
 class AnalyzerBackend(StrEnum):
@@ -25,10 +75,11 @@ class AnalyzerBackend(StrEnum):
     CLOUD_VISION = "cloud-vision"  # Google Cloud Vision
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MA_", extra="ignore", frozen=True)
+class PlatformSettings(Section):
+    """Where things live: project, bucket, emulators, topics, the address to bind."""
 
-    # --- where things live -------------------------------------------------
+    model_config = SettingsConfigDict(env_prefix="MA_")
+
     project_id: str = Field(
         "media-analyzer-local",
         validation_alias=AliasChoices("GOOGLE_CLOUD_PROJECT", "MA_PROJECT_ID"),
@@ -64,6 +115,10 @@ class Settings(BaseSettings):
         "segment-events",
         description="Pub/Sub topic that bucket finalize notifications go to.",
     )
+    analyze_subscription: str = Field(
+        "analyze-push",
+        description="Push subscription that delivers segment events to the analyze function.",
+    )
     backfill_topic: str = Field(
         "segment-backfill",
         description="Pub/Sub topic a backfill publishes one message per segment to; a push "
@@ -73,43 +128,53 @@ class Settings(BaseSettings):
     backfill_subscription: str = Field(
         "backfill-push", description="Push subscription: backfill topic -> analyze function."
     )
-    backfill_max_segments: int = Field(
-        3600,
-        ge=1,
-        description="Most segments one backfill request may cover (2 h of 2 s segments); "
-        "split longer ranges so each request's progress stays one small document.",
-    )
-    analyze_subscription: str = Field(
-        "analyze-push",
-        description="Push subscription that delivers segment events to the analyze function.",
+    host: str = Field(
+        "127.0.0.1",
+        description="Address every local service binds to. Loopback: nothing is exposed "
+        "beyond this machine unless you change it (containers set 0.0.0.0).",
     )
 
-    # --- control API (functions/api) ----------------------------------------
-    api_keys: list[str] = Field(
+    @property
+    def bucket_scheme(self) -> str:
+        return self.bucket_url.split("://", 1)[0]
+
+    @property
+    def bucket_name(self) -> str:
+        return self.bucket_url.split("://", 1)[1].strip("/")
+
+
+class ApiSettings(Section):
+    """The control API (functions/api): who may call it, its limits, playback URLs."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_API_")
+
+    keys: list[str] = Field(
         [],
         description="API keys accepted by the control API (JSON list; header X-API-Key). "
         "On GCP they come from Secret Manager. Compared in constant time, never logged.",
     )
-    api_dev_token: str | None = Field(
+    dev_token: str | None = Field(
         None,
         description="Development bearer token for the control API. Off unless set; the "
         "embedded stack sets one for the local dashboard. Never set it in production.",
     )
-    api_admin_claim: str = Field(
+    admin_claim: str = Field(
         "admin",
         description="Firebase custom claim a signed-in user needs (true) for control "
         "endpoints; any signed-in user may read.",
     )
-    api_public_read: bool = Field(
+    public_read: bool = Field(
         False,
         description="Let anyone read stream lists, details and brand summaries without a "
         "credential (a public status page). Control endpoints always need one.",
     )
-    api_max_body_bytes: int = Field(
+    max_body_bytes: int = Field(
         8 * 2**20, ge=1024, description="Largest request body the API accepts (logo uploads)."
     )
+    page_size: int = Field(50, ge=1, le=500, description="Default page size of lists.")
     playback_base_url: str | None = Field(
         None,
+        validation_alias="MA_PLAYBACK_BASE_URL",
         description="Base URL of the control API that players get the live playlist from "
         "(/v1/streams/{id}/playlist.m3u8, segments signed or proxied; the bucket stays "
         "private). Unset: the bucket's own URL, for public buckets.",
@@ -118,10 +183,16 @@ class Settings(BaseSettings):
         600,
         ge=60,
         le=7 * 24 * 3600,
+        validation_alias="MA_PLAYBACK_URL_TTL_S",
         description="Lifetime of the signed segment URLs in the API's playlists. Players "
         "re-read a live playlist every segment, so each URL is fresh when fetched.",
     )
-    api_page_size: int = Field(50, ge=1, le=500, description="Default page size of lists.")
+    cors_origins: list[str] = Field(
+        ["http://127.0.0.1:4200", "http://localhost:4200"],
+        validation_alias="MA_CORS_ORIGINS",
+        description="Origins allowed to call the API and read the bucket from a browser "
+        "(the dashboard; HLS playback).",
+    )
     firebase_auth_emulator_host: str | None = Field(
         None,
         validation_alias="FIREBASE_AUTH_EMULATOR_HOST",
@@ -129,45 +200,12 @@ class Settings(BaseSettings):
         "as the emulator issues them. Unset means real Firebase Auth.",
     )
 
-    # --- the embedded local stack (make run) -------------------------------
-    host: str = Field(
-        "127.0.0.1",
-        description="Address every local service binds to. Loopback: nothing is exposed "
-        "beyond this machine unless you change it (containers set 0.0.0.0).",
-    )
-    firestore_port: int = Field(8780, description="Firestore emulator port (local stack).")
-    pubsub_port: int = Field(8785, description="Pub/Sub emulator port (local stack).")
-    gcs_port: int = Field(4443, description="fake-gcs-server port (local stack).")
-    analyze_port: int = Field(8080, description="analyze function port (Cloud Run's default).")
-    metrics_port: int = Field(
-        0,
-        ge=0,
-        description="Port of the analyze function's Prometheus /metrics (0: off, as on Cloud "
-        "Run, where the per-stage JSON log lines feed log-based metrics).",
-    )
-    analyze_metrics_port: int = Field(
-        9464, description="Local stack: the analyze function's /metrics port (MA_METRICS_PORT)."
-    )
-    api_port: int = Field(8081, description="Control API port (local stack).")
-    dashboard_port: int = Field(4200, description="Dashboard port (local stack, `make run`).")
-    auth_port: int = Field(9099, description="Firebase Auth emulator port (local stack).")
-    auth_hub_port: int = Field(
-        4400, description="Firebase emulator hub port (firebase-tools needs one; local stack)."
-    )
-    auth_logging_port: int = Field(
-        4500, description="Firebase emulator logging port (firebase-tools needs one)."
-    )
-    data_dir: str = Field(
-        "var",
-        description="Where the local stack keeps its state (bucket files). On disk, not in "
-        "memory, so a crash of the stack loses no uploaded segment.",
-    )
-    cors_origins: list[str] = Field(
-        ["http://127.0.0.1:4200", "http://localhost:4200"],
-        description="Origins allowed to read the local bucket (HLS playback by the dashboard).",
-    )
 
-    # --- ingest (RTMP edge) ---------------------------------------------------
+class IngestSettings(Section):
+    """The RTMP edge (nginx-rtmp, its publish hooks) and the segment uploader."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_")
+
     rtmp_host: str = Field(
         "127.0.0.1",
         description="Address nginx-rtmp listens on for publishers. Loopback by default; "
@@ -179,11 +217,14 @@ class Settings(BaseSettings):
         description="RTMP URL to show publishers (OBS 'Server'). Unset: "
         "rtmp://{MA_RTMP_HOST}:{MA_RTMP_PORT}/live.",
     )
-    ingest_port: int = Field(
-        8086, description="Ingest's HTTP port: nginx publish hooks, /healthz, /metrics."
+    port: int = Field(
+        8086,
+        validation_alias="MA_INGEST_PORT",
+        description="Ingest's HTTP port: nginx publish hooks, /healthz, /metrics.",
     )
-    ingest_hooks_url: str | None = Field(
+    hooks_url: str | None = Field(
         None,
+        validation_alias="MA_INGEST_HOOKS_URL",
         description="Where nginx calls the publish hooks. Unset: the ingest service on this "
         "host (http://127.0.0.1:{MA_INGEST_PORT} when it listens on all addresses).",
     )
@@ -217,10 +258,26 @@ class Settings(BaseSettings):
         description="Uploader safety-net rescan, on top of inotify; also the retry tick "
         "for failed uploads.",
     )
+    data_dir: str = Field(
+        "var",
+        description="Where ingest spools HLS fragments and the local stack keeps its state "
+        "(bucket files). On disk, not in memory, so a crash loses no segment.",
+    )
 
-    # --- analysis ------------------------------------------------------------
-    analyzer_backend: AnalyzerBackend = Field(
+    @property
+    def rtmp_url(self) -> str:
+        """The OBS "Server" field for this deployment."""
+        return self.rtmp_public_url or f"rtmp://{self.rtmp_host}:{self.rtmp_port}/live"
+
+
+class AnalysisSettings(Section):
+    """The analyze function: which backend labels frames, how frames are sampled."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_")
+
+    backend: AnalyzerBackend = Field(
         AnalyzerBackend.NONE,
+        validation_alias="MA_ANALYZER_BACKEND",
         description="none | local | cloud-vision. 'none' computes only the model-free "
         "visual measures, so the pipeline runs with no model service at all.",
     )
@@ -279,50 +336,6 @@ class Settings(BaseSettings):
         description="Brand names CLIP looks for in frames and held objects (JSON list); "
         "logo images in the brand library are matched regardless.",
     )
-    gpu_service_port: int = Field(8090, description="gpu_service HTTP port.")
-    detector: str = Field(
-        "auto",
-        pattern="^(auto|ultralytics|darknet)$",
-        description="gpu_service detector: ultralytics (YOLO11n, needs its weights), darknet "
-        "(YOLOv3-tiny on OpenCV, offline, no torch) or auto (ultralytics when its weights "
-        "are on this machine, else darknet).",
-    )
-    gpu_config: str | None = Field(
-        None, description="Optional JSON file with the full gpu_service config (overrides MA_*)."
-    )
-    clip_enabled: bool = Field(True, description="Load CLIP for scene and brand labels.")
-    batch_max_size: int = Field(
-        16, ge=1, description="gpu_service: most frames in one model batch."
-    )
-    batch_max_wait_ms: float = Field(
-        5.0,
-        ge=0,
-        description="gpu_service: how long a batch waits for more frames. A few ms lets "
-        "concurrent requests share one forward pass at almost no latency cost.",
-    )
-    yolo_weights: str = Field(
-        "yolo11n.pt",
-        description="Ultralytics weights: a path, or a name that downloads where there is "
-        "internet.",
-    )
-    clip_model: str = Field("ViT-B-32", description="open_clip architecture name.")
-    clip_weights: str = Field(
-        "openai", description="open_clip pretrained tag or a local checkpoint path."
-    )
-    logo_bucket_prefix: str | None = Field(
-        "brands/",
-        description="Bucket prefix of the managed logo library ({prefix}{brand}/{image}), "
-        "where the control API stores uploaded logos. Empty: folder only.",
-    )
-    logo_refresh_s: float = Field(
-        30.0,
-        ge=0,
-        description="How often gpu_service checks the bucket library for new or removed "
-        "logos (one listing); 0 loads it once at start.",
-    )
-    logo_library: str = Field(
-        "brands", description="Folder of reference logo images per brand (brand/<images>)."
-    )
     sample_fps: float = Field(
         0.0,
         ge=0.0,
@@ -350,27 +363,50 @@ class Settings(BaseSettings):
         "brightness are stable at this size and it costs ~1% of a full-size pass.",
     )
     dominant_colors: int = Field(5, ge=1, le=16, description="Dominant colours kept per frame.")
+    backfill_max_segments: int = Field(
+        3600,
+        ge=1,
+        description="Most segments one backfill request may cover (2 h of 2 s segments); "
+        "split longer ranges so each request's progress stays one small document.",
+    )
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        description="Port of the analyze function's Prometheus /metrics (0: off, as on Cloud "
+        "Run, where the per-stage JSON log lines feed log-based metrics).",
+    )
+    logo_bucket_prefix: str | None = Field(
+        "brands/",
+        description="Bucket prefix of the managed logo library ({prefix}{brand}/{image}), "
+        "where the control API stores uploaded logos and gpu_service reads them. Empty: "
+        "gpu_service uses its folder only.",
+    )
 
-    # --- logging -------------------------------------------------------------
-    log_level: str = Field("INFO", description="Python log level.")
-    log_json: bool = Field(
+
+class LogSettings(Section):
+    """How every process logs."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_LOG_")
+
+    level: str = Field("INFO", description="Python log level.")
+    json_lines: bool = Field(
         True,
+        validation_alias="MA_LOG_JSON",
         description="JSON log lines with Cloud Logging's fields (severity, message). "
         "Set false for plain text when reading logs by eye.",
     )
 
-    @property
-    def bucket_scheme(self) -> str:
-        return self.bucket_url.split("://", 1)[0]
 
-    @property
-    def bucket_name(self) -> str:
-        return self.bucket_url.split("://", 1)[1].strip("/")
+class Settings(BaseModel):
+    """The product's settings: one section per concern, each read from the environment."""
 
-    @property
-    def rtmp_url(self) -> str:
-        """The OBS "Server" field for this deployment."""
-        return self.rtmp_public_url or f"rtmp://{self.rtmp_host}:{self.rtmp_port}/live"
+    model_config = ConfigDict(frozen=True)
+
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
 
 
 @lru_cache(maxsize=1)
@@ -379,19 +415,57 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def describe() -> str:
-    """A Markdown table of every variable, its default and why."""
-    rows = ["| variable | default | what and why |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
+def sections(model: type[BaseModel], prefix: str = "") -> dict[str, type[BaseSettings]]:
+    """The sections a composite model is made of, by attribute path (e.g. ``analysis``)."""
+    found = {}
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseSettings):
+            found[f"{prefix}{name}"] = kind
+    return found
+
+
+PRODUCT_SECTIONS: dict[str, type[BaseSettings]] = sections(Settings)
+
+
+def env_names(section: type[BaseSettings]) -> dict[str, list[str]]:
+    """Field name -> the environment variables it is read from (the first is documented).
+
+    Fields marked ``NOT_FROM_ENV`` are left out: another section declares them.
+    """
+    prefix = section.model_config.get("env_prefix", "")
+    found = {}
+    for name, field in section.model_fields.items():
+        if not reads_env(field):
+            continue
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
-            env = alias.choices[0]
+            names = [choice for choice in alias.choices if isinstance(choice, str)]
+        elif isinstance(alias, str):
+            names = [alias]
         else:
-            env = alias or f"MA_{name.upper()}"
-        default = field.default.value if isinstance(field.default, StrEnum) else field.default
-        rows.append(f"| `{env}` | `{default}` | {field.description} |")
+            names = [f"{prefix}{name}".upper()]
+        found[name] = names
+    return found
+
+
+def _default(field: FieldInfo) -> Any:
+    default = field.get_default(call_default_factory=False)
+    return default.value if isinstance(default, StrEnum) else default
+
+
+def describe(sections: Mapping[str, type[BaseSettings]] = PRODUCT_SECTIONS) -> str:
+    """A Markdown table of every variable of these sections: its default and why."""
+    rows = ["| section | variable | default | what and why |", "|---|---|---|---|"]
+    for where, section in sections.items():
+        for name, names in env_names(section).items():
+            field = section.model_fields[name]
+            variable = " or ".join(f"`{n}`" for n in names)
+            why = (field.description or "").replace("|", "\\|")
+            rows.append(f"| {where} | {variable} | `{_default(field)}` | {why} |")
     return "\n".join(rows)
 
 
 if __name__ == "__main__":
+    print("## Product settings (mediacore/settings.py)\n")
     print(describe())

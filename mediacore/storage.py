@@ -380,9 +380,9 @@ def _looks_like_etag(value: str) -> bool:
 
 def open_store(settings: Settings | None = None) -> ObjectStore:
     """The adapter that the bucket URL's scheme names."""
-    settings = settings or get_settings()
-    if settings.bucket_scheme == "gs":
-        return GcsStore(settings.bucket_name, settings.project_id, settings.storage_emulator_host)
-    if settings.bucket_scheme == "s3":
-        return S3Store(settings.bucket_name, settings.s3_endpoint_url)
-    raise ValueError(f"MA_BUCKET_URL must start with gs:// or s3://, got {settings.bucket_url!r}")
+    platform = (settings or get_settings()).platform
+    if platform.bucket_scheme == "gs":
+        return GcsStore(platform.bucket_name, platform.project_id, platform.storage_emulator_host)
+    if platform.bucket_scheme == "s3":
+        return S3Store(platform.bucket_name, platform.s3_endpoint_url)
+    raise ValueError(f"MA_BUCKET_URL must start with gs:// or s3://, got {platform.bucket_url!r}")

@@ -31,13 +31,13 @@ def create_app(services: Services) -> OpenAPI:
         validation_error_callback=errors.validation_error,
         doc_ui=False,
     )
-    app.config["MAX_CONTENT_LENGTH"] = services.settings.api_max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.api.max_body_bytes
     app.extensions[KEY] = services
     errors.install(app)
     # Browsers may call the API (and play its playlists) from the dashboard's origins only.
     CORS(
         app,
-        resources={r"/v1/*": {"origins": services.settings.cors_origins}},
+        resources={r"/v1/*": {"origins": services.settings.api.cors_origins}},
         allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         max_age=3600,

@@ -51,7 +51,7 @@ def _digest(value: str) -> bytes:
 def _api_key(key: str, settings: Settings) -> Principal:
     offered = _digest(key)
     # Every configured key is compared, in constant time, whatever matches first.
-    matched = [hmac.compare_digest(offered, _digest(k)) for k in settings.api_keys]
+    matched = [hmac.compare_digest(offered, _digest(k)) for k in settings.api.keys]
     if not any(matched):
         raise ApiError(401, "invalid API key")
     return Principal("api-key", f"key-{matched.index(True)}", True)
@@ -68,13 +68,13 @@ def _firebase(token: str, settings: Settings) -> Principal:
     from firebase_admin import auth
 
     try:
-        claims = auth.verify_id_token(token, app=_firebase_app(settings.project_id))
+        claims = auth.verify_id_token(token, app=_firebase_app(settings.platform.project_id))
     except auth.CertificateFetchError as exc:
         raise ApiError(503, "cannot verify tokens right now, retry later") from exc
     except (ValueError, auth.InvalidIdTokenError) as exc:
         # ExpiredIdTokenError and RevokedIdTokenError are InvalidIdTokenErrors.
         raise ApiError(401, "invalid or expired ID token") from exc
-    can_control = claims.get(settings.api_admin_claim) is True
+    can_control = claims.get(settings.api.admin_claim) is True
     return Principal("firebase", claims.get("uid", ""), can_control)
 
 
@@ -90,7 +90,7 @@ def authenticate(settings: Settings) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Authorization must be 'Bearer <ID token>'")
     token = token.strip()
-    dev = settings.api_dev_token
+    dev = settings.api.dev_token
     if dev and hmac.compare_digest(_digest(token), _digest(dev)):
         return Principal("dev-token", "developer", True)
     return _firebase(token, settings)
@@ -104,10 +104,10 @@ def require(level: str):
         def guarded(*args, **kwargs):
             settings = get_settings()
             principal = authenticate(settings)
-            if principal is None and not (level == READ and settings.api_public_read):
+            if principal is None and not (level == READ and settings.api.public_read):
                 raise ApiError(401, "credential required: X-API-Key or Authorization: Bearer")
             if level == CONTROL and not principal.can_control:
-                raise ApiError(403, f"this account lacks the '{settings.api_admin_claim}' claim")
+                raise ApiError(403, f"this account lacks the '{settings.api.admin_claim}' claim")
             g.principal = principal
             return view(*args, **kwargs)
 

@@ -87,7 +87,7 @@ def check_logo(data: bytes, filename: str) -> LogoCheck | None:
     from functions.backends.local import LocalBackend
 
     settings = services().settings
-    if settings.analyzer_backend is not AnalyzerBackend.LOCAL:
+    if settings.analysis.backend is not AnalyzerBackend.LOCAL:
         return None
     try:
         return LocalBackend(settings).check_logo(data, filename)
@@ -110,7 +110,7 @@ def add_logo(path: BrandPath, form: LogoUpload):
     scenes and looks for it: an image it cannot use is refused with 422 and the reason;
     a usable one is stored with the verdict and matched from the next segment analysed."""
     existing(path.brand_id)
-    data = form.file.read(services().settings.api_max_body_bytes + 1)
+    data = form.file.read(services().settings.api.max_body_bytes + 1)
     if not data:
         raise ApiError(400, "empty file")
     try:

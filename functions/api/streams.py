@@ -61,12 +61,12 @@ def key_answer(stream_id: str, doc: dict, stream_key: str) -> dict:
     settings = services().settings
     return CreatedStream(
         stream=stream_view(stream_id, doc),
-        rtmp_url=settings.rtmp_url,
+        rtmp_url=settings.ingest.rtmp_url,
         stream_key=stream_key,
         obs=ObsSettings(
-            server=settings.rtmp_url,
+            server=settings.ingest.rtmp_url,
             stream_key=stream_key,
-            keyframe_interval_s=settings.hls_fragment_s,
+            keyframe_interval_s=settings.ingest.hls_fragment_s,
         ),
     ).model_dump(mode="json")
 
@@ -107,7 +107,7 @@ def create_stream(body: CreateStream):
 def list_streams(query: PageQuery):
     """Streams in id order, a page at a time."""
     svc = services()
-    size = query.page_size or svc.settings.api_page_size
+    size = query.page_size or svc.settings.api.page_size
     after = _decode_token(query.page_token) if query.page_token else None
     rows = svc.registry.page(size + 1, after)
     more = len(rows) > size
@@ -159,7 +159,7 @@ def create_backfill(path: StreamPath, body: BackfillRequest):
     """Re-analyse the stored segments of a media-time range in batch mode."""
     existing(path.stream_id)
     svc = services()
-    inline = None if svc.settings.backfill_topic else svc.analyzer()
+    inline = None if svc.settings.platform.backfill_topic else svc.analyzer()
     try:
         result = request_backfill(
             svc.backfills, svc.store, svc.settings, path.stream_id, body.start, body.end, inline
@@ -248,7 +248,7 @@ def playlist(path: StreamPath):
             name = stream_prefix(path.stream_id) + line
             if parse_segment_object(name) is None:
                 continue  # never hand out anything but this stream's segments
-            line = svc.store.signed_url(name, svc.settings.playback_url_ttl_s) or line
+            line = svc.store.signed_url(name, svc.settings.api.playback_url_ttl_s) or line
         lines.append(line)
     return Response(
         "\n".join(lines) + "\n",

@@ -17,11 +17,11 @@ __all__ = ["Backend", "BackendResult", "create_backend"]
 
 
 def create_backend(settings: Settings) -> Backend | None:
-    if settings.analyzer_backend is AnalyzerBackend.LOCAL:
+    if settings.analysis.backend is AnalyzerBackend.LOCAL:
         from functions.backends.local import LocalBackend
 
         return LocalBackend(settings)
-    if settings.analyzer_backend is AnalyzerBackend.CLOUD_VISION:
+    if settings.analysis.backend is AnalyzerBackend.CLOUD_VISION:
         from functions.backends.cloud_vision import CloudVisionBackend
 
         return CloudVisionBackend(settings)

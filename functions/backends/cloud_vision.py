@@ -66,11 +66,12 @@ class CloudVisionBackend:
         from google.cloud import vision
 
         self._vision = vision
-        self._max_results = settings.cloud_vision_max_results
-        self._timeout = settings.cloud_vision_timeout_s
-        self._brands = {_key(b): b for b in settings.brands}
+        analysis = settings.analysis
+        self._max_results = analysis.cloud_vision_max_results
+        self._timeout = analysis.cloud_vision_timeout_s
+        self._brands = {_key(b): b for b in analysis.brands}
         if client is None:
-            endpoint = settings.cloud_vision_endpoint
+            endpoint = analysis.cloud_vision_endpoint
             local = bool(endpoint and endpoint.startswith("http://"))
             client = vision.ImageAnnotatorClient(
                 transport="rest",

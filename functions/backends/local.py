@@ -25,14 +25,15 @@ class LocalBackend:
     """Client of gpu_service's POST /v1/analyze."""
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
-        self._url = settings.gpu_service_url.rstrip("/") + "/v1/analyze"
-        self._timeout = settings.gpu_timeout_s
-        self._retries = settings.gpu_retries
-        self._scene_labels = settings.scene_labels
-        self._brands = settings.brands
+        analysis = settings.analysis
+        self._url = analysis.gpu_service_url.rstrip("/") + "/v1/analyze"
+        self._timeout = analysis.gpu_timeout_s
+        self._retries = analysis.gpu_retries
+        self._scene_labels = analysis.scene_labels
+        self._brands = analysis.brands
         self._session = session or requests.Session()
-        self._auth = settings.gpu_service_auth
-        self._audience = settings.gpu_service_url.rstrip("/")
+        self._auth = analysis.gpu_service_auth
+        self._audience = analysis.gpu_service_url.rstrip("/")
         self._token: tuple[float, str] | None = None
 
     def _headers(self) -> dict[str, str]:

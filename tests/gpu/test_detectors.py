@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from gpu_service.config import AutoConfig, DarknetConfig, UltralyticsConfig
 from gpu_service.detections import iou
 from gpu_service.detectors import ModelUnavailable, create_detector
+from gpu_service.detectors.auto import AutoConfig
+from gpu_service.detectors.darknet import DarknetConfig
+from gpu_service.detectors.ultralytics_detector import UltralyticsConfig
 from tests.logo_scenes import photo
 
 # Written down by hand from the images (x, y, w, h, normalised), not from a model run.

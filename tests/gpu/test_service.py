@@ -13,7 +13,8 @@ from openapi_spec_validator import validate
 
 from gpu_service.app import create_app
 from gpu_service.batching import DynamicBatcher, QueueFull
-from gpu_service.config import BatchConfig, ClipConfig, DarknetConfig, LogoConfig, ServiceConfig
+from gpu_service.config import BatchConfig, ClipConfig, LogoConfig, ServiceConfig
+from gpu_service.detectors.darknet import DarknetConfig
 from gpu_service.openapi import OPENAPI
 from local.runner import free_port
 from tests.conftest import wait_port
@@ -119,7 +120,7 @@ def test_service_without_clip_says_so_and_still_detects(brand_library, bus_jpeg,
     config = ServiceConfig(
         detector=DarknetConfig(),
         clip=ClipConfig(model="ViT-S-32", weights=str(tmp_path / "none" / "clip.pt")),
-        logos=LogoConfig(folder=str(brand_library)),
+        logos=LogoConfig(folder=str(brand_library), bucket_prefix=None),
     )
     client = create_app(config, load_async=False).test_client()
     assert "unavailable" in client.get("/readyz").get_json()["clip"]

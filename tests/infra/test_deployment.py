@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gpu_service.config import sections as gpu_sections
+from local.ports import SECTIONS as STACK_SECTIONS
 from local.runner import ROOT
-from mediacore.settings import Settings
+from mediacore.settings import PRODUCT_SECTIONS, env_names
 
 HERE = Path(__file__).parent
 TERRAFORM = ROOT / "terraform"
@@ -239,16 +241,12 @@ def test_compose_schema_rejects_a_broken_file():
 
 
 # --- one environment, three deployments ---------------------------------------------------------
+# Every variable of every section: the product's, gpu_service's and the local stack's.
 SETTING_NAMES = {
-    f"MA_{name.upper()}"
-    for name, field in Settings.model_fields.items()
-    if field.validation_alias is None
-} | {
-    alias
-    for field in Settings.model_fields.values()
-    if field.validation_alias is not None
-    for alias in getattr(field.validation_alias, "choices", [field.validation_alias])
-    if isinstance(alias, str)
+    variable
+    for section in {**PRODUCT_SECTIONS, **gpu_sections(), **STACK_SECTIONS}.values()
+    for names in env_names(section).values()
+    for variable in names
 }
 # Read by libraries the code uses, not by Settings.
 LIBRARY_NAMES = {

@@ -32,9 +32,10 @@ def nginx_folder(root, stream_id, clip, fragments, listed=None):
 @pytest.fixture
 def parts(stack_env, tmp_path, stream_id):
     settings = Settings()
-    registry = StreamRegistry(firestore.Client(project=settings.project_id))
+    platform = settings.platform
+    registry = StreamRegistry(firestore.Client(project=platform.project_id))
     registry.create("Uploader test", stream_id)
-    store = GcsStore(settings.bucket_name, settings.project_id, settings.storage_emulator_host)
+    store = GcsStore(platform.bucket_name, platform.project_id, platform.storage_emulator_host)
     return settings, registry, store, tmp_path / "hls"
 
 
@@ -65,7 +66,9 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     Uploader(settings, store, registry, root).process(stream_id)
     # The bucket goes away (here: a bucket that does not exist yet) mid-stream.
     outage = GcsStore(
-        f"later-{uuid.uuid4().hex[:8]}", settings.project_id, settings.storage_emulator_host
+        f"later-{uuid.uuid4().hex[:8]}",
+        settings.platform.project_id,
+        settings.platform.storage_emulator_host,
     )
     nginx_folder(root, stream_id, clip, [1, 2], listed=[0, 1, 2])
     uploader = Uploader(settings, outage, registry, root)
@@ -86,7 +89,9 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
 def test_bucket_unreachable_before_any_state_leaves_fragments_in_place(parts, clip, stream_id):
     settings, registry, _, root = parts
     outage = GcsStore(
-        f"gone-{uuid.uuid4().hex[:8]}", settings.project_id, settings.storage_emulator_host
+        f"gone-{uuid.uuid4().hex[:8]}",
+        settings.platform.project_id,
+        settings.platform.storage_emulator_host,
     )
     folder = nginx_folder(root, stream_id, clip, [0, 1])
     with pytest.raises(Exception, match="404"):

@@ -7,16 +7,18 @@ from google.cloud import vision
 from functions.backends import create_backend
 from functions.backends.cloud_vision import CloudVisionBackend
 from functions.errors import BackendRejected, BackendUnavailable
-from mediacore.settings import Settings
+from mediacore.settings import AnalysisSettings, Settings
 from tests.vision_standin import VisionStandIn, serve
 
 
 def backend(url: str, **extra) -> CloudVisionBackend:
     settings = Settings(
-        analyzer_backend="cloud-vision",
-        cloud_vision_endpoint=url,
-        cloud_vision_max_results=7,
-        **extra,
+        analysis=AnalysisSettings(
+            backend="cloud-vision",
+            cloud_vision_endpoint=url,
+            cloud_vision_max_results=7,
+            **extra,
+        )
     )
     chosen = create_backend(settings)
     assert isinstance(chosen, CloudVisionBackend)

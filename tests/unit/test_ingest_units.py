@@ -7,18 +7,20 @@ from ingest.playlist import PlaybackEntry, fragment_number, playback_playlist, r
 from ingest.spool import Claim, StreamState
 from ingest.status import keyframe_warning, summarize
 from ingest.upload import MAX_BACKOFF_S, Backoff
-from mediacore.settings import Settings
+from mediacore.settings import IngestSettings, Settings
 from mediacore.streams import NewStream, hash_key, slugify
 
 
 def test_nginx_config_is_rendered_from_settings(tmp_path):
     config = render(
         Settings(
-            data_dir=str(tmp_path),
-            rtmp_host="0.0.0.0",
-            rtmp_port=11935,
-            ingest_port=18086,
-            drop_idle_publisher_s=7,
+            ingest=IngestSettings(
+                data_dir=str(tmp_path),
+                rtmp_host="0.0.0.0",
+                rtmp_port=11935,
+                port=18086,
+                drop_idle_publisher_s=7,
+            )
         )
     )
     for line in (
