@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -216,6 +218,54 @@ def test_keyframe_warning_for_a_250_frame_gop(stack_env, registry, store, stream
     assert "Set OBS keyframe interval to 2 s" in doc["warnings"]["keyframe_interval"]
     durations = [float(s.metadata["duration"]) for s in stat_all(store, stream_id)]
     assert durations[0] == pytest.approx(250 / 30, abs=0.1)
+
+
+def nginx_builtin_logs() -> list[Path]:
+    """The log files compiled into nginx (``--http-log-path``: nginx-rtmp's default access
+    log, outside any data folder), wherever they are files rather than stderr."""
+    built = subprocess.run(["nginx", "-V"], capture_output=True, text=True).stderr
+    paths = re.findall(r"--(?:http|error)-log-path=(\S+)", built)
+    return [Path(p) for p in paths if p.startswith("/")]
+
+
+def files_holding(secret: str, places: list[Path]) -> list[str]:
+    needle = secret.encode()
+    found = []
+    for place in places:
+        for path in [place] if place.is_file() else place.rglob("*"):
+            try:
+                if path.is_file() and needle in path.read_bytes():
+                    found.append(str(path))
+            except OSError:
+                continue  # e.g. a fragment nginx removed meanwhile
+    return found
+
+
+def test_stream_key_reaches_no_log_and_no_file(stack_env, registry, stream_id):
+    stream = registry.create("Secret", stream_id)
+    mistyped = secrets.token_urlsafe(24)  # a wrong key may be the right one mistyped
+    refused = publish_pattern(rtmp(stack_env, f"{stream_id}?key={mistyped}"), 2, 60)
+    assert finish(refused) != 0
+    assert finish(publish_pattern(rtmp(stack_env, stream.stream_key), 4, 60)) == 0
+    wait_status(registry, stream_id, "ended")
+    wait_uploaded(registry, stream_id, 2)
+
+    # nginx logs each RTMP session when it closes: wait for both of this stream's lines.
+    places = [Path(stack_env.info["data_dir"]), stack_env.log_path, *nginx_builtin_logs()]
+    session = f'PUBLISH "live" "{stream_id}"'
+
+    def logged_sessions() -> int:
+        return sum(p.read_text(errors="replace").count(session) for p in places if p.is_file())
+
+    deadline = time.monotonic() + 30
+    while logged_sessions() < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert logged_sessions() >= 2, "nginx logged no publish session"
+    for secret in (stream.secret, mistyped):
+        assert files_holding(secret, places) == []
+    # The access log is kept, in the stack's own log: stream id and address, no arguments.
+    lines = [line for line in stack_env.log().splitlines() if session in line]
+    assert len(lines) == 2 and all("127.0.0.1" in line for line in lines), lines
 
 
 class StandaloneIngest:
