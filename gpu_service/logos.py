@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import cv2
@@ -39,11 +39,13 @@ import numpy as np
 
 from gpu_service.detections import Detection, clip_box, iou
 from gpu_service.logo_keypoints import KeypointMatcher, plausible_quad
+from mediacore.logo_images import RENDER_SIDE, InvalidLogo, logo_kind, render_svg
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".svg"}
-REFERENCE_SIDE = 400  # references are stored at this long side
+REFERENCE_SIDE = RENDER_SIDE  # SVG references are rendered at this long side
+MAX_FILE_BYTES = 16 * 2**20  # a library file larger than this is not read (uploads: 8 MB)
 TEMPLATE_SIDE = 64  # verification happens in a reference frame of this long side
 TEMPLATE_PAD = 0.2  # and looks this far around the glyph (its edges are the evidence)
 RENDER_SIDES = (20, 30, 45, 68, 100, 150, 220)  # reference sizes described for matching
@@ -95,11 +97,12 @@ class Reference:
 
 
 def decode_image(data: bytes, suffix: str) -> np.ndarray | None:
-    """RGB(A) pixels of an image file's bytes; SVG is rendered with resvg."""
+    """RGB(A) pixels of an image file's bytes. Files are untrusted (raises InvalidLogo): an
+    SVG is rendered in a bounded child process, a raster is sized before it is decoded."""
     if suffix == ".svg":
-        import resvg_py
-
-        data = bytes(resvg_py.svg_to_bytes(svg_string=data.decode(), width=REFERENCE_SIDE))
+        data = render_svg(data, REFERENCE_SIDE)
+    else:
+        logo_kind(data)
     array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if array is None:
         return None
@@ -427,22 +430,30 @@ class LogoMatcher:
         for obj in store.list(prefix):
             parts = obj.name[len(prefix) :].split("/")
             if len(parts) == 2:
-                added += self.load_entry(parts[0], parts[1], lambda n=obj.name: store.read(n))
+                read = partial(store.read, obj.name)
+                added += self.load_entry(parts[0], parts[1], read, size=obj.size)
         return added
 
     def _add_file(self, brand: str, file: str, data: bytes) -> bool:
         return self.load_entry(brand, file, lambda: data)
 
-    def load_entry(self, brand: str, file: str, read) -> bool:
-        """One library file (``read()`` gives its bytes). Whatever is wrong with it is
-        recorded in ``rejected``: one bad file never takes the library down."""
+    def load_entry(self, brand: str, file: str, read, size: int | None = None) -> bool:
+        """One library file (``read()`` gives its bytes, ``size`` their number when known).
+        Whatever is wrong with it is recorded in ``rejected``: one bad file never takes the
+        library down."""
         name = f"{brand}/{file}"
         suffix = Path(file).suffix.lower()
         if suffix not in IMAGE_SUFFIXES:
             return False
+        if size is not None and size > MAX_FILE_BYTES:  # refused unread
+            self.rejected[name] = f"{size} bytes; logo files are at most {MAX_FILE_BYTES} bytes"
+            log.warning("logo reference %s not used: %s", name, self.rejected[name])
+            return False
         try:
             image = decode_image(read(), suffix)
             why = "not an image OpenCV can read"
+        except InvalidLogo as exc:
+            image, why = None, str(exc)
         except Exception as exc:
             image, why = None, f"unreadable image ({type(exc).__name__}: {exc})"
         if image is None:

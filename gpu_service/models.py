@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -151,7 +152,8 @@ class Models:
                 continue
             if key not in self._references:
                 scratch = LogoMatcher()
-                scratch.load_entry(parts[0], parts[1], lambda n=obj.name: store.read(n))
+                read = partial(store.read, obj.name)
+                scratch.load_entry(parts[0], parts[1], read, size=obj.size)
                 self._references[key] = scratch
             cache[key] = self._references[key]
             logos.merge(cache[key])

@@ -3,7 +3,8 @@
 Brand ids are slugs (a-z, 0-9, '-'): they are the label the models report, the
 folder of the brand's reference logos (``{logo_bucket_prefix}{brand_id}/``) and
 the key of the stream aggregates, so all three join. Logos are stored under a
-content hash, so uploading the same image twice stores it once. Every change
+content hash, so uploading the same image twice stores it once; an SVG is stored as its
+PNG rendering (``mediacore.logo_images``), so no one renders a user's SVG again. Every change
 moves the library version (``meta/brand_library``), which the analyze function
 reads per segment: the model service rebuilds its library and the brand list is
 re-read from the next segment on.
@@ -12,27 +13,20 @@ re-read from the next segment on.
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
 import time
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 from google.cloud import firestore
 
+from mediacore.logo_images import as_stored
 from mediacore.storage import ObjectStore
 
 # One small document whose version moves with every change to the library; the analyze
 # function reads it for each segment and hands it to the model service, which rebuilds
 # its library when it differs: an upload counts from the next segment analysed.
 LIBRARY_VERSION_DOC = ("meta", "brand_library")
-LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
-PIL_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-MIN_SIDE, MAX_SIDE = 16, 4096
-
-
-class InvalidLogo(ValueError):
-    """Not an image we can match against (format, size, or unreadable)."""
+LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 @dataclass(frozen=True)
@@ -42,32 +36,6 @@ class StoredLogo:
     object: str
     size: int
     content_type: str | None
-
-
-def logo_extension(data: bytes) -> str:
-    """The file extension for a logo image, after checking it is one we can use."""
-    head = data.lstrip()[:512].lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
-        try:
-            root = ElementTree.fromstring(data)
-        except ElementTree.ParseError as exc:
-            raise InvalidLogo(f"SVG does not parse: {exc}") from exc
-        if not root.tag.endswith("svg"):
-            raise InvalidLogo("XML that is not an SVG image")
-        return "svg"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidLogo("not a PNG, JPEG, WebP or SVG image") from exc
-    if kind not in PIL_FORMATS:
-        raise InvalidLogo(f"{kind} images are not accepted; use PNG, JPEG, WebP or SVG")
-    if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
-        raise InvalidLogo(f"logo must be {MIN_SIDE}-{MAX_SIDE} px per side, got {width}x{height}")
-    return PIL_FORMATS[kind]
 
 
 class BrandLibrary:
@@ -128,7 +96,8 @@ class BrandLibrary:
         ]
 
     def add_logo(self, brand_id: str, data: bytes) -> StoredLogo:
-        extension = logo_extension(data)
+        """Store a checked logo (an SVG as its bounded PNG; raises InvalidLogo)."""
+        data, extension = as_stored(data)
         logo_id = f"{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
         name = self.folder(brand_id) + logo_id
         content_type = next(t for t, e in LOGO_TYPES.items() if e == extension)

@@ -10,7 +10,7 @@ from functions.api.errors import ApiError, ErrorBody
 from functions.api.schemas import Brand, BrandList, BrandPath, Logo, LogoList, LogoPath, PutBrand
 from functions.api.services import services
 from functions.errors import BackendRejected, BackendUnavailable
-from mediacore.brands import InvalidLogo, logo_extension
+from mediacore.logo_images import InvalidLogo, as_stored
 from mediacore.schema import LogoCheck
 from mediacore.settings import AnalyzerBackend
 
@@ -106,15 +106,17 @@ def check_logo(data: bytes, filename: str) -> LogoCheck | None:
 @require(CONTROL)
 def add_logo(path: BrandPath, form: LogoUpload):
     """Upload a reference logo (PNG, JPEG, WebP or SVG, multipart field ``file``); a brand
-    may have several (variants, colours). The model service first renders it into test
-    scenes and looks for it: an image it cannot use is refused with 422 and the reason;
-    a usable one is stored with the verdict and matched from the next segment analysed."""
+    may have several (variants, colours). A file that is not such an image, or an SVG that
+    cannot be rendered safely, is refused with 400 and the reason; an SVG is kept as its
+    PNG rendering (400 px long side). The model service then renders it into test scenes
+    and looks for it: an image it cannot use is refused with 422 and the reason; a usable
+    one is stored with the verdict and matched from the next segment analysed."""
     existing(path.brand_id)
     data = form.file.read(services().settings.api.max_body_bytes + 1)
     if not data:
         raise ApiError(400, "empty file")
     try:
-        extension = logo_extension(data)
+        data, extension = as_stored(data)  # an SVG becomes a bounded PNG here, once
     except InvalidLogo as exc:
         raise ApiError(400, str(exc)) from exc
     verdict = check_logo(data, f"logo.{extension}")

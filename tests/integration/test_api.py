@@ -6,6 +6,7 @@ from settings, and Firebase ID tokens issued by the Auth emulator.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import time
 
@@ -13,8 +14,10 @@ import cv2
 import numpy as np
 import pytest
 import requests
+from PIL import Image
 
 from mediacore.names import segment_object
+from tests import hostile_logos
 from tests.conftest import TEST_API_KEY, wait_port
 from tests.integration.helpers import (
     finished,
@@ -445,6 +448,40 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
     )
     assert requests.delete(f"{api}/v1/brands/{brand}", headers=dev, timeout=30).status_code == 204
     assert_error(requests.get(f"{api}/v1/brands/{brand}", headers=dev, timeout=30), 404)
+
+
+def test_hostile_logo_files_are_refused_at_upload_and_the_model_service_stays_up(
+    api, dev, stack_env, store, tmp_path
+):
+    """SVGs that crashed the model service (a 1:100000 canvas, deep nesting), one that
+    reads a file off the server, and files that are not what they claim: each refused
+    with 400 and its reason; the model service is up afterwards and takes a good logo."""
+    brand = "hostile-logos"
+    assert requests.put(f"{api}/v1/brands/{brand}", json={"name": "H"}, headers=dev, timeout=30).ok
+    logos = f"{api}/v1/brands/{brand}/logos"
+    secret = tmp_path / "server-side.png"  # a usable logo, but a file of the server's
+    cv2.imwrite(str(secret), logo("cocacola")[..., [2, 1, 0, 3]])
+    for name, (data, why) in hostile_logos.corpus(str(secret)).items():
+        refused = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=120)
+        assert_error(refused, 400)
+        assert why in refused.json()["error"]["message"], (name, refused.text)
+    gpu = stack_env.client_env["MA_GPU_SERVICE_URL"]
+    assert requests.get(f"{gpu}/healthz", timeout=30).ok
+    # A valid SVG in ISO-8859-1 is a logo like any other; SVGs are stored as a bounded PNG.
+    latin1 = requests.post(
+        logos, files={"file": ("l.svg", hostile_logos.latin1_svg())}, headers=dev, timeout=120
+    )
+    assert latin1.status_code == 201, latin1.text
+    stored = latin1.json()
+    assert stored["logo_id"].endswith(".png") and stored["content_type"] == "image/png"
+    with Image.open(io.BytesIO(store.read(stored["object"]))) as image:
+        assert image.format == "PNG" and max(image.size) == 400
+    good = (ICONS / "cocacola.svg").read_bytes()
+    again = requests.post(logos, files={"file": ("c.svg", good)}, headers=dev, timeout=120)
+    assert again.status_code == 201 and again.json()["check"]["usable"], again.text
+    listed = requests.get(logos, headers=dev, timeout=30).json()["logos"]
+    assert {x["logo_id"] for x in listed} == {stored["logo_id"], again.json()["logo_id"]}
+    assert requests.delete(f"{api}/v1/brands/{brand}", headers=dev, timeout=30).status_code == 204
 
 
 # --- playback -----------------------------------------------------------------------------
