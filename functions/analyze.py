@@ -37,7 +37,7 @@ BACKEND_LABELS = {AnalyzerBackend.NONE: "measures"}
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # done | failed | skipped | duplicate | superseded
+    status: str  # done | failed | skipped | duplicate | superseded | rejected
     written: bool = False
     error: str | None = None
 
@@ -64,14 +64,14 @@ class SegmentAnalyzer:
     def __init__(
         self,
         settings: Settings,
-        store_for_bucket,
+        store: ObjectStore,
         writer: ResultWriter,
         modes: ModeCache,
         backend: Backend | None = None,
         brand_names=None,
     ):
         self._settings = settings
-        self._store_for_bucket = store_for_bucket
+        self._store = store  # the configured bucket: the only one analysed
         self._writer = writer
         self._modes = modes
         self._backend = backend if backend is not None else create_backend(settings)
@@ -81,6 +81,10 @@ class SegmentAnalyzer:
         started = datetime.now(UTC)
         segment = event.segment
         context = {"stream_id": segment.stream_id, "seq": segment.seq, "object": event.name}
+        if event.bucket != self._store.bucket:  # events.py rejects these first
+            log.warning("event for bucket %r ignored: not ours", event.bucket, extra=context)
+            metrics.segments_analysed.labels(segment.stream_id, "rejected").inc()
+            return Outcome("rejected")
         if self._writer.is_current(
             segment.stream_id, segment.seq, event.generation, event.revision
         ):
@@ -141,9 +145,8 @@ class SegmentAnalyzer:
             )
 
     def _read(self, event: ObjectEvent, context: dict) -> bytes:
-        store: ObjectStore = self._store_for_bucket(event.bucket)
         try:
-            return store.read(event.name, event.generation or None)
+            return self._store.read(event.name, event.generation or None)
         except ObjectNotFound as exc:
             log.warning(
                 "object gone or replaced since the event; a newer event follows", extra=context

@@ -12,7 +12,14 @@ Three shapes arrive (DESIGN.md, "Event sources"):
   of a CloudEvent by a broker).
 
 Each becomes an :class:`ObjectEvent` for a segment object, or an
-:class:`Ignored` with the reason (deletes, playlists, other prefixes).
+:class:`Ignored` with the reason (deletes, playlists, other prefixes), or a
+:class:`Rejected` (an ``Ignored`` worth a warning): an object in any bucket but
+the configured one (the event names the bucket; it is not trusted to choose
+what the function reads and writes), a name that only resembles a segment's
+(``7.ts``), or a record that is malformed. Nothing here raises anything but
+:class:`MalformedEvent` (for a body that is no event at all): any other
+exception would answer 500, and the source would deliver the event again
+forever.
 
 A backfill (functions/backfill.py) publishes the same Pub/Sub shape with two
 more attributes, ``backfillId`` and ``revision``: a re-analysis of an object
@@ -64,6 +71,12 @@ class Ignored:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class Rejected(Ignored):
+    """Acknowledged without analysis, like Ignored, but logged as a warning and counted:
+    nothing our own bucket and uploader produce looks like this."""
+
+
 Normalised = ObjectEvent | Ignored
 
 
@@ -78,13 +91,28 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _looks_like_segment(name: str) -> bool:
+    in_segments = name.startswith("streams/") and "/segments/" in name
+    return in_segments and (".ts" in name or ".m4s" in name)
+
+
+def _size(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(f"object size {value!r} is not a number") from exc
+
+
 def _segment_event(
     *,
-    bucket: str,
-    name: str,
+    bucket: Any,
+    name: Any,
+    expected_bucket: str,
     generation: Any,
     size: Any,
-    metadata: Mapping[str, Any] | None,
+    metadata: Any,
     created_at: Any,
     event_at: Any,
     event_id: str,
@@ -92,16 +120,24 @@ def _segment_event(
     revision: int = 0,
     backfill_id: str = "",
 ) -> Normalised:
-    if not bucket or not name:
+    if not bucket or not name or not isinstance(bucket, str) or not isinstance(name, str):
         raise MalformedEvent(f"{source} event without bucket or object name")
+    if bucket != expected_bucket:
+        return Rejected(f"object of bucket {bucket!r}, not the configured one", name)
     segment = parse_segment_object(name)
     if segment is None:
+        if _looks_like_segment(name):
+            return Rejected("not a canonical segment name (streams/{id}/segments/{seq:08d})", name)
         return Ignored("not a segment object", name)
+    if not isinstance(generation, str | int | None):
+        raise MalformedEvent(f"generation {generation!r} is not a string")
+    if not isinstance(metadata, Mapping | None):
+        raise MalformedEvent("object metadata is not a map")
     return ObjectEvent(
         bucket=bucket,
         name=name,
         generation=str(generation or ""),
-        size=int(size) if size not in (None, "") else None,
+        size=_size(size),
         segment=segment,
         metadata={str(k): str(v) for k, v in (metadata or {}).items()},
         created_at=parse_time(created_at),
@@ -114,12 +150,21 @@ def _segment_event(
 
 
 def from_gcs_object(
-    resource: Mapping[str, Any], *, event_id: str, event_at: Any, source: str, **reanalysis
+    resource: Mapping[str, Any],
+    *,
+    bucket: str,
+    event_id: str,
+    event_at: Any,
+    source: str,
+    **reanalysis,
 ):
     """A GCS object resource (JSON API v1), as Eventarc and Pub/Sub both carry it."""
+    if not isinstance(resource, Mapping):
+        raise MalformedEvent(f"{source} event data is not a GCS object resource")
     return _segment_event(
         bucket=resource.get("bucket", ""),
         name=resource.get("name", ""),
+        expected_bucket=bucket,
         generation=resource.get("generation"),
         size=resource.get("size"),
         metadata=resource.get("metadata"),
@@ -131,9 +176,11 @@ def from_gcs_object(
     )
 
 
-def from_pubsub_message(message: Mapping[str, Any]) -> Normalised:
+def from_pubsub_message(message: Mapping[str, Any], *, bucket: str) -> Normalised:
     """A GCS notification delivered through Pub/Sub (the ``message`` of a push)."""
     attributes = message.get("attributes") or {}
+    if not isinstance(attributes, Mapping):
+        raise MalformedEvent("Pub/Sub message attributes are not a map")
     event_type = attributes.get("eventType")
     if event_type is None:
         raise MalformedEvent("Pub/Sub message is not a GCS notification (no eventType)")
@@ -146,16 +193,19 @@ def from_pubsub_message(message: Mapping[str, Any]) -> Normalised:
             resource = json.loads(base64.b64decode(message["data"]))
         except (binascii.Error, ValueError) as exc:
             raise MalformedEvent(f"Pub/Sub message data is not base64 JSON: {exc}") from exc
+        if not isinstance(resource, dict):
+            raise MalformedEvent("Pub/Sub message data is not a GCS object resource")
     # payloadFormat NONE sends no data: the attributes still name the object.
     resource.setdefault("bucket", attributes.get("bucketId", ""))
     resource.setdefault("name", name)
     resource.setdefault("generation", attributes.get("objectGeneration"))
     try:
         revision = int(attributes.get("revision") or 0)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise MalformedEvent(f"revision attribute is not a number: {exc}") from exc
     return from_gcs_object(
         resource,
+        bucket=bucket,
         event_id=str(message.get("messageId") or message.get("message_id") or ""),
         event_at=message.get("publishTime") or attributes.get("eventTime"),
         source="pubsub",
@@ -164,44 +214,65 @@ def from_pubsub_message(message: Mapping[str, Any]) -> Normalised:
     )
 
 
-def from_s3_notification(body: Mapping[str, Any]) -> list[Normalised]:
-    """MinIO / S3 bucket notification: one result per record."""
-    records = body.get("Records")
+def _map(value: Any, what: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MalformedEvent(f"S3 record: {what} is not a map")
+    return value
+
+
+def _s3_record(record: Any, bucket: str) -> Normalised:
+    record = _map(record, "the record")
+    event_name = record.get("eventName", "")
+    s3 = _map(record.get("s3"), "s3")
+    obj = _map(s3.get("object"), "s3.object")
+    key = obj.get("key", "")
+    if not isinstance(event_name, str) or not isinstance(key, str):
+        raise MalformedEvent("S3 record: eventName or object key is not a string")
+    name = unquote_plus(key)
+    if not event_name.startswith(S3_CREATED_PREFIX):
+        return Ignored(f"storage event {event_name}", name)
+    metadata = {
+        key[len(S3_METADATA_PREFIX) :].lower(): value
+        for key, value in _map(obj.get("userMetadata"), "userMetadata").items()
+        if str(key).lower().startswith(S3_METADATA_PREFIX)
+    }
+    version = obj.get("versionId")
+    return _segment_event(
+        bucket=_map(s3.get("bucket"), "s3.bucket").get("name", ""),
+        name=name,
+        expected_bucket=bucket,
+        generation=version if version and version != "null" else obj.get("eTag", ""),
+        size=obj.get("size"),
+        metadata=metadata,
+        created_at=record.get("eventTime"),
+        event_at=record.get("eventTime"),
+        event_id=f"{obj.get('sequencer', '')}:{name}",
+        source="s3",
+    )
+
+
+def from_s3_notification(body: Mapping[str, Any], *, bucket: str) -> list[Normalised]:
+    """MinIO / S3 bucket notification: one result per record; a malformed record is
+    Rejected alone, so it neither blocks the others nor brings the notification back."""
+    records = body.get("Records") if isinstance(body, Mapping) else None
     if not isinstance(records, list):
         raise MalformedEvent("S3 notification without a Records list")
     results: list[Normalised] = []
-    for record in records:
-        event_name = str(record.get("eventName", ""))
-        s3 = record.get("s3") or {}
-        obj = s3.get("object") or {}
-        name = unquote_plus(str(obj.get("key", "")))
-        if not event_name.startswith(S3_CREATED_PREFIX):
-            results.append(Ignored(f"storage event {event_name}", name))
-            continue
-        metadata = {
-            key[len(S3_METADATA_PREFIX) :].lower(): value
-            for key, value in (obj.get("userMetadata") or {}).items()
-            if key.lower().startswith(S3_METADATA_PREFIX)
-        }
-        version = obj.get("versionId")
-        results.append(
-            _segment_event(
-                bucket=(s3.get("bucket") or {}).get("name", ""),
-                name=name,
-                generation=version if version and version != "null" else obj.get("eTag", ""),
-                size=obj.get("size"),
-                metadata=metadata,
-                created_at=record.get("eventTime"),
-                event_at=record.get("eventTime"),
-                event_id=f"{obj.get('sequencer', '')}:{name}",
-                source="s3",
-            )
-        )
+    for index, record in enumerate(records):
+        try:
+            results.append(_s3_record(record, bucket))
+        except MalformedEvent as exc:
+            results.append(Rejected(f"record {index}: {exc}"))
     return results
 
 
-def from_cloudevent(event_type: str, data: Any, *, event_id: str = "", time: Any = None):
-    """Any CloudEvent we may be sent, as a list of normalised values."""
+def from_cloudevent(
+    event_type: str, data: Any, *, bucket: str, event_id: str = "", time: Any = None
+) -> list[Normalised]:
+    """Any CloudEvent we may be sent, as a list of normalised values. ``bucket`` is the
+    configured bucket: objects of any other are Rejected."""
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
@@ -212,12 +283,24 @@ def from_cloudevent(event_type: str, data: Any, *, event_id: str = "", time: Any
     if event_type.startswith(EVENTARC_PREFIX):
         if event_type != EVENTARC_FINALIZED:
             return [Ignored(f"storage event {event_type}", str(data.get("name", "")))]
-        return [from_gcs_object(data, event_id=event_id, event_at=time, source="eventarc")]
+        return [
+            _or_rejected(
+                from_gcs_object, data, bucket=bucket, event_id=event_id, event_at=time,
+                source="eventarc",
+            )
+        ]  # fmt: skip
     if event_type == PUBSUB_PUBLISHED:
         message = data.get("message")
         if not isinstance(message, Mapping):
             raise MalformedEvent("Pub/Sub event without a message")
-        return [from_pubsub_message(message)]
+        return [_or_rejected(from_pubsub_message, message, bucket=bucket)]
     if "Records" in data:
-        return from_s3_notification(data)
+        return from_s3_notification(data, bucket=bucket)
     raise MalformedEvent(f"unsupported event type {event_type!r}")
+
+
+def _or_rejected(parse, *args, **kwargs) -> Normalised:
+    try:
+        return parse(*args, **kwargs)
+    except MalformedEvent as exc:
+        return Rejected(str(exc))

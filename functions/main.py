@@ -14,8 +14,11 @@ whether they are acknowledged or redelivered in :mod:`functions.errors`.
 ``analyze`` takes Eventarc storage events and Pub/Sub-pushed GCS notifications
 (functions-framework turns a raw Pub/Sub push into a CloudEvent). A raised
 exception becomes HTTP 500, which makes the event source deliver again: only
-transient failures may raise. ``analyze_webhook`` takes S3 notification JSON
-as MinIO posts it and answers 503 on a transient failure for the same reason. ``backfill`` takes
+transient failures may raise; malformed or foreign events are acknowledged with
+the reason logged. ``analyze_webhook`` takes S3 notification JSON as MinIO posts
+it, from a caller holding the webhook token (functions/webhook_auth.py); it answers
+503 on a transient failure for the same reason, and 200 to a malformed body (MinIO
+would resend anything but a 2xx forever). ``backfill`` takes
 ``{"stream_id", "start", "end"}`` (media seconds) and answers 202 with the
 backfill's progress record (functions/backfill.py). ``api`` serves the control
 API (functions/api) on every path under ``/v1``.
@@ -30,7 +33,8 @@ import functions_framework
 from functions import wiring
 from functions.backfill import request_backfill
 from functions.errors import BackfillError, PermanentError
-from functions.events import Ignored, from_cloudevent, from_s3_notification
+from functions.events import Ignored, Rejected, from_cloudevent, from_s3_notification
+from functions.webhook_auth import webhook_refusal
 from mediacore import metrics
 from mediacore.logs import use_trace
 from mediacore.names import InvalidName
@@ -43,6 +47,9 @@ def _dispatch(items) -> None:
     """Analyse each segment. A permanent error is acknowledged with its reason logged;
     anything else propagates, so the event source delivers the event again."""
     for item in items:
+        if isinstance(item, Rejected):
+            _rejected(item.reason, item.name)
+            continue
         if isinstance(item, Ignored):
             log.debug("ignored %s: %s", item.name, item.reason)
             continue
@@ -53,6 +60,13 @@ def _dispatch(items) -> None:
         if item.backfill_id:
             segment = item.segment
             wiring.backfills().mark_finished(segment.stream_id, item.backfill_id, segment.seq)
+
+
+def _rejected(reason: str, name: str = "") -> None:
+    """Acknowledged without analysis: redelivering it could only fail the same way."""
+    wiring.firestore_client()  # make sure logging is set up
+    metrics.events_rejected.inc()
+    log.warning("event acknowledged without analysis: %s", reason, extra={"object": name})
 
 
 def _serve_metrics() -> None:
@@ -69,13 +83,13 @@ def analyze(cloud_event) -> None:
         items = from_cloudevent(
             cloud_event["type"],
             cloud_event.data,
+            bucket=get_settings().platform.bucket_name,
             event_id=cloud_event["id"],
             time=cloud_event.get("time"),
         )
     except PermanentError as exc:
         # Acknowledge: redelivering a malformed event would loop forever.
-        wiring.firestore_client()  # make sure logging is set up
-        log.error("malformed event %s acknowledged: %s", cloud_event["id"], exc)
+        _rejected(f"malformed event {cloud_event['id']}: {exc}")
         return
     _dispatch(items)
 
@@ -84,11 +98,22 @@ def analyze(cloud_event) -> None:
 def analyze_webhook(request):
     _serve_metrics()
     use_trace(request.headers)
+    refusal = webhook_refusal(
+        request.headers.get("Authorization"), get_settings().analysis.webhook_token
+    )
+    if refusal:
+        status, reason = refusal
+        wiring.firestore_client()  # make sure logging is set up
+        log.warning("webhook call refused (%d): %s", status, reason)
+        return {"error": reason}, status, {"WWW-Authenticate": "Bearer"}
+    if request.method != "POST":
+        return "", 204  # MinIO checks that its target is up with a HEAD
     body = request.get_json(silent=True)
     try:
-        items = from_s3_notification(body if isinstance(body, dict) else {})
+        items = from_s3_notification(body, bucket=get_settings().platform.bucket_name)
     except PermanentError as exc:
-        return {"error": str(exc)}, 400
+        _rejected(f"malformed webhook body: {exc}")
+        return {"acknowledged": f"not analysed: {exc}"}, 200
     try:
         _dispatch(items)
     except Exception:

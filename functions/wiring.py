@@ -23,19 +23,8 @@ def firestore_client():
     return firestore.Client(project=get_settings().platform.project_id)
 
 
-@cache
-def store_for_bucket(bucket: str) -> ObjectStore:
-    settings = get_settings()
-    platform = settings.platform
-    bucket_url = f"{platform.bucket_scheme}://{bucket}"
-    return open_store(
-        settings.model_copy(
-            update={"platform": platform.model_copy(update={"bucket_url": bucket_url})}
-        )
-    )
-
-
 def default_store() -> ObjectStore:
+    """The configured bucket: events naming any other are refused (functions/events.py)."""
     return open_store(get_settings())
 
 
@@ -49,7 +38,7 @@ def analyzer() -> SegmentAnalyzer:
     modes = ModeCache(client, analysis.mode_cache_s)
     brand_names = BrandNames(client, analysis.brands, analysis.mode_cache_s)
     return SegmentAnalyzer(
-        settings, store_for_bucket, ResultWriter(client), modes, brand_names=brand_names
+        settings, default_store(), ResultWriter(client), modes, brand_names=brand_names
     )
 
 

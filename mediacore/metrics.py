@@ -48,6 +48,12 @@ segments_analysed = Counter(
     ["stream", "outcome"],
     registry=REGISTRY,
 )
+events_rejected = Counter(
+    "ma_events_rejected_total",
+    "Events acknowledged without analysis: another bucket, a name that only resembles a "
+    "segment's, a malformed record",
+    registry=REGISTRY,
+)
 frames_analysed = Counter("ma_frames_analysed_total", "Sampled frames analysed", registry=REGISTRY)
 stage_seconds = Histogram(
     "ma_stage_seconds",

@@ -1,4 +1,4 @@
-"""Object names of the bucket contract (DESIGN.md), built and parsed in one place.
+r"""Object names of the bucket contract (DESIGN.md), built and parsed in one place.
 
     streams/{stream_id}/segments/{seq:08d}.ts   (or .m4s)
     streams/{stream_id}/index.m3u8
@@ -7,7 +7,11 @@ List a stream's segments under ``segments_prefix(stream_id)``; never spell the
 prefix out again.
 
 Stream ids are validated here so that no caller can smuggle path tricks
-(``..``, ``/``) into an object name.
+(``..``, ``/``) into an object name. Names are matched whole and in ASCII
+(``fullmatch``, ``re.ASCII``): ``$`` would accept a trailing newline and ``\d``
+any Unicode digit, so ``7.ts`` or ``٧.ts`` would parse as segment 7 and
+overwrite its result. A segment name must be exactly the one ``segment_object``
+writes for its stream and sequence.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from dataclasses import dataclass
 STREAM_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
 SEGMENT_EXTENSIONS = ("ts", "m4s")
 
-_STREAM_ID = re.compile(rf"^{STREAM_ID_PATTERN}$")
+_STREAM_ID = re.compile(STREAM_ID_PATTERN, re.ASCII)
 _SEGMENT = re.compile(
-    rf"^streams/(?P<stream>{STREAM_ID_PATTERN})/segments/(?P<seq>\d{{1,12}})\.(?P<ext>ts|m4s)$"
+    rf"streams/(?P<stream>{STREAM_ID_PATTERN})/segments/(?P<seq>[0-9]{{8,12}})\.(?P<ext>ts|m4s)",
+    re.ASCII,
 )
 
 
@@ -40,7 +45,7 @@ class SegmentName:
 
 
 def check_stream_id(stream_id: str) -> str:
-    if not _STREAM_ID.match(stream_id or ""):
+    if not isinstance(stream_id, str) or not _STREAM_ID.fullmatch(stream_id):
         raise InvalidName(
             f"invalid stream id {stream_id!r}: use 1-63 of a-z, 0-9, '-', '_', "
             "starting with a letter or digit"
@@ -77,8 +82,10 @@ def segment_doc_id(seq: int) -> str:
 
 
 def parse_segment_object(name: str) -> SegmentName | None:
-    """The segment a bucket object is, or None when it is anything else."""
-    match = _SEGMENT.match(name)
+    """The segment a bucket object is, or None when it is anything else (including a name
+    that only resembles one: ``7.ts``, ``000000007.ts``)."""
+    match = _SEGMENT.fullmatch(name) if isinstance(name, str) else None
     if not match:
         return None
-    return SegmentName(match["stream"], int(match["seq"]), match["ext"])
+    segment = SegmentName(match["stream"], int(match["seq"]), match["ext"])
+    return segment if segment.object_name == name else None

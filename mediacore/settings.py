@@ -25,7 +25,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
@@ -141,6 +141,10 @@ class PlatformSettings(Section):
     @property
     def bucket_name(self) -> str:
         return self.bucket_url.split("://", 1)[1].strip("/")
+
+
+# Secrets shipped as examples (.env.example): a process that finds one refuses to start.
+PLACEHOLDER_SECRET = "change-me"
 
 
 class ApiSettings(Section):
@@ -273,7 +277,8 @@ class IngestSettings(Section):
 class AnalysisSettings(Section):
     """The analyze function: which backend labels frames, how frames are sampled."""
 
-    model_config = SettingsConfigDict(env_prefix="MA_")
+    # Errors never echo the input: the webhook token is a secret.
+    model_config = SettingsConfigDict(env_prefix="MA_", hide_input_in_errors=True)
 
     backend: AnalyzerBackend = Field(
         AnalyzerBackend.NONE,
@@ -369,6 +374,25 @@ class AnalysisSettings(Section):
         description="Most segments one backfill request may cover (2 h of 2 s segments); "
         "split longer ranges so each request's progress stays one small document.",
     )
+    webhook_token: SecretStr | None = Field(
+        None,
+        description="Shared secret the MinIO/S3 bucket webhook (analyze_webhook) must send as "
+        "'Authorization: Bearer TOKEN' (MinIO: MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>, the same "
+        "value). Unset: the webhook refuses every call (503, so MinIO keeps its queue) rather "
+        "than let anyone who reaches it have segments analysed. Compared in constant time, "
+        "never logged.",
+    )
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value and value.get_secret_value().strip().lower().startswith(PLACEHOLDER_SECRET):
+            raise ValueError(
+                f"MA_WEBHOOK_TOKEN holds a placeholder ({PLACEHOLDER_SECRET}...): generate a "
+                "secret and give MinIO the same one"
+            )
+        return value
+
     metrics_port: int = Field(
         0,
         ge=0,

@@ -3,8 +3,10 @@ ignored, and the function stays healthy (a good segment afterwards is analysed).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
+import json
 import subprocess
 
 import pytest
@@ -128,5 +130,39 @@ def test_bad_input_corpus(stack_env, clip, stream_id):
 def test_malformed_deliveries_never_hurt_the_function(stack_env, body):
     response = requests.post(stack_env.info["analyze"], json=body, timeout=30)
     assert response.status_code in (200, 400)  # acknowledged or refused, never a 5xx loop
+    ok = payloads.pubsub_push(name="streams/x/index.m3u8")
+    assert requests.post(stack_env.info["analyze"], json=ok, timeout=30).status_code == 200
+
+
+def _push(data: str, **attributes) -> dict:
+    attributes = {"eventType": "OBJECT_FINALIZE", **attributes}
+    return {
+        "message": {"data": data, "messageId": "m", "attributes": attributes},
+        "subscription": "s",
+    }
+
+
+def _b64(value) -> str:
+    return base64.b64encode(json.dumps(value).encode()).decode()
+
+
+SEGMENT = "streams/x/segments/00000001.ts"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _push(_b64([1, 2]), objectId=SEGMENT),  # JSON, but not an object resource
+        _push(_b64(None), objectId=SEGMENT),
+        _push(_b64({"bucket": "b", "name": SEGMENT, "size": "big"})),
+        _push(_b64({"bucket": "b", "name": SEGMENT, "metadata": ["x"]})),
+        _push(_b64({"bucket": "b", "name": 7})),
+        _push("", objectId=SEGMENT, revision="latest"),
+    ],
+)
+def test_malformed_segment_events_are_acknowledged(stack_env, body):
+    """Each raised inside the function before: a 500, and Pub/Sub's redelivery forever."""
+    response = requests.post(stack_env.info["analyze"], json=body, timeout=30)
+    assert response.status_code == 200
     ok = payloads.pubsub_push(name="streams/x/index.m3u8")
     assert requests.post(stack_env.info["analyze"], json=ok, timeout=30).status_code == 200

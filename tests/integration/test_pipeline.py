@@ -8,6 +8,7 @@ with an on_snapshot listener, as the dashboard will.
 
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 import requests
@@ -22,6 +23,20 @@ from tests.integration.helpers import (
     segment_ref,
     wait_for_snapshot,
 )
+
+WEBHOOK_TOKEN = "test-webhook-token-0123456789"
+WEBHOOK_AUTH = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+
+
+def webhook_env(stack_env, bucket: str, endpoint: str, **extra) -> dict[str, str]:
+    """The analyze_webhook function's environment for a MinIO-like bucket (moto's S3)."""
+    return {
+        **stack_env.client_env,
+        "MA_BUCKET_URL": f"s3://{bucket}",
+        "MA_S3_ENDPOINT_URL": endpoint,
+        "MA_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+        **extra,
+    }
 
 
 def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, stream_id):
@@ -201,19 +216,19 @@ def test_model_service_down_answers_retryable_error(
     s3 = S3Store(bucket, moto_s3)
     s3.ensure_bucket()
     obj = s3.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
-    env = {
-        **stack_env.client_env,
-        "MA_BUCKET_URL": f"s3://{bucket}",
-        "MA_S3_ENDPOINT_URL": moto_s3,
-        "MA_ANALYZER_BACKEND": "local",
-        "MA_GPU_SERVICE_URL": "http://127.0.0.1:9",
-        "MA_GPU_RETRIES": "1",
-    }
+    env = webhook_env(
+        stack_env,
+        bucket,
+        moto_s3,
+        MA_ANALYZER_BACKEND="local",
+        MA_GPU_SERVICE_URL="http://127.0.0.1:9",
+        MA_GPU_RETRIES="1",
+    )
     body = payloads.minio_put(
         bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
     )
     with function_process("analyze_webhook", env, signature="http") as url:
-        response = requests.post(url, json=body, timeout=120)
+        response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=120)
     assert response.status_code == 503  # MinIO delivers again later
     assert not segment_ref(db, stream_id, 0).get().exists  # nothing half-written
 
@@ -226,7 +241,7 @@ def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env,
     s3.ensure_bucket()
     name = segment_object(stream_id, 0)
     obj = s3.create(name, clip.segments[1].read_bytes(), metadata={"media_start": "2.000"})
-    env = {**stack_env.client_env, "MA_BUCKET_URL": f"s3://{bucket}", "MA_S3_ENDPOINT_URL": moto_s3}
+    env = webhook_env(stack_env, bucket, moto_s3)
     body = payloads.minio_put(
         bucket=bucket,
         key=name,
@@ -235,9 +250,15 @@ def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env,
         metadata={"media_start": "2.000"},
     )
     with function_process("analyze_webhook", env, signature="http") as url:
+        # MinIO probes its target with a HEAD, then posts each event (again on any non-2xx).
+        assert requests.head(url, headers=WEBHOOK_AUTH, timeout=10).status_code == 204
         for _ in range(2):
-            assert requests.post(url, json=body, timeout=60).status_code == 204
-        assert requests.post(url, data="nope", timeout=10).status_code == 400
+            assert (
+                requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 204
+            )
+        # A malformed body is acknowledged (MinIO would resend it forever), with the reason.
+        nope = requests.post(url, data="nope", headers=WEBHOOK_AUTH, timeout=10)
+        assert nope.status_code == 200 and "not analysed" in nope.json()["acknowledged"]
     doc = segment_ref(db, stream_id, 0).get().to_dict()
     assert doc["status"] == "done" and doc["generation"] == obj.generation
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
@@ -322,14 +343,14 @@ def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
     bucket = f"gpu-{stream_id}"
     s3 = S3Store(bucket, moto_s3)
     s3.ensure_bucket()
-    env = {
-        **stack_env.client_env,
-        "MA_BUCKET_URL": f"s3://{bucket}",
-        "MA_S3_ENDPOINT_URL": moto_s3,
-        "MA_ANALYZER_BACKEND": "local",
-        "MA_GPU_SERVICE_URL": f"http://127.0.0.1:{port}",
-        "MA_GPU_RETRIES": "1",
-    }
+    env = webhook_env(
+        stack_env,
+        bucket,
+        moto_s3,
+        MA_ANALYZER_BACKEND="local",
+        MA_GPU_SERVICE_URL=f"http://127.0.0.1:{port}",
+        MA_GPU_RETRIES="1",
+    )
     events = []
     for seq in range(4):
         obj = s3.create(segment_object(stream_id, seq), clip.segments[seq].read_bytes())
@@ -341,16 +362,15 @@ def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
     gpu = start_gpu()
     try:
         with function_process("analyze_webhook", env, signature="http") as url:
-            assert requests.post(url, json=events[0], timeout=60).status_code == 204
+            post = partial(requests.post, url, headers=WEBHOOK_AUTH, timeout=60)
+            assert post(json=events[0]).status_code == 204
             stop_process_group(gpu, signal.SIGKILL)  # the model service dies mid-stream
-            failed = [
-                e for e in events[1:3] if requests.post(url, json=e, timeout=60).status_code == 503
-            ]
+            failed = [e for e in events[1:3] if post(json=e).status_code == 503]
             assert len(failed) == 2  # answered "retry later", nothing written
             assert not segment_ref(db, stream_id, 1).get().exists
             gpu = start_gpu()  # back
             for event in [*failed, events[3]]:  # the sender redelivers, the stream goes on
-                assert requests.post(url, json=event, timeout=60).status_code == 204
+                assert post(json=event).status_code == 204
     finally:
         stop_process_group(gpu, signal.SIGKILL)
     for seq in range(4):
@@ -372,16 +392,17 @@ def test_cloud_vision_backend_end_to_end(db, clip, stream_id, stack_env, moto_s3
     )
     stand_in = VisionStandIn()
     with serve(stand_in) as vision_url:
-        env = {
-            **stack_env.client_env,
-            "MA_BUCKET_URL": f"s3://{bucket}",
-            "MA_S3_ENDPOINT_URL": moto_s3,
-            "MA_ANALYZER_BACKEND": "cloud-vision",
-            "MA_CLOUD_VISION_ENDPOINT": vision_url,
-            "MA_BRANDS": '["Coca-Cola"]',
-        }
+        env = webhook_env(
+            stack_env,
+            bucket,
+            moto_s3,
+            MA_ANALYZER_BACKEND="cloud-vision",
+            MA_CLOUD_VISION_ENDPOINT=vision_url,
+            MA_BRANDS='["Coca-Cola"]',
+        )
         with function_process("analyze_webhook", env, signature="http") as url:
-            assert requests.post(url, json=body, timeout=60).status_code == 204
+            response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60)
+            assert response.status_code == 204
     doc = segment_ref(db, stream_id, 0).get().to_dict()
     assert doc["status"] == "done" and doc["backend"] == "cloud-vision"
     assert len(stand_in.images()) == len(doc["frames"]) >= 1
@@ -390,3 +411,69 @@ def test_cloud_vision_backend_end_to_end(db, clip, stream_id, stack_env, moto_s3
     stream = db.collection("streams").document(stream_id).get().to_dict()
     assert stream["brands"]["Coca-Cola"]["seconds"] == pytest.approx(doc["duration"], abs=0.01)
     assert stream["objects"]["person"] == len(doc["frames"])
+
+
+# --- the event is not trusted (issue 15, item 5) ---------------------------------------------
+
+
+def test_webhook_callers_must_hold_the_token(db, clip, stream_id, stack_env, moto_s3, aws_env):
+    """Anyone who reaches the webhook could otherwise have segments analysed and billed."""
+    from mediacore.storage import S3Store
+
+    bucket = f"auth-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    obj = s3.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    body = payloads.minio_put(
+        bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
+    )
+    with function_process(
+        "analyze_webhook", webhook_env(stack_env, bucket, moto_s3), signature="http"
+    ) as url:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": WEBHOOK_TOKEN}):
+            response = requests.post(url, json=body, headers=headers, timeout=60)
+            assert response.status_code == 401, headers
+            assert WEBHOOK_TOKEN not in response.text
+        assert not segment_ref(db, stream_id, 0).get().exists
+        assert requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 204
+    assert segment_ref(db, stream_id, 0).get().to_dict()["status"] == "done"
+    # Without a configured token the webhook refuses everyone (MinIO keeps the events).
+    env = webhook_env(stack_env, bucket, moto_s3, MA_WEBHOOK_TOKEN="")
+    with function_process("analyze_webhook", env, signature="http") as url:
+        assert requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 503
+
+
+def test_event_naming_another_bucket_is_acknowledged_unread(db, clip, stream_id, stack_env):
+    """The function reads and writes for the configured bucket only, whatever the event says."""
+    from mediacore.storage import GcsStore
+
+    platform = stack_env.info
+    other = GcsStore(f"other-{stream_id}", platform["project"], stack_env.client_env[
+        "STORAGE_EMULATOR_HOST"
+    ])  # fmt: skip
+    other.ensure_bucket()
+    obj = other.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    body = payloads.pubsub_push(
+        bucket=other.bucket, name=obj.name, generation=obj.generation, size=obj.size
+    )
+    response = requests.post(stack_env.info["analyze"], json=body, timeout=60)
+    assert response.status_code == 200  # acknowledged: redelivery cannot change the answer
+    assert not segment_ref(db, stream_id, 0).get().exists
+    assert not db.collection("streams").document(stream_id).get().exists
+
+
+def test_segment_lookalike_names_never_overwrite_a_result(db, store, clip, stream_id):
+    """``7.ts``, ``٧.ts`` or ``00000007.ts\\n`` would each parse as segment 7."""
+    store.create(segment_object(stream_id, 7), clip.segments[0].read_bytes())
+    ref = segment_ref(db, stream_id, 7)
+    done = wait_for_snapshot(ref, finished)
+    assert done["status"] == "done"
+    prefix = f"streams/{stream_id}/segments/"
+    for name in ("7.ts", "\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0667.ts", "000000007.ts"):
+        store.put(prefix + name, b"")  # would be written `failed`: empty object
+    store.create(segment_object(stream_id, 8), clip.segments[1].read_bytes())
+    wait_for_snapshot(segment_ref(db, stream_id, 8), finished)
+    time.sleep(1.0)  # the lookalikes' events were sent before segment 8's
+    assert ref.get().to_dict() == done
+    docs = [d.id for d in ref.parent.stream()]
+    assert docs == ["00000007", "00000008"]

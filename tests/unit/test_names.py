@@ -52,3 +52,32 @@ def test_segment_object_rejects_bad_sequence_and_extension():
 )
 def test_other_objects_are_not_segments(name):
     assert parse_segment_object(name) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "streams/s/segments/00000007.ts\n",  # `$` accepts a trailing newline
+        "streams/s/segments/\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0667.ts",  # Arabic-Indic
+        "streams/s/segments/\u0667.ts",
+        "streams/s/segments/7.ts",  # not what the uploader writes: would overwrite 00000007
+        "streams/s/segments/000000007.ts",
+        "streams/s/segments/0000000007.m4s",
+        "streams/s\n/segments/00000007.ts",
+    ],
+)
+def test_only_canonical_segment_names_are_segments(name):
+    # Each of these would parse to segment 7 and overwrite its result.
+    assert parse_segment_object(name) is None
+
+
+def test_long_sequences_keep_their_canonical_name():
+    name = segment_object("s", 123_456_789)
+    assert name == "streams/s/segments/123456789.ts"
+    assert parse_segment_object(name).seq == 123_456_789
+
+
+@pytest.mark.parametrize("bad", ["studio\n", "studio-\u0661"])
+def test_stream_ids_are_whole_ascii_matches(bad):
+    with pytest.raises(InvalidName):
+        check_stream_id(bad)
