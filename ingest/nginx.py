@@ -14,21 +14,19 @@ from string import Template
 from mediacore.settings import Settings
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
-RTMP_MODULE_PATHS = (
-    "/usr/lib/nginx/modules/ngx_rtmp_module.so",
-    "/usr/share/nginx/modules/ngx_rtmp_module.so",
-)
+MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules")
 
 
 def hls_root(settings: Settings) -> Path:
     return Path(settings.ingest.data_dir).resolve() / "hls"
 
 
-def rtmp_module() -> str:
-    for path in RTMP_MODULE_PATHS:
-        if Path(path).exists():
-            return path
-    raise FileNotFoundError("nginx RTMP module not found: apt-get install nginx libnginx-mod-rtmp")
+def module(name: str, package: str) -> str:
+    for folder in MODULE_DIRS:
+        path = Path(folder) / f"ngx_{name}_module.so"
+        if path.exists():
+            return str(path)
+    raise FileNotFoundError(f"nginx {name} module not found: apt-get install nginx {package}")
 
 
 def hooks_url(settings: Settings) -> str:
@@ -46,11 +44,15 @@ def render(settings: Settings) -> str:
     # folder we own; keep the worker as the user who started it.
     user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
     return Template(TEMPLATE.read_text()).substitute(
-        rtmp_module=rtmp_module(),
+        rtmp_module=module("rtmp", "libnginx-mod-rtmp"),
+        stream_module=module("stream", "libnginx-mod-stream"),
         user_line=user_line,
         prefix=prefix,
         log_level="warn",
         listen=f"{ingest.rtmp_host}:{ingest.rtmp_port}",
+        backend=f"127.0.0.1:{ingest.rtmp_backend_port}",
+        per_address=ingest.rtmp_connections_per_address,
+        timeout=f"{ingest.rtmp_timeout_s}s",
         drop_idle=f"{ingest.drop_idle_publisher_s}s",
         hooks_url=hooks_url(settings),
         hls_path=hls_root(settings),

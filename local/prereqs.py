@@ -53,11 +53,10 @@ def _java_17() -> bool:
 
 
 def _nginx_rtmp() -> bool:
-    modules = [
-        Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),
-        Path("/usr/share/nginx/modules/ngx_rtmp_module.so"),
-    ]
-    return shutil.which("nginx") is not None and any(m.exists() for m in modules)
+    folders = [Path("/usr/lib/nginx/modules"), Path("/usr/share/nginx/modules")]
+    return shutil.which("nginx") is not None and all(
+        any((f / f"ngx_{name}_module.so").exists() for f in folders) for name in ("rtmp", "stream")
+    )
 
 
 CHECKS = {
@@ -104,9 +103,9 @@ PREREQUISITES = [
     ),
     Prerequisite(
         "nginx-rtmp",
-        "the RTMP ingest edge",
-        ("nginx", "libnginx-mod-rtmp"),
-        "apt-get install nginx libnginx-mod-rtmp",
+        "the RTMP ingest edge (stream: its per-address connection limit)",
+        ("nginx", "libnginx-mod-rtmp", "libnginx-mod-stream"),
+        "apt-get install nginx libnginx-mod-rtmp libnginx-mod-stream",
     ),
     Prerequisite(
         "node",

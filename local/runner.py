@@ -26,6 +26,7 @@ VENV_BIN = Path(sys.executable).parent
 PORT_VARIABLES = (
     *(names[0] for names in env_names(StackPorts).values()),
     env_names(IngestSettings)["rtmp_port"][0],
+    env_names(IngestSettings)["rtmp_backend_port"][0],
     env_names(IngestSettings)["port"][0],
     env_names(ServerConfig)["port"][0],
 )

@@ -221,6 +221,25 @@ class IngestSettings(Section):
         description="RTMP URL to show publishers (OBS 'Server'). Unset: "
         "rtmp://{MA_RTMP_HOST}:{MA_RTMP_PORT}/live.",
     )
+    rtmp_backend_port: int = Field(
+        19350,
+        description="Loopback port of nginx-rtmp itself. Publishers reach it only through "
+        "MA_RTMP_PORT, whose per-address connection limit it sits behind.",
+    )
+    rtmp_connections_per_address: int = Field(
+        10,
+        ge=1,
+        description="RTMP connections one client address may hold at once; more are closed "
+        "on accept, so one address cannot take every connection slot with idle "
+        "connections. OBS uses one per stream; raise it for many encoders behind one NAT.",
+    )
+    rtmp_timeout_s: int = Field(
+        10,
+        ge=1,
+        description="An RTMP connection that has not finished its handshake after this long "
+        "is closed (nginx-rtmp's 'timeout', also its send timeout; its default is 60 s). "
+        "Keeps idle connections from holding slots.",
+    )
     port: int = Field(
         8086,
         validation_alias="MA_INGEST_PORT",

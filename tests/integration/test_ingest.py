@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -272,14 +274,16 @@ class StandaloneIngest:
     """nginx + the ingest service on their own ports, beside the session stack, so a
     test can kill them without stopping everything else."""
 
-    def __init__(self, stack, data_dir: Path):
+    def __init__(self, stack, data_dir: Path, **settings: str):
         self.env = {
             **os.environ,
             **stack.client_env,
             "MA_DATA_DIR": str(data_dir),
             "MA_RTMP_PORT": str(free_port()),
+            "MA_RTMP_BACKEND_PORT": str(free_port()),
             "MA_INGEST_PORT": str(free_port()),
             "MA_DROP_IDLE_PUBLISHER_S": "3",
+            **settings,
         }
         self.url = f"rtmp://127.0.0.1:{self.env['MA_RTMP_PORT']}/live"
         self.hls = data_dir / "hls"
@@ -362,3 +366,64 @@ def test_ingest_killed_mid_stream_loses_and_duplicates_nothing(
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert not list((ingest.hls / stream_id).glob("*.ts"))
     assert not list((ingest.hls / stream_id / ".spool").glob("*.ts"))
+
+
+def open_idle_connections(port: int, count: int, source: str) -> list[socket.socket]:
+    """``count`` TCP connections to 127.0.0.1:port from the loopback address ``source``,
+    none of which ever sends a byte (non-blocking: the kernel completes them)."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.bind((source, 0))
+        sock.connect_ex(("127.0.0.1", port))
+        sockets.append(sock)
+    return sockets
+
+
+def still_open(sockets: list[socket.socket]) -> int:
+    """How many of ``sockets`` the server has not closed (nothing to read, no EOF)."""
+    open_ = 0
+    for sock in sockets:
+        try:
+            open_ += sock.recv(1) != b""
+        except BlockingIOError:
+            open_ += 1
+        except OSError:
+            pass  # reset or refused: closed
+    return open_
+
+
+def test_idle_connection_flood_does_not_lock_out_publishers(
+    stack_env, registry, stream_id, tmp_path
+):
+    # More idle connections than nginx has connection slots (worker_connections 1024),
+    # from one address: 127.0.0.2, loopback like the publisher's 127.0.0.1.
+    flood_size = 1100
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < flood_size + 200:
+        pytest.skip(f"open-file limit {hard} is below the flood's {flood_size} sockets")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, flood_size + 200), hard))
+    ingest = StandaloneIngest(stack_env, tmp_path, MA_RTMP_CONNECTIONS_PER_ADDRESS="8")
+    stream = registry.create("Flooded", stream_id)
+    ingest.start()
+    flood: list[socket.socket] = []
+    try:
+        flood = open_idle_connections(int(ingest.env["MA_RTMP_PORT"]), flood_size, "127.0.0.2")
+        url = f"{ingest.url}/{stream.stream_key}"
+        publisher = publish_pattern(url, seconds=6, gop_frames=60, realtime=True)
+        # nginx-rtmp's default timeout frees an idle slot after 60 s; a publisher must
+        # not wait for that (30 s is far more than a loaded machine needs to get in).
+        wait_for_snapshot(registry.ref(stream_id), lambda d: d.get("status") == "live", timeout=30)
+        # The real address, not the proxy's (kept in the stream's private record).
+        assert registry.publisher(stream_id)["addr"] == "127.0.0.1"
+        assert finish(publisher) == 0
+        wait_status(registry, stream_id, "ended")
+        wait_uploaded(registry, stream_id, 3)
+        # Beyond the per-address limit the flood was closed at once; the rest once they
+        # sent no handshake within the RTMP timeout.
+        assert still_open(flood) <= 8
+    finally:
+        for sock in flood:
+            sock.close()
+        ingest.stop()

@@ -34,9 +34,16 @@ def test_nginx_config_is_rendered_from_settings(tmp_path):
         "hls_continuous on;",
         "hls_cleanup off;",
         "daemon off;",
+        # The public port is a TCP proxy with a per-address limit in front of nginx-rtmp.
+        "limit_conn rtmp_per_address 10;",
+        "proxy_protocol on;",
+        "listen 127.0.0.1:19350 proxy_protocol;",
+        "timeout 10s;",
+        "access_log /dev/stdout sessions;",
     ):
         assert line in config, line
-    assert "$" not in config  # every placeholder was filled
+    assert "$args" not in config and "$tcurl" not in config  # the key stays out of the log
+    assert "${" not in config  # every placeholder was filled
 
 
 def test_nginx_playlist_is_read_by_fragment_number(tmp_path):
