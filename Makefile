@@ -94,7 +94,9 @@ kind-down:
 
 # docker compose (docs/deploy-compose.md): MinIO, emulators, functions, models, ingest, dashboard.
 compose-up:
-	@test -f .env || { cp .env.example .env; echo "created .env from .env.example: change its secrets"; }
+	@test -f .env || { $(PYTHON) -c "import re, secrets; t = open('.env.example').read(); m = {}; \
+	  open('.env', 'w').write(re.sub(r'change-me[\w-]*', lambda p: m.setdefault(p[0], secrets.token_urlsafe(24)), t))" \
+	  && chmod 600 .env && echo "created .env from .env.example with new secrets"; }
 	docker compose up --build --detach
 	@echo "dashboard http://localhost:4200  API http://localhost:8081  RTMP rtmp://localhost:1935/live"
 

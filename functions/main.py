@@ -3,8 +3,6 @@
     functions-framework --source functions/main.py --target analyze          # CloudEvent
     functions-framework --source functions/main.py --target analyze_webhook \
         --signature-type http                                               # MinIO / S3
-    functions-framework --source functions/main.py --target backfill \
-        --signature-type http                                               # re-analysis
     functions-framework --source functions/main.py --target api \
         --signature-type http                                               # control API
 
@@ -18,10 +16,12 @@ transient failures may raise; malformed or foreign events are acknowledged with
 the reason logged. ``analyze_webhook`` takes S3 notification JSON as MinIO posts
 it, from a caller holding the webhook token (functions/webhook_auth.py); it answers
 503 on a transient failure for the same reason, and 200 to a malformed body (MinIO
-would resend anything but a 2xx forever). ``backfill`` takes
-``{"stream_id", "start", "end"}`` (media seconds) and answers 202 with the
-backfill's progress record (functions/backfill.py). ``api`` serves the control
-API (functions/api) on every path under ``/v1``.
+would resend anything but a 2xx forever). ``api`` serves the control API
+(functions/api) on every path under ``/v1``, backfills included
+(``POST /v1/streams/{id}/backfills``, behind its credentials; there is no separate,
+unauthenticated backfill target). Settings are read once at import: a process with
+invalid settings (e.g. a placeholder secret) refuses to start instead of failing
+its first request.
 """
 
 from __future__ import annotations
@@ -31,16 +31,15 @@ import logging
 import functions_framework
 
 from functions import wiring
-from functions.backfill import request_backfill
-from functions.errors import BackfillError, PermanentError
+from functions.errors import PermanentError
 from functions.events import Ignored, Rejected, from_cloudevent, from_s3_notification
 from functions.webhook_auth import webhook_refusal
 from mediacore import metrics
 from mediacore.logs import use_trace
-from mediacore.names import InvalidName
 from mediacore.settings import get_settings
 
 log = logging.getLogger("functions.analyze")
+get_settings()  # invalid settings stop the process here, at start
 
 
 def _dispatch(items) -> None:
@@ -120,27 +119,6 @@ def analyze_webhook(request):
         log.exception("transient failure; asking the sender to retry")
         return {"error": "temporarily unavailable"}, 503
     return "", 204
-
-
-@functions_framework.http
-def backfill(request):
-    if request.method != "POST":
-        return {"error": "POST {stream_id, start, end}"}, 405
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("stream_id"), str):
-        return {"error": "JSON body with stream_id (and start, end in media seconds) required"}, 400
-    try:
-        start = float(body.get("start") or 0.0)
-        end = None if body.get("end") is None else float(body["end"])
-        settings = get_settings()
-        inline = None if settings.platform.backfill_topic else wiring.analyzer()
-        result = request_backfill(
-            wiring.backfills(), wiring.default_store(), settings, body["stream_id"], start, end,
-            inline,
-        )  # fmt: skip
-    except (BackfillError, InvalidName, TypeError, ValueError) as exc:
-        return {"error": str(exc)}, 400
-    return result, 202
 
 
 def _json_not_found() -> None:

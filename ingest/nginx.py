@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import secrets
 from pathlib import Path
 from string import Template
 
@@ -55,6 +56,8 @@ def render(settings: Settings) -> str:
         timeout=f"{ingest.rtmp_timeout_s}s",
         drop_idle=f"{ingest.drop_idle_publisher_s}s",
         hooks_url=hooks_url(settings),
+        instance=secrets.token_hex(8),  # new at each start: an old nginx's sessions are gone
+        recheck=f"{ingest.publish_recheck_s}s",
         hls_path=hls_root(settings),
         fragment=f"{ingest.hls_fragment_s}s",
         playlist_length=f"{ingest.hls_playlist_length_s}s",

@@ -44,7 +44,7 @@ if ! kubectl get secret minio -n media-analyzer >/dev/null 2>&1; then
     --from-literal=MINIO_ROOT_USER=$user --from-literal=MINIO_ROOT_PASSWORD="$password"
   kubectl create secret generic media-analyzer -n media-analyzer \
     --from-literal=AWS_ACCESS_KEY_ID=$user --from-literal=AWS_SECRET_ACCESS_KEY="$password" \
-    --from-literal=MA_API_KEYS="[\"$(secret)\"]" --from-literal=MA_API_DEV_TOKEN="$(secret)"
+    --from-literal=MA_API_KEYS="[\"$(secret)\"]"
 fi
 kubectl apply -k knative/manifests
 kubectl wait --for=condition=Ready ksvc --all -n media-analyzer --timeout=600s

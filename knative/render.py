@@ -48,7 +48,7 @@ INGEST_ENV = {
 }
 GPU_ENV = {**COMMON_ENV, "MA_DETECTOR": "auto"}
 # Secrets come from the `media-analyzer` Secret (created by knative/kind-up.sh).
-SECRET_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MA_API_KEYS", "MA_API_DEV_TOKEN"]
+SECRET_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MA_API_KEYS"]
 
 
 @dataclass

@@ -4,15 +4,19 @@ The app reads ``/config.json`` at start: where the API, the Firestore and Auth
 emulators are, and (embedded stack only) the API development token. Unknown paths
 fall back to ``index.html``. Built by ``make frontend``; without a build this
 serves a page saying so.
+
+Only requests addressed to a loopback name are answered: a web page that rebinds its
+own DNS name to 127.0.0.1 must not read the development token from ``/config.json``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, jsonify, request, send_from_directory
 
 from local.ports import StackPorts
+from mediacore.hosts import is_loopback
 from mediacore.settings import Settings
 
 DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist" / "browser"
@@ -36,6 +40,11 @@ def create_app(
     settings: Settings, ports: StackPorts, dev_token: str | None, dist: Path = DIST
 ) -> Flask:
     app = Flask("dashboard", static_folder=None)
+
+    @app.before_request
+    def _loopback_names_only():
+        if not is_loopback(request.host):
+            return "this server answers only requests addressed to a loopback name", 403
 
     @app.get("/config.json")
     def config():

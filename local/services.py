@@ -217,11 +217,19 @@ def load_firestore_rules(settings: Settings, ports: StackPorts, rules: str | Non
 
 
 def publish_access_config(settings: Settings) -> None:
-    """What the rules read to decide public access (they cannot see environment settings)."""
+    """What the rules read to decide access (they cannot see environment settings). Only
+    this embedded stack lets anonymous users read: its dashboard signs in anonymously."""
     from google.cloud import firestore
 
     client = firestore.Client(project=settings.platform.project_id)
-    client.collection("config").document("access").set({"public_read": settings.api.public_read})
+    client.collection("config").document("access").set(
+        {
+            "public_read": settings.api.public_read,
+            "anonymous_viewers": True,
+            "viewer_claim": settings.api.viewer_claim,
+            "admin_claim": settings.api.admin_claim,
+        }
+    )
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -312,8 +320,11 @@ def write_ready(settings: Settings, ports: StackPorts) -> dict:
     }
     path = ready_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole, then renamed into place: readers wait for the file to exist.
+    # Written whole, then renamed into place: readers wait for the file to exist. Owner
+    # only, like var/api-dev-token: it holds that token.
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(info, indent=2))
+    partial.unlink(missing_ok=True)
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(json.dumps(info, indent=2))
     partial.replace(path)
     return info

@@ -147,10 +147,15 @@ class PlatformSettings(Section):
 PLACEHOLDER_SECRET = "change-me"
 
 
+# Secrets shipped as examples (.env.example): a process that finds one refuses to start.
+PLACEHOLDER_SECRET = "change-me"
+
+
 class ApiSettings(Section):
     """The control API (functions/api): who may call it, its limits, playback URLs."""
 
-    model_config = SettingsConfigDict(env_prefix="MA_API_")
+    # Errors never echo the input: it holds secrets.
+    model_config = SettingsConfigDict(env_prefix="MA_API_", hide_input_in_errors=True)
 
     keys: list[str] = Field(
         [],
@@ -159,13 +164,27 @@ class ApiSettings(Section):
     )
     dev_token: str | None = Field(
         None,
-        description="Development bearer token for the control API. Off unless set; the "
-        "embedded stack sets one for the local dashboard. Never set it in production.",
+        description="Development bearer token for the control API (full control). Honoured "
+        "only while every emulator the API uses is on loopback (the embedded stack, which "
+        "sets it for its dashboard) and only for requests addressed to a loopback name; "
+        "anywhere else it is ignored.",
     )
     admin_claim: str = Field(
         "admin",
-        description="Firebase custom claim a signed-in user needs (true) for control "
-        "endpoints; any signed-in user may read.",
+        description="Firebase custom claim a user needs (true) for control endpoints (and "
+        "reads). Any Google account can sign in, so signing in alone grants nothing.",
+    )
+    viewer_claim: str = Field(
+        "viewer",
+        description="Firebase custom claim a user needs (true) to read streams, results and "
+        "brands through the API and Firestore. Anonymous sign-ins never count.",
+    )
+    allowed_hosts: list[str] = Field(
+        [],
+        description="Host names the API answers (JSON list; ports ignored). Empty: any, "
+        "except in the embedded stack, which answers loopback names only. Set it where the "
+        "API listens on loopback or a private network (compose), so a web page that "
+        "rebinds its DNS name to that address cannot reach it.",
     )
     public_read: bool = Field(
         False,
@@ -203,6 +222,18 @@ class ApiSettings(Section):
         description="Firebase Auth emulator host:port: ID tokens are then accepted unsigned, "
         "as the emulator issues them. Unset means real Firebase Auth.",
     )
+
+    @field_validator("keys", "dev_token")
+    @classmethod
+    def _no_placeholder(cls, value, info):
+        values = value if isinstance(value, list) else [value or ""]
+        if any(v.strip().lower().startswith(PLACEHOLDER_SECRET) for v in values):
+            name = f"MA_API_{info.field_name.upper()}"
+            raise ValueError(
+                f"{name} holds a placeholder ({PLACEHOLDER_SECRET}...): generate a secret, "
+                "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+            )
+        return value
 
 
 class IngestSettings(Section):
@@ -250,6 +281,13 @@ class IngestSettings(Section):
         validation_alias="MA_INGEST_HOOKS_URL",
         description="Where nginx calls the publish hooks. Unset: the ingest service on this "
         "host (http://127.0.0.1:{MA_INGEST_PORT} when it listens on all addresses).",
+    )
+    publish_recheck_s: int = Field(
+        10,
+        ge=1,
+        description="nginx re-checks a running publish this often (on_update): a rotated key "
+        "or a deleted stream drops its publisher within about this long. Each check is one "
+        "small Firestore read and write per live stream.",
     )
     drop_idle_publisher_s: int = Field(
         10,

@@ -10,6 +10,12 @@ A publisher authenticates with OBS's "Stream Key" field set to
 object names carry only the stream id and the secret never reaches disk.
 Only ``sha256(secret)`` is stored; the secret is 192 random bits, so a fast
 hash is enough (there is nothing to brute-force).
+
+Browsers read ``streams/{id}`` (firestore.rules), so what no browser may see — the
+key's hash and who publishes from where — lives in ``streams/{id}/private/publish``,
+which the rules give no one. One publisher at a time: the accepted RTMP session
+(nginx's process ``instance`` and ``client_id``) is recorded there, re-checked while it
+runs, and only its own end ends the stream.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -29,6 +37,9 @@ from mediacore.names import check_stream_id
 
 KEY_BYTES = 24
 COLLECTION = "streams"
+PRIVATE = ("private", "publish")  # subcollection and document under streams/{id}
+# Where streams made before the private record kept these (browser-readable).
+LEGACY_FIELDS = ("key_hash", "key_rotated_at", "ingest.publisher")
 
 
 class StreamExists(Exception):
@@ -45,6 +56,27 @@ class NewStream:
     def stream_key(self) -> str:
         """What goes into OBS's "Stream Key" field."""
         return f"{self.stream_id}?key={self.secret}"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """One RTMP publish session as nginx-rtmp names it in its callbacks."""
+
+    instance: str  # this nginx process (a fresh token at each start)
+    client_id: str  # nginx's connection number, unique within the instance
+    addr: str = ""  # the publisher's address: personal data, kept private
+
+    def same_session(self, record: dict[str, Any] | None) -> bool:
+        return bool(record) and (record.get("instance"), record.get("client_id")) == (
+            self.instance,
+            self.client_id,
+        )
+
+
+class PublishVerdict(StrEnum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"  # unknown stream or wrong key
+    BUSY = "busy"  # another session is publishing this stream
 
 
 def hash_key(secret: str) -> str:
@@ -72,47 +104,150 @@ class StreamRegistry:
     def ref(self, stream_id: str):
         return self._streams().document(check_stream_id(stream_id))
 
+    def _private(self, stream_id: str):
+        return self.ref(stream_id).collection(PRIVATE[0]).document(PRIVATE[1])
+
     def create(self, name: str, stream_id: str | None = None, **fields: Any) -> NewStream:
         stream_id = check_stream_id(stream_id or slugify(name))
         secret = secrets.token_urlsafe(KEY_BYTES)
+        batch = self._db.batch()
+        batch.create(
+            self.ref(stream_id),
+            {
+                "name": name,
+                "status": "idle",
+                "mode": "realtime",
+                "created_at": firestore.SERVER_TIMESTAMP,
+                "stats": {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0},
+                **fields,
+            },
+        )
+        batch.create(self._private(stream_id), {"key_hash": hash_key(secret)})
         try:
-            self.ref(stream_id).create(
-                {
-                    "name": name,
-                    "status": "idle",
-                    "mode": "realtime",
-                    "key_hash": hash_key(secret),
-                    "created_at": firestore.SERVER_TIMESTAMP,
-                    "stats": {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0},
-                    **fields,
-                }
-            )
+            batch.commit()
         except AlreadyExists as exc:
             raise StreamExists(stream_id) from exc
         return NewStream(stream_id, name, secret)
+
+    def _record(self, transaction, stream_id: str) -> dict[str, Any] | None:
+        """The stream's private record, or None when there is no such stream. A stream made
+        before the record existed has its key hash moved here, off the public document.
+        Reads first, then writes: callers may only write after this."""
+        private = self._private(stream_id).get(transaction=transaction)
+        if private.exists:
+            return private.to_dict()
+        stream = self.ref(stream_id).get(field_paths=["key_hash"], transaction=transaction)
+        if not stream.exists:
+            return None
+        legacy = stream.to_dict().get("key_hash")
+        record = {"key_hash": legacy} if legacy else {}
+        transaction.set(self._private(stream_id), record)
+        transaction.update(
+            self.ref(stream_id), dict.fromkeys(LEGACY_FIELDS, firestore.DELETE_FIELD)
+        )
+        return record
+
+    def _run(self, work, *args):
+        return firestore.transactional(work)(self._db.transaction(), *args)
 
     def authorize(self, stream_id: str, secret: str | None) -> bool:
         """Whether ``secret`` is the stream's current key. Unknown streams never pass."""
         if not secret:
             return False
-        snapshot = self.ref(stream_id).get(field_paths=["key_hash"])
-        if not snapshot.exists or not snapshot.get("key_hash"):
-            return False
-        return hmac.compare_digest(snapshot.get("key_hash"), hash_key(secret))
+        record = self._run(self._record, stream_id)
+        return _key_matches(record, secret)
 
-    def mark_live(self, stream_id: str, publisher: str = "") -> None:
-        self.ref(stream_id).update(
-            {
-                "status": "live",
-                "live_since": firestore.SERVER_TIMESTAMP,
-                "ended_at": firestore.DELETE_FIELD,
-                "ingest.publisher": publisher,
-                "ingest.publishes": firestore.Increment(1),
+    def start_publish(
+        self, stream_id: str, secret: str | None, publisher: Publisher, stale_after_s: float
+    ) -> PublishVerdict:
+        """nginx's on_publish: accept ``publisher`` if the key is right and no other session
+        of this nginx is publishing the stream. A recorded session that stopped being
+        re-checked for ``stale_after_s`` (or belongs to an nginx that restarted) is gone."""
+
+        def work(transaction) -> PublishVerdict:
+            record = self._record(transaction, stream_id)
+            if not secret or not _key_matches(record, secret):
+                return PublishVerdict.REFUSED
+            current = record.get("publisher")
+            if (
+                current
+                and not publisher.same_session(current)
+                and current.get("instance") == publisher.instance
+                and _fresh(current.get("seen_at"), stale_after_s)
+            ):
+                return PublishVerdict.BUSY
+            now = firestore.SERVER_TIMESTAMP
+            session = {
+                "instance": publisher.instance,
+                "client_id": publisher.client_id,
+                "addr": publisher.addr,
+                "since": now,
+                "seen_at": now,
+            }
+            transaction.update(self._private(stream_id), {"publisher": session})
+            transaction.update(
+                self.ref(stream_id),
+                {
+                    "status": "live",
+                    "live_since": now,
+                    "ended_at": firestore.DELETE_FIELD,
+                    "ingest.publishes": firestore.Increment(1),
+                },
+            )
+            return PublishVerdict.ACCEPTED
+
+        return self._run(work)
+
+    def check_publish(
+        self, stream_id: str, secret: str | None, publisher: Publisher, timeout: float
+    ) -> bool:
+        """nginx's on_update: may this running session go on? Not once the key was rotated,
+        the stream deleted or another session accepted. Says the session is still alive."""
+        snapshot = self._private(stream_id).get(timeout=timeout)
+        record = snapshot.to_dict() if snapshot.exists else self._run(self._record, stream_id)
+        if not secret or not _key_matches(record, secret):
+            return False
+        current = record.get("publisher")
+        if current and not publisher.same_session(current):
+            return False
+        field = "publisher.seen_at" if current else "publisher"
+        value = (
+            firestore.SERVER_TIMESTAMP
+            if current
+            else {
+                "instance": publisher.instance,
+                "client_id": publisher.client_id,
+                "addr": publisher.addr,
+                "seen_at": firestore.SERVER_TIMESTAMP,
             }
         )
+        self._private(stream_id).update({field: value}, timeout=timeout)
+        return True
 
-    def mark_ended(self, stream_id: str) -> None:
-        self.ref(stream_id).update({"status": "ended", "ended_at": firestore.SERVER_TIMESTAMP})
+    def publisher(self, stream_id: str) -> dict[str, Any] | None:
+        """The accepted publish session (instance, client_id, addr, since, seen_at), if any."""
+        snapshot = self._private(stream_id).get(field_paths=["publisher"])
+        return snapshot.to_dict().get("publisher") if snapshot.exists else None
+
+    def end_publish(self, stream_id: str, publisher: Publisher) -> bool:
+        """nginx's on_publish_done: end the stream if ``publisher`` is its accepted session
+        (or none is recorded). False: another session owns the stream; nothing changes."""
+
+        def work(transaction) -> bool:
+            record = self._record(transaction, stream_id)
+            if record is None:
+                return True  # deleted while publishing: nothing to end
+            current = record.get("publisher")
+            if current and not publisher.same_session(current):
+                return False
+            transaction.update(self._private(stream_id), {"publisher": firestore.DELETE_FIELD})
+            transaction.update(
+                self.ref(stream_id),
+                {"status": "ended", "ended_at": firestore.SERVER_TIMESTAMP},
+            )
+            return True
+
+        return self._run(work)
 
     def record_uploads(
         self,
@@ -161,14 +296,30 @@ class StreamRegistry:
         return [(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]
 
     def rotate_key(self, stream_id: str) -> NewStream:
-        """A new key for the stream; the old one stops working at once (next on_publish)."""
+        """A new key for the stream. The old one is refused from the next publish on, and
+        a session publishing with it is dropped at its next re-check (on_update)."""
         secret = secrets.token_urlsafe(KEY_BYTES)
-        self.ref(stream_id).update(
-            {"key_hash": hash_key(secret), "key_rotated_at": firestore.SERVER_TIMESTAMP}
-        )
+
+        def work(transaction) -> None:
+            if self._record(transaction, stream_id) is None:
+                raise KeyError(stream_id)
+            fields = {"key_hash": hash_key(secret), "key_rotated_at": firestore.SERVER_TIMESTAMP}
+            transaction.set(self._private(stream_id), fields, merge=True)
+
+        self._run(work)
         return NewStream(stream_id, "", secret)
 
     def delete(self, stream_id: str) -> None:
-        """The stream, its key and its results (segments, backfills). The bucket's media
-        is left to the bucket's lifecycle rule."""
+        """The stream, its key and its results (segments, backfills); a session publishing
+        to it is dropped at its next re-check. The bucket's media is left to the bucket's
+        lifecycle rule."""
         self._db.recursive_delete(self.ref(stream_id))
+
+
+def _key_matches(record: dict[str, Any] | None, secret: str) -> bool:
+    stored = (record or {}).get("key_hash")
+    return bool(stored) and hmac.compare_digest(stored, hash_key(secret))
+
+
+def _fresh(seen_at: datetime | None, within_s: float) -> bool:
+    return seen_at is not None and datetime.now(UTC) - seen_at < timedelta(seconds=within_s)

@@ -44,6 +44,9 @@ def stack(tmp_path_factory):
         tmp_path_factory.mktemp("stack"),
         settings={
             "MA_DROP_IDLE_PUBLISHER_S": "3",
+            # Running publishers re-checked every 3 s: rotated keys drop them quickly, and
+            # every ingest test exercises the re-check of a valid key.
+            "MA_PUBLISH_RECHECK_S": "3",
             "MA_MODE_CACHE_S": "1",
             "MA_LOGO_REFRESH_S": "1",
             # Realtime skipping after 60 s behind live, not 6 s: on a busy machine a test's

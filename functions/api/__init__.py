@@ -34,6 +34,7 @@ def create_app(services: Services) -> OpenAPI:
     app.config["MAX_CONTENT_LENGTH"] = services.settings.api.max_body_bytes
     app.extensions[KEY] = services
     errors.install(app)
+    auth.install(app)  # Host and credential first, before any request validation
     # Browsers may call the API (and play its playlists) from the dashboard's origins only.
     CORS(
         app,
@@ -46,10 +47,12 @@ def create_app(services: Services) -> OpenAPI:
     app.register_api(brands.bp)
 
     @app.get("/v1/openapi.json", doc_ui=False)
+    @auth.require(auth.PUBLIC)
     def openapi_document():
         return app.api_doc
 
     @app.get("/healthz", doc_ui=False)
+    @auth.require(auth.PUBLIC)
     def healthz():
         return {"status": "ok"}
 

@@ -30,6 +30,7 @@ from functions.appearances import summarise
 from functions.backfill import request_backfill
 from functions.errors import BackfillError
 from mediacore.names import (
+    check_stream_id,
     parse_segment_object,
     playlist_object,
     segments_prefix,
@@ -83,9 +84,10 @@ def _encode_token(stream_id: str) -> str:
 
 
 def _decode_token(token: str) -> str:
+    """The stream id a page token names; anything else is the caller's mistake (400)."""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        return check_stream_id(base64.urlsafe_b64decode(token.encode()).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:  # InvalidName too
         raise ApiError(400, "invalid page_token") from exc
 
 

@@ -202,7 +202,7 @@ def test_request_errors_have_one_shape(api, dev, stream_id):
 
 # --- auth -------------------------------------------------------------------------------
 def firebase_token(stack, email: str, admin: bool) -> str:
-    """Sign a user up in the Auth emulator (optionally with the admin claim) and sign in."""
+    """Sign a user up in the Auth emulator (with the admin or the viewer claim) and sign in."""
     base = f"http://{stack.info['auth']}/identitytoolkit.googleapis.com/v1"
     wait_port(int(stack.info["auth"].rsplit(":", 1)[1]), timeout=90)
     deadline = time.monotonic() + 60
@@ -218,13 +218,13 @@ def firebase_token(stack, email: str, admin: bool) -> str:
             assert time.monotonic() < deadline, "Auth emulator never answered"
             time.sleep(1)
     signup.raise_for_status()
-    if admin:
-        requests.post(
-            f"{base}/projects/{stack.info['project']}/accounts:update",
-            json={"localId": signup.json()["localId"], "customAttributes": '{"admin": true}'},
-            headers={"Authorization": "Bearer owner"},
-            timeout=10,
-        ).raise_for_status()
+    claims = '{"admin": true}' if admin else '{"viewer": true}'  # signing in alone grants nothing
+    requests.post(
+        f"{base}/projects/{stack.info['project']}/accounts:update",
+        json={"localId": signup.json()["localId"], "customAttributes": claims},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    ).raise_for_status()
     signin = requests.post(
         f"{base}/accounts:signInWithPassword?key=fake",
         json={"email": email, "password": "secret-123", "returnSecureToken": True},

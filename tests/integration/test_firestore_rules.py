@@ -1,31 +1,43 @@
 """firestore.rules in the Firestore emulator, exercised with the Firebase web SDK as the
-dashboard uses it: an anonymous and a signed-in browser user. Reads as configured,
-writes never. (The stack's bootstrap loads the rules, as deploying them does on GCP.)"""
+dashboard uses it: every kind of browser user against every kind of document. (The
+stack's bootstrap loads the rules, as deploying them does on GCP.)
+
+On GCP anyone with a Google account can sign in, so being signed in grants nothing:
+reading needs the ``viewer`` (or ``admin``) custom claim. Anonymous users read only in
+the embedded stack (its bootstrap says so in ``config/access``). Stream keys' hashes and
+publishers' addresses live in ``streams/{id}/private/*``, which no browser reads; no
+browser writes anything."""
 
 import json
 import shutil
 import subprocess
 
 import pytest
+import requests
 
 from local.runner import ROOT
+from mediacore.streams import StreamRegistry
 
 NODE_SCRIPT = ROOT / "tests" / "rules" / "matrix.mjs"
 READS = ["read stream", "list streams", "read segment", "list segments", "read brand"]
-SIGNED_IN_ONLY = ["read backfill"]
+VIEWER_READS = [*READS, "read backfill"]
 NEVER = [
+    "read private",
     "read config",
     "update stream mode",
     "create stream",
     "delete stream",
     "write segment",
+    "write private",
     "write brand",
     "write config",
     "write elsewhere",
 ]
+PUBLISHER_ADDR = "203.0.113.7"  # personal data: who published from where
+DEPLOYED = {"public_read": False, "anonymous_viewers": False}  # as terraform writes it
 
 
-def matrix(stack, stream_id: str, who: str) -> dict[str, str]:
+def matrix(stack, stream_id: str, role: str) -> tuple[dict[str, str], dict | None]:
     if not shutil.which("node") or not (NODE_SCRIPT.parent / "node_modules").exists():
         pytest.fail("node and tests/rules/node_modules are needed: run `make setup`")
     done = subprocess.run(
@@ -35,47 +47,98 @@ def matrix(stack, stream_id: str, who: str) -> dict[str, str]:
             stack.client_env["FIRESTORE_EMULATOR_HOST"],
             stack.info["project"],
             stream_id,
-            who,
+            role,
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer["results"], answer["stream"]
+
+
+def verdicts(result: dict[str, str], ops: list[str]) -> dict[str, str]:
+    return {op: result[op] for op in ops}
 
 
 @pytest.fixture
-def seeded(db, stream_id):
+def seeded(db, stack_env, stream_id):
+    """A stream created by the registry and accepted by the ingest's publish hook, as OBS
+    publishing from PUBLISHER_ADDR would leave it; a segment, a backfill and a brand."""
+    created = StreamRegistry(db).create("rules", stream_id)
+    accepted = requests.post(
+        f"{stack_env.info['ingest']}rtmp/on_publish",
+        data={
+            "call": "publish",
+            "app": "live",
+            "name": stream_id,
+            "key": created.secret,
+            "addr": PUBLISHER_ADDR,
+            "clientid": "77",
+        },
+        timeout=30,
+    )
+    assert accepted.status_code == 200, accepted.text
     stream = db.collection("streams").document(stream_id)
-    stream.set({"name": "rules", "status": "live", "mode": "realtime"})
     stream.collection("segments").document("00000000").set({"seq": 0, "status": "done"})
     stream.collection("backfills").document("1").set({"segments": 1, "pending": {}})
     db.collection("brands").document("acme").set({"name": "Acme"})
-    return stream
+    yield created
+    db.recursive_delete(stream)
 
 
-def test_signed_in_browser_user_reads_but_never_writes(stack_env, seeded, stream_id):
-    result = matrix(stack_env, stream_id, "signed-in")
-    assert {op: result[op] for op in READS + SIGNED_IN_ONLY} == dict.fromkeys(
-        READS + SIGNED_IN_ONLY, "allowed"
-    )
-    assert {op: result[op] for op in NEVER} == dict.fromkeys(NEVER, "denied")
-    assert seeded.get().to_dict()["mode"] == "realtime"  # nothing changed
+@pytest.fixture
+def access(db):
+    """Set config/access for one test; the stack's own document is put back after."""
+    ref = db.collection("config").document("access")
+    before = ref.get().to_dict()
+    yield lambda **fields: ref.set(fields)
+    ref.set(before)
 
 
-def test_anonymous_browser_user_is_denied_everything(stack_env, seeded, stream_id):
-    result = matrix(stack_env, stream_id, "anonymous")
+def assert_no_secrets(stream: dict | None, created) -> None:
+    assert stream is not None and stream["name"] == "rules"
+    text = json.dumps(stream, default=str)
+    assert "key_hash" not in text and created.secret not in text
+    assert PUBLISHER_ADDR not in text
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_viewers_read_results_without_secrets_and_never_write(
+    stack_env, seeded, access, stream_id, db, role
+):
+    access(**DEPLOYED)
+    result, stream = matrix(stack_env, stream_id, role)
+    assert verdicts(result, VIEWER_READS) == dict.fromkeys(VIEWER_READS, "allowed")
+    assert verdicts(result, NEVER) == dict.fromkeys(NEVER, "denied")
+    assert_no_secrets(stream, seeded)
+    doc = db.collection("streams").document(stream_id).get().to_dict()
+    assert doc["mode"] == "realtime"  # nothing changed
+
+
+@pytest.mark.parametrize("role", ["none", "anonymous", "signed-in"])
+def test_without_the_viewer_claim_a_deployment_shows_nothing(
+    stack_env, seeded, access, stream_id, role
+):
+    access(**DEPLOYED)
+    result, stream = matrix(stack_env, stream_id, role)
     assert set(result.values()) == {"denied"}, result
+    assert stream is None
 
 
-def test_public_read_lets_anonymous_users_read_results_only(db, stack_env, seeded, stream_id):
-    access = db.collection("config").document("access")
-    access.set({"public_read": True})
-    try:
-        result = matrix(stack_env, stream_id, "anonymous")
-    finally:
-        access.set({"public_read": False})
-    assert {op: result[op] for op in READS} == dict.fromkeys(READS, "allowed")
+def test_embedded_stack_lets_its_anonymous_dashboard_read(stack_env, seeded, stream_id):
+    # config/access as the local bootstrap wrote it: the dashboard signs in anonymously.
+    result, stream = matrix(stack_env, stream_id, "anonymous")
+    assert verdicts(result, VIEWER_READS) == dict.fromkeys(VIEWER_READS, "allowed")
+    assert verdicts(result, NEVER) == dict.fromkeys(NEVER, "denied")
+    assert_no_secrets(stream, seeded)
+
+
+def test_public_read_opens_results_only(stack_env, seeded, access, stream_id):
+    access(**{**DEPLOYED, "public_read": True})
+    result, stream = matrix(stack_env, stream_id, "none")
+    assert verdicts(result, READS) == dict.fromkeys(READS, "allowed")
     assert result["read backfill"] == "denied"
-    assert {op: result[op] for op in NEVER} == dict.fromkeys(NEVER, "denied")
+    assert verdicts(result, NEVER) == dict.fromkeys(NEVER, "denied")
+    assert_no_secrets(stream, seeded)

@@ -110,7 +110,7 @@ def test_accepted_key_streams_into_the_bucket(stack_env, registry, store, source
     assert "keyframe_interval" not in doc.get("warnings", {})
     assert doc["live_since"] <= doc["ended_at"]
     assert doc["playlist"] == f"{stack_env.info['api']}/v1/streams/{stream_id}/playlist.m3u8"
-    assert "key_hash" in doc and stream.secret not in str(doc)
+    assert "key_hash" not in doc and stream.secret not in str(doc)  # hash: private record
 
     playlist = wait_endlist(store, stream_id)
     assert [s.uri for s in playlist.segments] == [

@@ -26,8 +26,10 @@ def test_nginx_config_is_rendered_from_settings(tmp_path):
     for line in (
         "listen 0.0.0.0:11935;",
         "drop_idle_publisher 7s;",
-        "on_publish http://127.0.0.1:18086/rtmp/on_publish;",
-        "on_publish_done http://127.0.0.1:18086/rtmp/on_publish_done;",
+        "on_publish http://127.0.0.1:18086/rtmp/on_publish?instance=",
+        "on_update http://127.0.0.1:18086/rtmp/on_update?instance=",
+        "notify_update_timeout 10s;",
+        "on_publish_done http://127.0.0.1:18086/rtmp/on_publish_done?instance=",
         f"hls_path {tmp_path.resolve()}/hls;",
         "hls_nested on;",
         "hls_fragment 2s;",

@@ -22,3 +22,14 @@ export async function loadConfig(url = 'config.json'): Promise<RuntimeConfig> {
   }
   return (await response.json()) as RuntimeConfig;
 }
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+/** How this dashboard signs in. Anonymous sign-in belongs to the embedded stack only
+ *  (its Auth emulator on this machine); anywhere else it would hand any visitor an
+ *  identity, so it becomes 'none'. */
+export function signInMethod(config: RuntimeConfig): RuntimeConfig['signIn'] {
+  if (config.signIn !== 'anonymous') return config.signIn;
+  const host = (config.emulators?.auth ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return LOOPBACK.includes(host) ? 'anonymous' : 'none';
+}

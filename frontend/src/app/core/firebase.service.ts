@@ -3,7 +3,7 @@ import type { FirebaseApp } from 'firebase/app';
 import type { Auth } from 'firebase/auth';
 import type { DocumentData, Firestore } from 'firebase/firestore';
 import { BackfillRecord, BackfillStatus, backfillStatus } from './backfill-status';
-import { RUNTIME_CONFIG } from './config';
+import { RUNTIME_CONFIG, signInMethod } from './config';
 import { Segment, StreamDoc } from './models';
 
 type Unsubscribe = () => void;
@@ -28,7 +28,8 @@ function plain(value: unknown): unknown {
 
 /**
  * Firebase, loaded lazily (none of it is in the initial bundle): sign-in (anonymous
- * against the local Auth emulator, Google in a real project) and live Firestore listeners.
+ * against the embedded stack's Auth emulator only, Google in a real project) and live
+ * Firestore listeners. Reading needs the viewer claim outside the embedded stack.
  */
 @Injectable({ providedIn: 'root' })
 export class FirebaseService {
@@ -49,8 +50,9 @@ export class FirebaseService {
       const emulator = this.config.emulators?.auth;
       if (emulator) mod.connectAuthEmulator(auth, `http://${emulator}`, { disableWarnings: true });
       await auth.authStateReady();
-      if (!auth.currentUser && this.config.signIn !== 'none') {
-        if (this.config.signIn === 'google') await mod.signInWithPopup(auth, new mod.GoogleAuthProvider());
+      const method = signInMethod(this.config);
+      if (!auth.currentUser && method !== 'none') {
+        if (method === 'google') await mod.signInWithPopup(auth, new mod.GoogleAuthProvider());
         else await mod.signInAnonymously(auth);
       }
       return auth;
