@@ -85,7 +85,9 @@ class Stack:
         self.info: dict = {}
         self.root = root
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 300.0) -> None:
+        """Start and wait until bootstrap says ready; the timeout only bounds a hang (a
+        busy machine takes minutes to start the emulators and load the models)."""
         ready = self.data_dir / "stack.json"
         ready.unlink(missing_ok=True)  # left by a stack that was killed
         started = time.monotonic()

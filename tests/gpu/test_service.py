@@ -129,12 +129,21 @@ def test_service_without_clip_says_so_and_still_detects(brand_library, bus_jpeg,
     assert "CLIP unavailable" in body["warnings"][0]
 
 
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Until ``condition()`` holds: threads get going at the machine's pace, not ours."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.01)
+
+
 def test_batcher_coalesces_concurrent_jobs_and_bounds_its_queue():
-    seen = []
+    seen, busy, release = [], threading.Event(), threading.Event()
 
     def run(payloads):
         seen.append(len(payloads))
-        time.sleep(0.05)
+        busy.set()
+        release.wait(60)  # the first batch holds the worker while the others queue up
         return [p * 2 for p in payloads]
 
     batcher = DynamicBatcher(run, max_batch=8, max_wait_s=0.05, max_queue=8)
@@ -143,30 +152,35 @@ def test_batcher_coalesces_concurrent_jobs_and_bounds_its_queue():
         threading.Thread(target=lambda i=i: results.__setitem__(i, batcher.submit(i, 1)))
         for i in range(8)
     ]
-    for t in threads:
+    threads[0].start()
+    assert busy.wait(60)
+    for t in threads[1:]:
         t.start()
+    wait_until(lambda: batcher.depth == 7)
+    release.set()
     for t in threads:
         t.join()
     assert results == {i: i * 2 for i in range(8)}
-    assert len(seen) < 8 and sum(seen) == 8  # fewer model calls than requests
+    assert seen == [1, 7]  # the seven that queued meanwhile share one model call
 
     batcher.stop()
 
 
 def test_full_queue_is_refused_at_once():
-    release = threading.Event()
+    busy, release = threading.Event(), threading.Event()
 
     def run(payloads):
-        release.wait(5)
+        busy.set()
+        release.wait(60)
         return payloads
 
     batcher = DynamicBatcher(run, max_batch=8, max_wait_s=0, max_queue=8)
     running = threading.Thread(target=batcher.submit, args=("running", 8))
     running.start()
-    time.sleep(0.1)  # taken by the worker, which is now busy
+    assert busy.wait(60)  # taken by the worker, which is now busy
     waiting = threading.Thread(target=batcher.submit, args=("waiting", 8))
     waiting.start()
-    time.sleep(0.1)  # 8 frames queued: the bound
+    wait_until(lambda: batcher.depth == 8)  # 8 frames queued: the bound
     with pytest.raises(QueueFull):
         batcher.submit("one too many", 1)
     release.set()
@@ -193,7 +207,8 @@ def test_concurrent_http_requests_share_batches(service_config, bus_jpeg):
 
         def call():
             files = [("frame", ("f.jpg", bus_jpeg, "image/jpeg"))]
-            statuses.append(requests.post(f"{url}/v1/analyze", files=files, timeout=60).status_code)
+            answer = requests.post(f"{url}/v1/analyze", files=files, timeout=300)  # a hang only
+            statuses.append(answer.status_code)
 
         threads = [threading.Thread(target=call) for _ in range(8)]
         for t in threads:

@@ -11,12 +11,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from local.runner import ROOT, free_port, stop_process_group
-from tests.conftest import wait_port
+from tests.conftest import LOAD_PROOF_SETTINGS, wait_port
 
 VENV_BIN = Path(sys.executable).parent
+# How long a test waits for something the stack does. It only bounds a hang: a 2-core
+# machine running other tests may take a minute for what takes a second when idle, and a
+# test must wait for the condition, not assume the speed (DESIGN.md, Tests).
+WAIT_S = 180.0
+# How far behind live a segment is put when a test wants realtime mode to skip it: beyond
+# the session stack's realtime bound (tests/conftest.py), which no slowness reaches.
+STALE_S = 2 * 3600.0
 
 
-def wait_for_snapshot(doc_ref, predicate, timeout: float = 30.0) -> dict:
+def wait_for_snapshot(doc_ref, predicate, timeout: float = WAIT_S) -> dict:
     """Block until a Firestore on_snapshot listener sees a document matching ``predicate``."""
     seen = threading.Event()
     result: dict = {}
@@ -58,7 +65,7 @@ def function_process(target: str, env: dict[str, str], signature: str = "cloudev
             "--port",
             str(port),
         ],
-        env={**os.environ, **env},
+        env={**os.environ, **LOAD_PROOF_SETTINGS, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -20,6 +20,8 @@ from mediacore.names import segment_object
 from tests import hostile_logos
 from tests.conftest import TEST_API_KEY, wait_port
 from tests.integration.helpers import (
+    STALE_S,
+    WAIT_S,
     finished,
     live_metadata,
     segment_ref,
@@ -279,7 +281,7 @@ def test_mode_switch_through_the_api_is_seen_by_the_analyzer(api, dev, db, store
     store.create(
         segment_object(stream_id, 0), clip.segments[0].read_bytes(), metadata=live_metadata(0)
     )
-    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished, timeout=60)
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
     assert doc["mode"] == "batch" and len(doc["frames"]) == 10
 
 
@@ -289,17 +291,17 @@ def test_backfill_through_the_api_is_queued_and_completes(api, dev, db, store, c
         store.create(
             segment_object(stream_id, seq),
             clip.segments[seq].read_bytes(),
-            metadata=live_metadata(seq, behind_s=300),  # realtime mode skips them
+            metadata=live_metadata(seq, behind_s=STALE_S),  # realtime mode skips them
         )
         wait_for_snapshot(segment_ref(db, stream_id, seq), finished)
     queued = requests.post(
-        f"{api}/v1/streams/{stream_id}/backfills", json={"start": 0}, headers=dev, timeout=60
+        f"{api}/v1/streams/{stream_id}/backfills", json={"start": 0}, headers=dev, timeout=WAIT_S
     )
     assert queued.status_code == 202, queued.text
     backfill = queued.json()
     assert backfill["segments"] == 2
     url = f"{api}/v1/streams/{stream_id}/backfills/{backfill['backfill_id']}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + WAIT_S
     while (status := requests.get(url, headers=dev, timeout=30).json())["status"] != "completed":
         assert time.monotonic() < deadline, status
         time.sleep(0.5)
@@ -360,13 +362,16 @@ def test_brand_with_uploaded_logo_is_found_and_summarised(api, dev, db, store, s
         f"{api}/v1/brands/{brand}/logos",
         files={"file": ("logo.svg", svg, "image/svg+xml")},
         headers=dev,
-        timeout=30,
+        timeout=WAIT_S,  # the model service checks every upload
     )
     assert upload.status_code == 201, upload.text
     logo_id = upload.json()["logo_id"]
     assert upload.json()["object"] == f"brands/{brand}/{logo_id}"
     again = requests.post(
-        f"{api}/v1/brands/{brand}/logos", files={"file": ("x.svg", svg)}, headers=dev, timeout=30
+        f"{api}/v1/brands/{brand}/logos",
+        files={"file": ("x.svg", svg)},
+        headers=dev,
+        timeout=WAIT_S,
     )
     assert again.json()["logo_id"] == logo_id  # content-addressed: stored once
     listed = requests.get(f"{api}/v1/brands/{brand}/logos", headers=dev, timeout=30).json()
@@ -379,7 +384,7 @@ def test_brand_with_uploaded_logo_is_found_and_summarised(api, dev, db, store, s
     store.create(
         segment_object(stream_id, 0), logo_segment(tmp_path, brand), metadata=live_metadata(0)
     )
-    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished, timeout=60)
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
     logos = [d for f in doc["frames"] for d in f["detections"] if d["kind"] == "logo"]
     assert brand in {d["label"] for d in logos}, doc["frames"]
 
@@ -405,9 +410,9 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
         ("page.xml", b"<?xml version='1.0'?><html/>"),
         ("empty.png", b""),
     ):
-        response = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=30)
+        response = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=WAIT_S)
         assert_error(response, 400)
-    assert_error(requests.post(logos, headers=dev, timeout=30), 400)  # no file at all
+    assert_error(requests.post(logos, headers=dev, timeout=WAIT_S), 400)  # no file at all
     # Images the detector cannot use are refused with the reason, never stored silently:
     # a blank one (nothing stands out) and a hairline (too thin to tell from a line).
     blank = np.full((120, 160, 3), 200, np.uint8)
@@ -415,7 +420,7 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
     hairline[99:101, 20:580] = 0
     for image, why in ((blank, "no logo found"), (hairline, "times longer than it is high")):
         png = cv2.imencode(".png", image)[1].tobytes()
-        refused = requests.post(logos, files={"file": ("x.png", png)}, headers=dev, timeout=120)
+        refused = requests.post(logos, files={"file": ("x.png", png)}, headers=dev, timeout=WAIT_S)
         assert_error(refused, 422)
         assert "cannot be used" in refused.json()["error"]["message"]
         assert why in refused.json()["error"]["message"]
@@ -425,7 +430,7 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
     for colour in ((40, 40, 200), (20, 160, 60)):
         png = cv2.imencode(".png", logo("starbucks", colour=colour)[..., [2, 1, 0, 3]])[1]
         answer = requests.post(
-            logos, files={"file": ("c.png", png.tobytes())}, headers=dev, timeout=120
+            logos, files={"file": ("c.png", png.tobytes())}, headers=dev, timeout=WAIT_S
         )
         assert answer.status_code == 201, answer.text
         check = answer.json()["check"]
@@ -462,14 +467,14 @@ def test_hostile_logo_files_are_refused_at_upload_and_the_model_service_stays_up
     secret = tmp_path / "server-side.png"  # a usable logo, but a file of the server's
     cv2.imwrite(str(secret), logo("cocacola")[..., [2, 1, 0, 3]])
     for name, (data, why) in hostile_logos.corpus(str(secret)).items():
-        refused = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=120)
+        refused = requests.post(logos, files={"file": (name, data)}, headers=dev, timeout=WAIT_S)
         assert_error(refused, 400)
         assert why in refused.json()["error"]["message"], (name, refused.text)
     gpu = stack_env.client_env["MA_GPU_SERVICE_URL"]
     assert requests.get(f"{gpu}/healthz", timeout=30).ok
     # A valid SVG in ISO-8859-1 is a logo like any other; SVGs are stored as a bounded PNG.
     latin1 = requests.post(
-        logos, files={"file": ("l.svg", hostile_logos.latin1_svg())}, headers=dev, timeout=120
+        logos, files={"file": ("l.svg", hostile_logos.latin1_svg())}, headers=dev, timeout=WAIT_S
     )
     assert latin1.status_code == 201, latin1.text
     stored = latin1.json()
@@ -477,7 +482,7 @@ def test_hostile_logo_files_are_refused_at_upload_and_the_model_service_stays_up
     with Image.open(io.BytesIO(store.read(stored["object"]))) as image:
         assert image.format == "PNG" and max(image.size) == 400
     good = (ICONS / "cocacola.svg").read_bytes()
-    again = requests.post(logos, files={"file": ("c.svg", good)}, headers=dev, timeout=120)
+    again = requests.post(logos, files={"file": ("c.svg", good)}, headers=dev, timeout=WAIT_S)
     assert again.status_code == 201 and again.json()["check"]["usable"], again.text
     listed = requests.get(logos, headers=dev, timeout=30).json()["logos"]
     assert {x["logo_id"] for x in listed} == {stored["logo_id"], again.json()["logo_id"]}

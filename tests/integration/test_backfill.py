@@ -14,7 +14,10 @@ from functions.backfill import pubsub_message
 from functions.events import ObjectEvent
 from local.runner import ROOT
 from mediacore.names import parse_segment_object, segment_object
+from tests.conftest import LOAD_PROOF_SETTINGS
 from tests.integration.helpers import (
+    STALE_S,
+    WAIT_S,
     counters,
     finished,
     function_process,
@@ -55,7 +58,6 @@ def test_backfill_over_http_reanalyses_a_range_in_batch_mode_once(
         progress = wait_for_snapshot(
             backfill_ref(db, stream_id, queued["backfill_id"]),
             lambda doc: doc.get("pending") == {},
-            timeout=90,
         )
         assert progress["segments"] == 2
 
@@ -112,7 +114,7 @@ def test_backfill_over_http_reanalyses_a_range_in_batch_mode_once(
                 },
                 "subscription": "projects/p/subscriptions/backfill-push",
             }
-            assert requests.post(stack_env.info["analyze"], json=push, timeout=60).ok
+            assert requests.post(stack_env.info["analyze"], json=push, timeout=WAIT_S).ok
         assert segment_ref(db, stream_id, 1).get().update_time == before
 
 
@@ -134,11 +136,11 @@ def test_backfill_http_rejects_bad_requests(stack_env):
 
 
 def test_cli_backfill_inline_redoes_skipped_segments(db, store, clip, stream_id, stack_env):
-    upload_live(store, clip, stream_id, 2, behind_s=120)  # realtime mode skips both
+    upload_live(store, clip, stream_id, 2, behind_s=STALE_S)  # realtime mode skips both
     for seq in range(2):
         assert wait_for_snapshot(segment_ref(db, stream_id, seq), finished)["status"] == "skipped"
 
-    env = {**os.environ, **stack_env.client_env}
+    env = {**os.environ, **LOAD_PROOF_SETTINGS, **stack_env.client_env}
     done = subprocess.run(
         [sys.executable, "-m", "functions", "backfill", stream_id, "--inline"],
         env=env,

@@ -21,7 +21,7 @@ from local.publisher import publish, publish_pattern, source_file
 from local.runner import free_port, stop_process_group
 from mediacore.streams import StreamRegistry
 from tests.conftest import wait_port
-from tests.integration.helpers import wait_for_snapshot
+from tests.integration.helpers import WAIT_S, wait_for_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def objects(store, stream_id):
     return [o for o in store.list(f"streams/{stream_id}/segments/")]
 
 
-def wait_objects(store, stream_id, count, timeout=30.0):
+def wait_objects(store, stream_id, count, timeout=WAIT_S):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = objects(store, stream_id)
@@ -71,7 +71,7 @@ def wait_uploaded(registry, stream_id, count):
     )
 
 
-def wait_endlist(store, stream_id, timeout=15.0):
+def wait_endlist(store, stream_id, timeout=WAIT_S):
     """The playback playlist once the uploader has closed it (#EXT-X-ENDLIST)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -196,8 +196,8 @@ def test_stalled_publisher_is_dropped_and_its_partial_segment_uploaded(
 ):
     stream = registry.create("Stalls", stream_id)
     process = publish(rtmp(stack_env, stream.stream_key), source)
-    wait_status(registry, stream_id, "live")
-    time.sleep(5.0)  # two full segments and part of a third
+    wait_uploaded(registry, stream_id, 2)  # two full segments, however long that took
+    time.sleep(1.0)  # and part of another (it holds at least the keyframe that began it)
     process.send_signal(signal.SIGSTOP)  # the connection stays open, nothing more arrives
     try:
         wait_status(registry, stream_id, "ended")  # nginx drops it (drop_idle_publisher 3 s)
@@ -259,7 +259,7 @@ def test_stream_key_reaches_no_log_and_no_file(stack_env, registry, stream_id):
     def logged_sessions() -> int:
         return sum(p.read_text(errors="replace").count(session) for p in places if p.is_file())
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT_S
     while logged_sessions() < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert logged_sessions() >= 2, "nginx logged no publish session"
@@ -321,7 +321,8 @@ def test_ingest_killed_mid_stream_loses_and_duplicates_nothing(
     ingest.start()
     try:
         publisher = publish(f"{ingest.url}/{stream.stream_key}", source)
-        started = time.monotonic()
+        wait_status(registry, stream_id, "live")
+        started = time.monotonic()  # seen live: media flows from (about) here, in real time
         wait_uploaded(registry, stream_id, 2)
         time.sleep(3.2)  # more segments finished, maybe not uploaded, one half-written
         ingest.kill()  # nginx and the uploader, SIGKILL, mid-stream
@@ -334,7 +335,13 @@ def test_ingest_killed_mid_stream_loses_and_duplicates_nothing(
         url = f"{ingest.url}/{stream.stream_key}"
         assert finish(publish_pattern(url, seconds=6, gop_frames=60)) == 0  # OBS reconnects
         wait_status(registry, stream_id, "ended")
-        time.sleep(3)
+        # Until the uploader has shipped (and removed) every fragment, however long it takes.
+        deadline = time.monotonic() + WAIT_S
+        while list((ingest.hls / stream_id).glob("*.ts")) or list(
+            (ingest.hls / stream_id / ".spool").glob("*.ts")
+        ):
+            assert time.monotonic() < deadline, "fragments were never uploaded"
+            time.sleep(0.3)
     finally:
         ingest.stop()
 

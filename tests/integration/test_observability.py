@@ -7,7 +7,13 @@ import time
 import requests
 
 from mediacore.names import segment_object
-from tests.integration.helpers import finished, live_metadata, segment_ref, wait_for_snapshot
+from tests.integration.helpers import (
+    WAIT_S,
+    finished,
+    live_metadata,
+    segment_ref,
+    wait_for_snapshot,
+)
 
 
 def sample(text: str, name: str, **labels) -> float:
@@ -41,7 +47,7 @@ def test_analyze_metrics_and_stage_logs_follow_each_segment(stack_env, db, store
     )
     wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
     # The listener can see the result a moment before the function counts it.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT_S
     while True:
         after = scrape(url)
         done = sample(after, "ma_segments_analysed_total", stream=stream_id, outcome="done")
@@ -53,13 +59,17 @@ def test_analyze_metrics_and_stage_logs_follow_each_segment(stack_env, db, store
     for stage in ("event", "start", "inference", "write", "result"):
         assert sample(after, "ma_stage_seconds_count", stage=stage) >= 1, stage
 
-    lines = [
-        json.loads(m.group(1))
-        for m in re.finditer(r"analyze\.1\s+\| (\{.*\})$", stack_env.log_path.read_text(), re.M)
-    ]
-    mine = [line for line in lines if line.get("stream_id") == stream_id]
-    stages = {line.get("stage") for line in mine}
-    assert {"decode", "inference", "write"} <= stages, mine
+    def logged() -> list[dict]:
+        text = stack_env.log_path.read_text()
+        lines = [json.loads(m) for m in re.findall(r"analyze\.1\s+\| (\{.*\})$", text, re.M)]
+        return [line for line in lines if line.get("stream_id") == stream_id]
+
+    # The runner writes the function's log lines as they come: wait for them, do not assume.
+    deadline = time.monotonic() + WAIT_S
+    while not {"decode", "inference", "write"} <= {line.get("stage") for line in logged()}:
+        assert time.monotonic() < deadline, logged()
+        time.sleep(0.2)
+    mine = logged()
     written = next(line for line in mine if line.get("stage") == "write")
     assert written["severity"] == "INFO" and written["result_ms"] > 0 and written["seq"] == 0
 

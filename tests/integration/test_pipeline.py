@@ -16,6 +16,8 @@ import requests
 from mediacore.names import segment_object
 from tests import payloads
 from tests.integration.helpers import (
+    STALE_S,
+    WAIT_S,
     counters,
     finished,
     function_process,
@@ -83,8 +85,10 @@ def test_uploaded_segment_is_analysed_and_seen_by_a_listener(db, store, clip, st
     assert stream["name"] == stream_id and stream["status"] == "idle"
     assert counters(stream["stats"]) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
     assert stream["stats"]["latency_window"] == 1
-    assert 0 < stream["stats"]["latency_p50_ms"] == stream["stats"]["latency_p95_ms"] < 60_000
-    assert -5 < stream["stats"]["lag_s"] < 60  # result time minus the segment's live end
+    # Plausible, not fast (no timing asserts): within what the waits above allow.
+    assert 0 < stream["stats"]["latency_p50_ms"] == stream["stats"]["latency_p95_ms"]
+    assert stream["stats"]["latency_p50_ms"] < 1000 * WAIT_S
+    assert -5 < stream["stats"]["lag_s"] < WAIT_S  # result time minus the segment's live end
     assert stream["objects"]["person"] == sum(
         d["label"] == "person" and d["kind"] == "object" for d in frame["detections"]
     )
@@ -115,7 +119,7 @@ def test_redelivered_event_writes_nothing_twice(db, store, clip, stream_id, stac
         message_id="redelivery-1",
     )
     for _ in range(3):  # the same Pub/Sub message, delivered three more times
-        response = requests.post(stack_env.info["analyze"], json=body, timeout=30)
+        response = requests.post(stack_env.info["analyze"], json=body, timeout=WAIT_S)
         assert response.status_code == 200
     assert ref.get().update_time == first_write
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
@@ -130,7 +134,7 @@ def test_eventarc_cloudevent_is_analysed(db, store, clip, stream_id, stack_env):
     headers, data = payloads.eventarc(
         bucket=store.bucket, name=name, generation=obj.generation, size=obj.size
     )
-    response = requests.post(stack_env.info["analyze"], headers=headers, json=data, timeout=30)
+    response = requests.post(stack_env.info["analyze"], headers=headers, json=data, timeout=WAIT_S)
     assert response.status_code == 200
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
     assert stats["segments"] == 1 and stats["analyzed"] == 1
@@ -193,7 +197,9 @@ def test_malformed_event_is_acknowledged(stack_env):
         "ce-source": "//test",
         "ce-id": "x-1",
     }
-    response = requests.post(stack_env.info["analyze"], headers=headers, json={"a": 1}, timeout=10)
+    response = requests.post(
+        stack_env.info["analyze"], headers=headers, json={"a": 1}, timeout=WAIT_S
+    )
     assert response.status_code == 200
 
 
@@ -202,7 +208,7 @@ def test_firestore_down_answers_retryable_error(store, clip, stream_id, stack_en
     env = {**stack_env.client_env, "FIRESTORE_EMULATOR_HOST": "127.0.0.1:9"}  # nothing there
     body = payloads.pubsub_push(bucket=store.bucket, name=obj.name, generation=obj.generation)
     with function_process("analyze", env) as url:
-        response = requests.post(url, json=body, timeout=120)
+        response = requests.post(url, json=body, timeout=WAIT_S)
     assert response.status_code == 500  # Pub/Sub will deliver again
 
 
@@ -228,7 +234,7 @@ def test_model_service_down_answers_retryable_error(
         bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
     )
     with function_process("analyze_webhook", env, signature="http") as url:
-        response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=120)
+        response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=WAIT_S)
     assert response.status_code == 503  # MinIO delivers again later
     assert not segment_ref(db, stream_id, 0).get().exists  # nothing half-written
 
@@ -251,13 +257,14 @@ def test_minio_webhook_path_against_an_s3_server(db, clip, stream_id, stack_env,
     )
     with function_process("analyze_webhook", env, signature="http") as url:
         # MinIO probes its target with a HEAD, then posts each event (again on any non-2xx).
-        assert requests.head(url, headers=WEBHOOK_AUTH, timeout=10).status_code == 204
+        assert requests.head(url, headers=WEBHOOK_AUTH, timeout=WAIT_S).status_code == 204
         for _ in range(2):
             assert (
-                requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 204
+                requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=WAIT_S).status_code
+                == 204
             )
         # A malformed body is acknowledged (MinIO would resend it forever), with the reason.
-        nope = requests.post(url, data="nope", headers=WEBHOOK_AUTH, timeout=10)
+        nope = requests.post(url, data="nope", headers=WEBHOOK_AUTH, timeout=WAIT_S)
         assert nope.status_code == 200 and "not analysed" in nope.json()["acknowledged"]
     doc = segment_ref(db, stream_id, 0).get().to_dict()
     assert doc["status"] == "done" and doc["generation"] == obj.generation
@@ -269,7 +276,7 @@ def test_realtime_mode_skips_a_segment_too_far_behind_live(db, store, clip, stre
     store.create(
         segment_object(stream_id, 0),
         clip.segments[0].read_bytes(),
-        metadata=live_metadata(0, behind_s=60),
+        metadata=live_metadata(0, behind_s=STALE_S),
     )
     store.create(
         segment_object(stream_id, 1), clip.segments[1].read_bytes(), metadata=live_metadata(1)
@@ -295,9 +302,9 @@ def test_mode_switch_mid_stream_changes_sampling_and_skipping(db, store, clip, s
     store.create(
         segment_object(stream_id, 1),
         clip.segments[1].read_bytes(),
-        metadata=live_metadata(1, behind_s=120),
+        metadata=live_metadata(1, behind_s=STALE_S),
     )
-    second = wait_for_snapshot(segment_ref(db, stream_id, 1), finished, timeout=60)
+    second = wait_for_snapshot(segment_ref(db, stream_id, 1), finished)
     assert second["mode"] == "batch" and second["status"] == "done"  # batch never skips
     assert len(second["frames"]) == 10  # 5 fps over 2 s
     times = [f["t"] for f in second["frames"]]
@@ -333,9 +340,9 @@ def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_port(port, timeout=60)
-        deadline = time.monotonic() + 60
-        while requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code != 200:
+        wait_port(port)
+        deadline = time.monotonic() + WAIT_S
+        while requests.get(f"http://127.0.0.1:{port}/readyz", timeout=WAIT_S).status_code != 200:
             assert time.monotonic() < deadline, "gpu_service never became ready"
             time.sleep(0.3)
         return process
@@ -362,7 +369,7 @@ def test_model_service_killed_and_restarted_mid_stream_loses_nothing(
     gpu = start_gpu()
     try:
         with function_process("analyze_webhook", env, signature="http") as url:
-            post = partial(requests.post, url, headers=WEBHOOK_AUTH, timeout=60)
+            post = partial(requests.post, url, headers=WEBHOOK_AUTH, timeout=WAIT_S)
             assert post(json=events[0]).status_code == 204
             stop_process_group(gpu, signal.SIGKILL)  # the model service dies mid-stream
             failed = [e for e in events[1:3] if post(json=e).status_code == 503]
@@ -401,7 +408,7 @@ def test_cloud_vision_backend_end_to_end(db, clip, stream_id, stack_env, moto_s3
             MA_BRANDS='["Coca-Cola"]',
         )
         with function_process("analyze_webhook", env, signature="http") as url:
-            response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60)
+            response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=WAIT_S)
             assert response.status_code == 204
     doc = segment_ref(db, stream_id, 0).get().to_dict()
     assert doc["status"] == "done" and doc["backend"] == "cloud-vision"
@@ -431,16 +438,20 @@ def test_webhook_callers_must_hold_the_token(db, clip, stream_id, stack_env, mot
         "analyze_webhook", webhook_env(stack_env, bucket, moto_s3), signature="http"
     ) as url:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": WEBHOOK_TOKEN}):
-            response = requests.post(url, json=body, headers=headers, timeout=60)
+            response = requests.post(url, json=body, headers=headers, timeout=WAIT_S)
             assert response.status_code == 401, headers
             assert WEBHOOK_TOKEN not in response.text
         assert not segment_ref(db, stream_id, 0).get().exists
-        assert requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 204
+        assert (
+            requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=WAIT_S).status_code == 204
+        )
     assert segment_ref(db, stream_id, 0).get().to_dict()["status"] == "done"
     # Without a configured token the webhook refuses everyone (MinIO keeps the events).
     env = webhook_env(stack_env, bucket, moto_s3, MA_WEBHOOK_TOKEN="")
     with function_process("analyze_webhook", env, signature="http") as url:
-        assert requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=60).status_code == 503
+        assert (
+            requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=WAIT_S).status_code == 503
+        )
 
 
 def test_event_naming_another_bucket_is_acknowledged_unread(db, clip, stream_id, stack_env):
@@ -456,7 +467,7 @@ def test_event_naming_another_bucket_is_acknowledged_unread(db, clip, stream_id,
     body = payloads.pubsub_push(
         bucket=other.bucket, name=obj.name, generation=obj.generation, size=obj.size
     )
-    response = requests.post(stack_env.info["analyze"], json=body, timeout=60)
+    response = requests.post(stack_env.info["analyze"], json=body, timeout=WAIT_S)
     assert response.status_code == 200  # acknowledged: redelivery cannot change the answer
     assert not segment_ref(db, stream_id, 0).get().exists
     assert not db.collection("streams").document(stream_id).get().exists
