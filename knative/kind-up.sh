@@ -39,11 +39,13 @@ kind load docker-image --name media-analyzer "media-analyzer/frontend:$TAG"
 kubectl get namespace media-analyzer >/dev/null 2>&1 || kubectl create namespace media-analyzer
 secret() { python3 -c "import secrets; print(secrets.token_urlsafe(24))"; }
 if ! kubectl get secret minio -n media-analyzer >/dev/null 2>&1; then
-  user=media-analyzer; password=$(secret)
+  user=media-analyzer; password=$(secret); webhook=$(secret)  # MinIO sends, analyze checks
   kubectl create secret generic minio -n media-analyzer \
-    --from-literal=MINIO_ROOT_USER=$user --from-literal=MINIO_ROOT_PASSWORD="$password"
+    --from-literal=MINIO_ROOT_USER=$user --from-literal=MINIO_ROOT_PASSWORD="$password" \
+    --from-literal=MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ANALYZE="$webhook"
   kubectl create secret generic media-analyzer -n media-analyzer \
     --from-literal=AWS_ACCESS_KEY_ID=$user --from-literal=AWS_SECRET_ACCESS_KEY="$password" \
+    --from-literal=MA_WEBHOOK_TOKEN="$webhook" \
     --from-literal=MA_API_KEYS="[\"$(secret)\"]"
 fi
 kubectl apply -k knative/manifests

@@ -67,6 +67,7 @@ class KService:
     gpu: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     writable: tuple[str, ...] = ()  # folders besides /tmp the process writes (root fs is read-only)
+    own_secrets: tuple[str, ...] = ()  # keys of the Secret only this service gets
 
 
 def images(registry: str, tag: str) -> dict[str, str]:
@@ -88,6 +89,8 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
             20,
             metrics_port=9464,
             extra_env={"FUNCTION_TARGET": "analyze_webhook", "FUNCTION_SIGNATURE_TYPE": "http"},
+            # MinIO sends the same value (the `minio` Secret, made by kind-up.sh).
+            own_secrets=("MA_WEBHOOK_TOKEN",),
         ),
         KService(
             "api",
@@ -154,13 +157,13 @@ def security_context() -> dict:
     }
 
 
-def env_list(env: dict[str, str], secrets: bool) -> list[dict]:
+def env_list(env: dict[str, str], secrets: bool, own_secrets: tuple[str, ...] = ()) -> list[dict]:
     out = [{"name": k, "value": v} for k, v in sorted(env.items())]
-    if secrets:
-        out += [
-            {"name": k, "valueFrom": {"secretKeyRef": {"name": "media-analyzer", "key": k}}}
-            for k in SECRET_ENV
-        ]
+    keys = [*SECRET_ENV, *own_secrets] if secrets else list(own_secrets)
+    out += [
+        {"name": k, "valueFrom": {"secretKeyRef": {"name": "media-analyzer", "key": k}}}
+        for k in keys
+    ]
     return out
 
 
@@ -173,7 +176,9 @@ def kservice(svc: KService) -> dict:
         "image": svc.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"containerPort": svc.port}],
-        "env": env_list({**svc.env, **svc.extra_env}, secrets=svc.name != "frontend"),
+        "env": env_list(
+            {**svc.env, **svc.extra_env}, svc.name != "frontend", own_secrets=svc.own_secrets
+        ),
         "resources": {"requests": dict(limits), "limits": limits},
         "securityContext": security_context(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
