@@ -165,6 +165,8 @@ class SegmentAnalyzer:
                 fps=analysis.batch_sample_fps if result.mode == BATCH else analysis.sample_fps,
                 thumb_width=analysis.thumb_width,
                 infer_side=analysis.inference_side if self._backend else None,
+                keyframe_spacing_s=analysis.keyframe_spacing_s,
+                max_frames=analysis.max_frames_per_segment,
             )
         finally:
             result.timings.decode_ms = _ms_since(started)

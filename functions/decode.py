@@ -8,6 +8,13 @@ Two sampling strategies:
 - ``fps>0`` (batch): full decode, keeping the first frame at or after each
   1/fps step.
 
+Keyframes are sampled at least ``keyframe_spacing_s`` apart, and a segment yields
+at most ``max_frames`` in either mode: an all-intra 60 fps stream would otherwise
+send every frame to the models (60x the Cloud Vision bill), and a long fragment in
+batch mode more frames than the model service takes in one request. Past twice the
+cap, every other sample is dropped and the spacing doubles (memory stays bounded);
+the samples left are then thinned evenly to the cap.
+
 Each sample also keeps the frame presented right after it, its *neighbour*, so
 that motion can be measured as consecutive-frame change (as Frigate's motion
 detector does) for every sample, even when a segment holds one keyframe.
@@ -77,16 +84,49 @@ def sample_frames(
     fps: float = 0.0,
     thumb_width: int = 160,
     infer_side: int | None = None,
+    keyframe_spacing_s: float = 0.0,
+    max_frames: int | None = None,
 ):
     """Sampled frames with thumbnails; also model-sized images when ``infer_side`` is set."""
     check_container(data, ext)
+    spacing = 1.0 / fps if fps > 0 else keyframe_spacing_s
     try:
-        return _decode(data, fps, thumb_width, infer_side)
+        decoded = _decode(data, fps <= 0, spacing, max_frames, thumb_width, infer_side)
     except (av.FFmpegError, ValueError) as exc:
         raise MediaError(f"corrupt or undecodable video: {exc}") from exc
+    if max_frames:
+        decoded.frames = spread(decoded.frames, max_frames)
+    return decoded
 
 
-def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -> DecodedSegment:
+def spread(frames: list[SampledFrame], count: int) -> list[SampledFrame]:
+    """At most ``count`` frames, the nearest to evenly spaced times, first and last kept."""
+    if len(frames) <= count:
+        return frames
+    if count == 1:
+        return frames[:1]
+    start, step = frames[0].pts, (frames[-1].pts - frames[0].pts) / (count - 1)
+    chosen: list[int] = []
+    for i in range(count):
+        first = chosen[-1] + 1 if chosen else 0
+        last = len(frames) - (count - i)  # leave a frame for each target still to come
+        target = start + i * step
+        chosen.append(min(range(first, last + 1), key=lambda k: abs(frames[k].pts - target)))
+    return [frames[k] for k in chosen]
+
+
+# Presentation times are rationals printed as floats: 1.0 s apart may read 0.99999.
+SPACING_SLACK_S = 0.001
+
+
+def _decode(
+    data: bytes,
+    keyframes_only: bool,
+    spacing: float,
+    max_frames: int | None,
+    thumb_width: int,
+    infer_side: int | None,
+) -> DecodedSegment:
     with _open(data) as container:
         if not container.streams.video:
             raise MediaError("no video stream in segment")
@@ -100,7 +140,6 @@ def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -
             raise MediaError("video stream has no frame size (corrupt header)")
         thumb_height = max(2, round(thumb_width * height / width / 2) * 2)
         rate = float(stream.average_rate or stream.guessed_rate or 30)
-        keyframes_only = fps <= 0
 
         frames: list[SampledFrame] = []
         keyframe_times: list[float] = []
@@ -117,7 +156,8 @@ def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -
                 last_pts = t if last_pts is None else max(last_pts, t)
                 if packet.is_keyframe:
                     keyframe_times.append(t)
-                    feeding = True
+                    # A keyframe too close to the last sample is not even decoded.
+                    feeding = feeding or next_t is None or t >= next_t - SPACING_SLACK_S
             if not feeding and packet.size:
                 continue
             for frame in packet.decode():
@@ -132,16 +172,18 @@ def _decode(data: bytes, fps: float, thumb_width: int, infer_side: int | None) -
                     pending = None
                     feeding = not keyframes_only
                     continue
+                wanted = next_t is None or t >= next_t - SPACING_SLACK_S
                 if keyframes_only:
-                    wanted = frame.key_frame and (not frames or t > frames[-1].pts)
-                else:
-                    wanted = next_t is None or t >= next_t
+                    wanted = wanted and frame.key_frame and (not frames or t > frames[-1].pts)
                 if wanted:
                     pending = SampledFrame(t, _thumb(frame, thumb_width, thumb_height), None, 1)
                     if infer_side:
                         pending.image = _model_image(frame, infer_side)
                     frames.append(pending)
-                    next_t = t + 1.0 / fps if fps > 0 else None
+                    next_t = t + spacing if spacing > 0 else None
+                    if max_frames and len(frames) >= 2 * max_frames:
+                        frames, spacing = frames[::2], 2 * max(spacing, t - frames[-2].pts)
+                        next_t = frames[-1].pts + spacing  # bounded memory, same spread
         if not frames:
             raise MediaError("no decodable video frames in segment")
         duration = (last_pts - first_pts) + 1.0 / rate  # last frame lasts one frame time

@@ -147,10 +147,6 @@ class PlatformSettings(Section):
 PLACEHOLDER_SECRET = "change-me"
 
 
-# Secrets shipped as examples (.env.example): a process that finds one refuses to start.
-PLACEHOLDER_SECRET = "change-me"
-
-
 class ApiSettings(Section):
     """The control API (functions/api): who may call it, its limits, playback URLs."""
 
@@ -407,6 +403,22 @@ class AnalysisSettings(Section):
     )
     batch_sample_fps: float = Field(
         5.0, gt=0.0, description="Sampling rate in batch mode, where throughput wins."
+    )
+    keyframe_spacing_s: float = Field(
+        1.0,
+        ge=0.0,
+        description="Least time between two sampled frames when sampling keyframes: ~1 fps "
+        "whatever the GOP. An all-intra 60 fps stream (every frame a keyframe) would "
+        "otherwise send 60 frames a second to the models: 60x the Cloud Vision bill.",
+    )
+    max_frames_per_segment: int = Field(
+        20,
+        ge=1,
+        le=64,
+        description="Most frames analysed per segment in any mode, spread evenly over it. A "
+        "2 s segment in batch mode needs 10; an 8 s fragment (OBS 'auto' keyframes) would "
+        "need 40. Bounds the cost per segment and stays within gpu_service's 64-frame "
+        "request limit (MA_LIMITS_MAX_FRAMES).",
     )
     realtime_max_lag_segments: float = Field(
         3.0,

@@ -488,3 +488,39 @@ def test_segment_lookalike_names_never_overwrite_a_result(db, store, clip, strea
     assert ref.get().to_dict() == done
     docs = [d.id for d in ref.parent.stream()]
     assert docs == ["00000007", "00000008"]
+
+
+# --- frames per segment are capped (issue 15, item 10) ---------------------------------------
+
+
+def _synthetic_segment(seconds: float, fps: int, gop: int) -> bytes:
+    import subprocess
+
+    return subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"testsrc2=size=320x180:rate={fps}:duration={seconds}", "-c:v", "libx264",
+         "-preset", "ultrafast", "-g", str(gop), "-f", "mpegts", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+
+
+def test_all_intra_segment_is_analysed_at_about_one_frame_a_second(db, store, stream_id):
+    """Every frame a keyframe: 120 frames to the models (413 from gpu_service) before."""
+    store.create(segment_object(stream_id, 0), _synthetic_segment(2.0, fps=60, gop=1))
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+    assert doc["status"] == "done", doc["error"]
+    assert doc["video"]["keyframes"] == 120
+    assert len(doc["frames"]) == 2
+
+
+def test_long_fragment_in_batch_mode_is_capped(db, store, stream_id):
+    """A 20 s fragment at 5 fps would be 100 frames: more than gpu_service takes at once."""
+    from mediacore.settings import AnalysisSettings
+
+    db.collection("streams").document(stream_id).set({"mode": "batch"})
+    store.create(segment_object(stream_id, 0), _synthetic_segment(20.0, fps=30, gop=60))
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished, timeout=90)
+    assert doc["status"] == "done" and doc["mode"] == "batch", doc["error"]
+    times = [frame["t"] for frame in doc["frames"]]
+    assert len(times) == AnalysisSettings().max_frames_per_segment
+    assert times[-1] - times[0] > 18  # spread over the whole fragment

@@ -101,3 +101,43 @@ def test_audio_only_segment_has_no_video(tmp_path):
     )
     with pytest.raises(MediaError, match="no video stream"):
         sample_frames(out.read_bytes())
+
+
+def _all_intra(seconds: float, fps: int = 60) -> bytes:
+    """An all-intra H.264 segment (every frame a keyframe), as some encoders send."""
+    import subprocess
+
+    return subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"testsrc2=size=320x180:rate={fps}:duration={seconds}", "-c:v", "libx264",
+         "-preset", "ultrafast", "-g", "1", "-f", "mpegts", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+
+
+def test_all_intra_segment_is_sampled_at_the_keyframe_spacing():
+    """60 keyframes a second must not become 60 model frames a second (60x the cost)."""
+    from mediacore.settings import AnalysisSettings
+
+    analysis = AnalysisSettings()
+    decoded = sample_frames(
+        _all_intra(2.0),
+        fps=0,
+        keyframe_spacing_s=analysis.keyframe_spacing_s,
+        max_frames=analysis.max_frames_per_segment,
+    )
+    assert len(decoded.keyframe_times) == 120
+    times = [f.pts for f in decoded.frames]
+    assert len(times) == 2  # ~1 fps, as on a 1 s GOP
+    assert np.all(np.diff(times) >= analysis.keyframe_spacing_s - 0.001)
+
+
+@pytest.mark.parametrize("fps", [0, 5])
+def test_frames_per_segment_are_capped_and_spread(fps):
+    """A long fragment (OBS's 'auto' keyframes, batch mode) stays within the cap."""
+    decoded = sample_frames(_all_intra(12.0, fps=10), fps=fps, keyframe_spacing_s=0.1, max_frames=8)
+    times = [f.pts for f in decoded.frames]
+    assert len(times) == 8
+    assert times[0] == pytest.approx(decoded.first_pts)
+    assert times[-1] > decoded.first_pts + 9  # spread over the fragment, not its start
+    assert np.all(np.diff(times) > 1.0)
