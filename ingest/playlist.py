@@ -5,9 +5,10 @@ in the bucket and names them relatively (``segments/00000042.ts``), so players
 fetch everything from the bucket (or a CDN in front of it) and the ingest
 machine serves no viewer traffic. Each entry carries
 ``EXT-X-PROGRAM-DATE-TIME`` so the dashboard can map video time to wall clock,
-and a reconnect is marked with ``EXT-X-DISCONTINUITY``. ``PlaybackPlaylists``
-keeps each stream's window of recent segments and rewrites the playlist after
-every upload; after a restart it reads the window back from the bucket.
+and a reconnect, or a hole left by dropped segments, is marked with
+``EXT-X-DISCONTINUITY``. ``PlaybackPlaylists`` keeps each stream's window of
+recent segments and rewrites the playlist after every upload; after a restart
+it reads the window back from the bucket.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import math
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -107,7 +108,10 @@ class PlaybackPlaylists:
         for claim in claims:
             if window and claim.seq <= window[-1].seq:
                 continue  # already read back from the bucket
-            window.append(PlaybackEntry.from_claim(claim))
+            entry = PlaybackEntry.from_claim(claim)
+            if window and claim.seq > window[-1].seq + 1:  # segments dropped in between
+                entry = replace(entry, discontinuity=True)
+            window.append(entry)
         self.write(stream_id)
 
     def end(self, stream_id: str) -> None:
@@ -150,6 +154,7 @@ class PlaybackPlaylists:
                         segment.seq,
                         float(stat.metadata.get("duration", 2.0)),
                         datetime.fromisoformat(pdt) if pdt else None,
+                        discontinuity=bool(window) and segment.seq > window[-1].seq + 1,
                     )
                 )
             self._windows[stream_id] = window

@@ -13,17 +13,28 @@ local disk, so after a crash every fragment is in exactly one place:
   (an object that already exists with the same size means it was uploaded).
 
 Files: ``.spool/{seq:08d}.json`` (metadata + the stream state after this
-claim), then ``.spool/{seq:08d}.ts``, then ``.spool/state.json``.
+claim), then ``.spool/{seq:08d}.ts``, then ``.spool/state.json``. Each JSON file
+is written to a temporary name, fsynced, then renamed: after a power cut a file
+is whole or absent, never empty. A record that still cannot be read (a disk
+that lied) is not retried forever: its segment is set aside.
+
+A segment that cannot go to the bucket (unreadable record, its name taken by
+other content) is *set aside* in ``.spool/set-aside/`` for an operator, out of
+the upload order; set-aside files are the first to go when space is needed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 SPOOL = ".spool"
+SET_ASIDE = "set-aside"
 
 
 @dataclass
@@ -47,16 +58,42 @@ class Claim:
     extra: dict = field(default_factory=dict)
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _write_json(path: Path, value: dict) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value))
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w") as out:
+            out.write(json.dumps(value))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
+    _fsync_dir(path.parent)
+
+
+def _read_json(path: Path) -> dict | None:
+    """The file's JSON object, or None when it is missing, empty or damaged."""
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class Spool:
     def __init__(self, stream_dir: Path):
         self.dir = stream_dir / SPOOL
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.set_aside_dir = self.dir / SET_ASIDE
 
     def media(self, seq: int) -> Path:
         return self.dir / f"{seq:08d}.ts"
@@ -68,31 +105,108 @@ class Spool:
         """The state after the newest claim, also when the crash came before state.json."""
         state = None
         path = self.dir / "state.json"
-        if path.exists():
-            state = StreamState(**json.loads(path.read_text()))
+        raw = _read_json(path)
+        if raw is not None:
+            try:
+                state = StreamState(**raw)
+            except TypeError:
+                raw = None
+        if raw is None and path.exists():
+            log.warning("%s is unreadable; the stream state comes from its claims", path)
         for claim in self.pending():
             if state is None or claim.state_after.next_seq > state.next_seq:
                 state = claim.state_after
         return state
 
     def claim(self, source: Path, claim: Claim) -> None:
+        """Raises OSError (e.g. a full disk) with the fragment still unclaimed, or claimed
+        whole: never half."""
         record = asdict(claim)
         _write_json(self._record(claim.seq), record)
-        os.replace(source, self.media(claim.seq))
-        _write_json(self.dir / "state.json", asdict(claim.state_after))
+        try:
+            os.replace(source, self.media(claim.seq))
+        except OSError:
+            self._record(claim.seq).unlink(missing_ok=True)
+            raise
+        try:
+            _write_json(self.dir / "state.json", asdict(claim.state_after))
+        except OSError:
+            # Claimed all the same: load_state() reads the newest state from the claims.
+            log.warning("stream state not saved after claim %d; its record has it", claim.seq)
+
+    def _read_claim(self, seq: int) -> Claim | None:
+        raw = _read_json(self._record(seq))
+        try:
+            raw["state_after"] = StreamState(**raw["state_after"])
+            return Claim(**raw)
+        except (TypeError, KeyError):
+            return None
 
     def pending(self) -> list[Claim]:
+        """Readable claims in upload order (see unreadable() for the others)."""
         claims = []
         for record in sorted(self.dir.glob("[0-9]*.json")):
             seq = int(record.stem)
             if not self.media(seq).exists():
                 record.unlink()  # crashed before the move: the fragment is still unclaimed
                 continue
-            raw = json.loads(record.read_text())
-            raw["state_after"] = StreamState(**raw["state_after"])
-            claims.append(Claim(**raw))
+            claim = self._read_claim(seq)
+            if claim is not None:
+                claims.append(claim)
         return claims
+
+    def unreadable(self) -> list[int]:
+        """Spooled segments whose record is missing or cannot be read."""
+        seqs = []
+        for media in sorted(self.dir.glob("[0-9]*.ts")):
+            seq = int(media.stem)
+            if self._read_claim(seq) is None:
+                seqs.append(seq)
+        return seqs
 
     def done(self, seq: int) -> None:
         self.media(seq).unlink(missing_ok=True)
         self._record(seq).unlink(missing_ok=True)
+
+    def waiting(self) -> list[int]:
+        """Sequence numbers of the spooled segments, oldest first."""
+        return sorted(int(media.stem) for media in self.dir.glob("[0-9]*.ts"))
+
+    def next_unused_seq(self) -> int:
+        """One past every sequence number a segment here holds, waiting or set aside."""
+        held = [*self.dir.glob("[0-9]*.ts"), *self.set_aside_dir.glob("[0-9]*.ts")]
+        return max((int(p.stem) + 1 for p in held), default=0)
+
+    def drop(self, seq: int) -> int:
+        """Delete a waiting segment unshipped; the bytes freed."""
+        freed = _size(self.media(seq))
+        self.done(seq)
+        return freed
+
+    def set_aside(self, seq: int) -> None:
+        """Take a segment out of the upload order, keeping its files for an operator."""
+        self.set_aside_dir.mkdir(exist_ok=True)
+        for path in (self.media(seq), self._record(seq)):
+            if path.exists():
+                os.replace(path, self.set_aside_dir / path.name)
+
+    def size(self) -> int:
+        """Bytes of video this stream holds here: waiting and set aside."""
+        return sum(_size(p) for p in [*self.dir.glob("[0-9]*.ts"), *self.set_aside_dir.glob("*")])
+
+    def free_oldest_set_aside(self) -> int | None:
+        """Delete the oldest set-aside segment: the bytes freed, None when there is none."""
+        for media in sorted(self.set_aside_dir.glob("*.ts"))[:1]:
+            record = media.with_suffix(".json")
+            freed = _size(media) + _size(record)
+            media.unlink(missing_ok=True)
+            record.unlink(missing_ok=True)
+            return freed
+        return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

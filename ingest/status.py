@@ -1,15 +1,18 @@
-"""What the stream document learns from each batch of uploads.
+"""What the stream document learns from each batch of uploads, and of drops.
 
 Upload progress, the playback URL, the measured keyframe interval with a
-warning OBS users can act on, and sequence gaps. The registry owns how that is
-stored; a failed update is logged and never holds up the uploads.
+warning OBS users can act on, sequence gaps, and segments dropped unshipped.
+The registry owns how that is stored; a failed update is logged and never holds
+up the uploads.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
+from ingest.space import Drop
 from ingest.spool import Claim
 from mediacore.names import playlist_object
 from mediacore.settings import Settings
@@ -79,6 +82,16 @@ class StreamStatus:
                 keyframe_interval_s=summary.keyframe_interval_s,
                 keyframe_warning=summary.keyframe_warning,
                 gaps=summary.gaps,
+            )
+        except Exception:
+            log.exception("stream %s: stream document update failed", stream_id)
+
+    def dropped(self, stream_id: str, drops: list[Drop]) -> None:
+        try:
+            self._registry.record_drops(
+                stream_id,
+                dict(Counter(d.reason for d in drops)),
+                last_seq=max(d.seq for d in drops),
             )
         except Exception:
             log.exception("stream %s: stream document update failed", stream_id)

@@ -2,9 +2,11 @@
 
 A crash can come between the upload and the local delete, so an object that
 already exists with the same size is the same segment and counts as shipped.
+One with another size is other content under our name (e.g. two machines
+numbering one stream): ours is set aside for an operator rather than retried
+forever in front of every later segment.
 A failure ends the stream's pass and leaves the rest in the spool; the stream
-then waits, doubling up to ``MAX_BACKOFF_S``, so an outage costs neither a
-busy loop nor a dropped segment.
+then waits, doubling up to ``MAX_BACKOFF_S``, so an outage costs no busy loop.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 
 from ingest.spool import Claim, Spool
 from mediacore import metrics
@@ -55,6 +58,12 @@ class Backoff:
         self._retry_at.pop(key, None)
 
 
+@dataclass
+class UploadPass:
+    uploaded: list[Claim] = field(default_factory=list)
+    set_aside: list[int] = field(default_factory=list)  # name taken by other content
+
+
 class SegmentUploader:
     def __init__(self, store: ObjectStore, backoff: Backoff | None = None):
         self._store = store
@@ -64,9 +73,9 @@ class SegmentUploader:
         """False while the stream is backing off after a failed upload."""
         return self.backoff.ready(stream_id)
 
-    def upload_pending(self, stream_id: str, spool: Spool) -> list[Claim]:
-        """Upload the spool's claims in order until one fails; the ones now in the bucket."""
-        uploaded = []
+    def upload_pending(self, stream_id: str, spool: Spool) -> UploadPass:
+        """Upload the spool's claims in order until one fails."""
+        done = UploadPass()
         pending = list(spool.pending())
         metrics.pending_segments.labels(stream_id).set(len(pending))
         for claim in pending:
@@ -76,15 +85,19 @@ class SegmentUploader:
                 self._store.create(name, data, metadata=claim.metadata, content_type="video/mp2t")
             except ObjectExists:
                 existing = self._store.stat(name)
-                if existing is None or existing.size != len(data):
+                if existing is None:  # deleted since: the next pass creates it
+                    self.backoff.failed(stream_id)
+                    break
+                if existing.size != len(data):
                     log.error(
-                        "stream %s: %s exists with other content; keeping the local "
-                        "file for an operator",
+                        "stream %s: %s exists with other content; ours is set aside "
+                        "in the spool for an operator",
                         stream_id,
                         name,
                     )
-                    self.backoff.failed(stream_id)
-                    break
+                    spool.set_aside(claim.seq)
+                    done.set_aside.append(claim.seq)
+                    continue
                 # Same object: uploaded before a crash, before the local delete.
             except Exception:
                 log.exception("stream %s: upload of %s failed; retrying", stream_id, name)
@@ -92,7 +105,7 @@ class SegmentUploader:
                 self.backoff.failed(stream_id)
                 break
             spool.done(claim.seq)
-            uploaded.append(claim)
+            done.uploaded.append(claim)
             delay = time.time() - claim.extra["closed_at"]
             metrics.segments_uploaded.labels(stream_id).inc()
             metrics.stage_seconds.labels("upload").observe(delay)
@@ -106,6 +119,6 @@ class SegmentUploader:
                     "upload_delay_ms": round(delay * 1000, 1),
                 },
             )
-        if uploaded:
+        if done.uploaded:
             self.backoff.succeeded(stream_id)
-        return uploaded
+        return done

@@ -5,7 +5,9 @@ under a per-stream lock: ``watcher.py`` says which stream to look at,
 ``timeline.py`` decides which fragments are finished and numbers them,
 ``spool.py`` claims them crash-safely, ``upload.py`` ships them with backoff,
 ``playlist.py`` rewrites the playback playlist and ``status.py`` the stream
-document. Nothing is dropped: a failed upload stays in the spool.
+document. A failed upload stays in the spool; ``space.py`` bounds the spool, and
+what it drops (oldest first) is counted on the stream document. A claim that
+fails (a full disk) never stops the uploads that free space: the pass goes on.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from pathlib import Path
 
 from ingest.playlist import Listed, PlaybackPlaylists, fragment_number, read_nginx_playlist
 from ingest.probe import probe
+from ingest.space import Drop, make_room
 from ingest.spool import Spool, StreamState
 from ingest.status import StreamStatus
 from ingest.timeline import claim_fragment, is_finished
 from ingest.upload import SegmentUploader
 from ingest.watcher import PlaylistWatcher
 from mediacore import metrics
-from mediacore.names import check_stream_id, parse_segment_object, segments_prefix
+from mediacore.names import check_stream_id, parse_segment_object, segment_object, segments_prefix
 from mediacore.settings import Settings
 from mediacore.storage import ObjectStore
 
@@ -114,13 +117,29 @@ class Uploader:
         with self._locks[stream_id]:
             folder = self.hls_root / stream_id
             spool = Spool(folder)
-            state = spool.load_state() or StreamState(next_seq=self._next_free_seq(stream_id))
+            drops = self._recover_unreadable(stream_id, spool)
+            state = spool.load_state() or self._state_from_bucket(stream_id)
+            # Never a number again that a spooled or set-aside segment holds.
+            state.next_seq = max(state.next_seq, spool.next_unused_seq())
             listed, finished = self._finished_fragments(folder)
             for fragment_path in finished:
                 listing = listed.get(fragment_number(fragment_path.name))
-                state = self._claim(stream_id, spool, fragment_path, listing, state)
+                try:
+                    state = self._claim(stream_id, spool, fragment_path, listing, state)
+                except OSError as exc:
+                    log.warning(
+                        "stream %s: cannot claim %s (%s); uploading what is spooled first",
+                        stream_id,
+                        fragment_path.name,
+                        exc.strerror or exc,
+                    )
+                    break
             if self._uploads.ready(stream_id):
-                self._upload_pending(stream_id, spool)
+                drops += self._upload_pending(stream_id, spool)
+            ingest = self._settings.ingest
+            drops += make_room(spool, ingest.spool_max_mb, ingest.spool_min_free_mb)
+            if drops:
+                self._dropped(stream_id, drops)
 
     def _finished_fragments(self, folder: Path) -> tuple[dict[int, Listed], list[Path]]:
         listed = read_nginx_playlist(folder / "index.m3u8")
@@ -154,19 +173,63 @@ class Uploader:
             )
         return claim.state_after
 
-    def _upload_pending(self, stream_id: str, spool: Spool) -> None:
-        uploaded = self._uploads.upload_pending(stream_id, spool)
-        if uploaded:
-            self._playlists.add(stream_id, uploaded)
-            self._status.uploaded(stream_id, uploaded)
+    def _upload_pending(self, stream_id: str, spool: Spool) -> list[Drop]:
+        """Upload what is spooled; the segments set aside because their name is taken."""
+        done = self._uploads.upload_pending(stream_id, spool)
+        if done.uploaded:
+            self._playlists.add(stream_id, done.uploaded)
+            self._status.uploaded(stream_id, done.uploaded)
         if self._closed(stream_id, spool):
             self._playlists.end(stream_id)
+        return [Drop(seq, "name_taken") for seq in done.set_aside]
 
-    def _next_free_seq(self, stream_id: str) -> int:
-        """For a stream this machine has no state for: continue after what the bucket has."""
+    def _dropped(self, stream_id: str, drops: list[Drop]) -> None:
+        for reason in sorted({d.reason for d in drops}):
+            seqs = [d.seq for d in drops if d.reason == reason]
+            metrics.segments_dropped.labels(stream_id, reason).inc(len(seqs))
+            log.warning(
+                "stream %s: %d segment(s) dropped (%s): %s",
+                stream_id,
+                len(seqs),
+                reason,
+                seqs,
+                extra={"stream_id": stream_id, "dropped": len(seqs), "reason": reason},
+            )
+        self._status.dropped(stream_id, drops)
+
+    def _recover_unreadable(self, stream_id: str, spool: Spool) -> list[Drop]:
+        """Spooled segments whose claim record is lost (a disk that lied about a write):
+        done if the bucket has them, else set aside. Never retried forever."""
+        drops = []
+        for seq in spool.unreadable():
+            name = segment_object(stream_id, seq)
+            try:
+                stored = self._store.stat(name)
+            except Exception:
+                log.warning("stream %s: bucket unavailable to check %s", stream_id, name)
+                continue  # the next pass asks again
+            if stored is not None and stored.size == spool.media(seq).stat().st_size:
+                spool.done(seq)  # shipped before its record was lost
+                continue
+            log.error("stream %s: claim %d is unreadable; its segment is set aside", stream_id, seq)
+            spool.set_aside(seq)
+            drops.append(Drop(seq, "unreadable"))
+        return drops
+
+    def _state_from_bucket(self, stream_id: str) -> StreamState:
+        """For a stream this machine has no state for: continue after what the bucket has,
+        numbers and media time."""
         last = None
         for obj in self._store.list(segments_prefix(stream_id)):
             segment = parse_segment_object(obj.name)
-            if segment:
-                last = segment.seq if last is None else max(last, segment.seq)
-        return 0 if last is None else last + 1
+            if segment and (last is None or segment.seq > last.seq):
+                last = segment
+        if last is None:
+            return StreamState()
+        stored = self._store.stat(segment_object(stream_id, last.seq))
+        meta = stored.metadata if stored else {}
+        try:
+            media_end = float(meta["media_start"]) + float(meta["duration"])
+        except (KeyError, ValueError):
+            media_end = 0.0
+        return StreamState(next_seq=last.seq + 1, last_media_end=media_end)

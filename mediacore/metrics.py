@@ -36,6 +36,12 @@ segments_uploaded = Counter(
 upload_failures = Counter(
     "ma_upload_failures_total", "Segment uploads that failed (retried)", registry=REGISTRY
 )
+segments_dropped = Counter(
+    "ma_segments_dropped_total",
+    "Segments the ingest dropped unshipped (spool_full, disk_full, unreadable, name_taken)",
+    ["stream", "reason"],
+    registry=REGISTRY,
+)
 pending_segments = Gauge(
     "ma_ingest_pending_segments",
     "Closed segments waiting for upload",

@@ -315,6 +315,21 @@ class IngestSettings(Section):
         description="Uploader safety-net rescan, on top of inotify; also the retry tick "
         "for failed uploads.",
     )
+    spool_max_mb: float = Field(
+        2048,
+        gt=0,
+        description="Most video one stream may keep on disk while the bucket cannot take it "
+        "(2 GiB: ~45 min at 6 Mbit/s). Beyond it the oldest waiting segments are dropped, "
+        "counted on the stream document (ingest.dropped): the newest airtime is kept.",
+    )
+    spool_min_free_mb: float = Field(
+        512,
+        ge=0,
+        description="Disk space the uploader keeps free for nginx to write new fragments "
+        "(~2 MB per stream and segment): below it the oldest waiting segments are dropped "
+        "(counted the same way), so a full disk never stops the live stream. 0: never drop "
+        "for disk space.",
+    )
     data_dir: str = Field(
         "var",
         description="Where ingest spools HLS fragments and the local stack keeps its state "

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -279,6 +279,18 @@ class StreamRegistry:
             fields["ingest.gap_log"] = firestore.ArrayUnion(
                 [{"before_seq": seq, "missing_fragments": missing} for seq, missing in gaps]
             )
+        self.ref(stream_id).update(fields)
+
+    def record_drops(self, stream_id: str, reasons: Mapping[str, int], last_seq: int) -> None:
+        """The ingest dropped segments unshipped, counted by reason (e.g. its spool was full
+        during a bucket outage): ``ingest.dropped`` and ``ingest.dropped_by_reason``."""
+        fields: dict[str, Any] = {
+            "ingest.dropped": firestore.Increment(sum(reasons.values())),
+            "ingest.last_dropped_seq": last_seq,
+            "ingest.last_drop_at": firestore.SERVER_TIMESTAMP,
+        }
+        for reason, count in reasons.items():
+            fields[f"ingest.dropped_by_reason.{reason}"] = firestore.Increment(count)
         self.ref(stream_id).update(fields)
 
     def update(self, stream_id: str, fields: dict[str, Any]) -> None:

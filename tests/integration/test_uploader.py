@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
 import uuid
+from pathlib import Path
 
+import m3u8
 import pytest
 from google.cloud import firestore
 
 from ingest.spool import Spool
-from ingest.upload import Backoff
 from ingest.uploader import Uploader
+from mediacore.names import playlist_object, segment_object
 from mediacore.settings import Settings
 from mediacore.storage import GcsStore
 from mediacore.streams import StreamRegistry
+
+MB = 1024 * 1024
+
+
+def seqs(store, stream_id) -> list[int]:
+    return [int(o.name[-11:-3]) for o in store.list(f"streams/{stream_id}/segments/")]
+
+
+def outage_bucket(settings) -> GcsStore:
+    """A bucket every upload fails on until ensure_bucket(): the bucket is down."""
+    platform = settings.platform
+    name = f"down-{uuid.uuid4().hex[:8]}"
+    return GcsStore(name, platform.project_id, platform.storage_emulator_host)
+
+
+def spooled_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in (folder / ".spool").rglob("*.ts"))
+
+
+def spooled(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / ".spool").glob("*.ts"))
+
+
+def set_aside(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / ".spool" / "set-aside").glob("*.ts"))
+
+
+def drain(uploader, stream_id, folder, timeout=30.0) -> None:
+    """Run passes (as the rescan does) until every fragment is shipped, through the backoff."""
+    deadline = time.monotonic() + timeout
+    while spooled(folder) or list(folder.glob("*.ts")):
+        assert time.monotonic() < deadline, (spooled(folder), list(folder.glob("*.ts")))
+        uploader.process(stream_id)
+        time.sleep(0.3)
 
 
 def nginx_folder(root, stream_id, clip, fragments, listed=None):
@@ -72,8 +110,6 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     )
     nginx_folder(root, stream_id, clip, [1, 2], listed=[0, 1, 2])
     uploader = Uploader(settings, outage, registry, root)
-    now = [0.0]  # the backoff's clock is the test's: a slow machine cannot outwait it
-    uploader._uploads.backoff = Backoff(clock=lambda: now[0])
     uploader.process(stream_id)  # every upload fails
     assert [c.seq for c in Spool(folder).pending()] == [1, 2]
     assert not list(folder.glob("*.ts"))  # claimed, kept, not lost
@@ -81,7 +117,7 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     outage.ensure_bucket()  # the bucket is back
     uploader.process(stream_id)  # still backing off: nothing yet
     assert [c.seq for c in Spool(folder).pending()] == [1, 2]
-    now[0] += 1.1
+    time.sleep(1.1)
     uploader.process(stream_id)
     assert Spool(folder).pending() == []
     names = [o.name for o in outage.list(f"streams/{stream_id}/segments/")]
@@ -136,3 +172,197 @@ def test_registry_records_upload_progress(parts, stream_id):
     doc = registry.get(stream_id)
     assert doc["keyframe_interval_s"] == 2.0
     assert "keyframe_interval" not in doc.get("warnings", {})
+
+
+def test_bucket_outage_keeps_the_newest_segments_within_the_spool_bound(
+    parts, clip, stream_id, monkeypatch
+):
+    """A long outage, shortened: a spool bound of about three segments instead of
+    MA_SPOOL_MAX_MB's 2 GiB, and a bucket that is not there until it comes back."""
+    _, registry, store, root = parts
+    sizes = [p.stat().st_size for p in clip.segments]
+    bound = sum(sorted(sizes)[-3:]) + max(sizes) // 2  # three segments, never four
+    monkeypatch.setenv("MA_SPOOL_MAX_MB", str(bound / MB))
+    settings = Settings()
+    folder = nginx_folder(root, stream_id, clip, [0])
+    Uploader(settings, store, registry, root).process(stream_id)  # before the outage
+    outage = outage_bucket(settings)
+    uploader = Uploader(settings, outage, registry, root)
+
+    for fragment in range(1, 11):  # one pass per closed fragment, as nginx's renames wake it
+        nginx_folder(root, stream_id, clip, [fragment], listed=range(fragment + 1))
+        uploader.process(stream_id)
+        assert spooled_bytes(folder) <= bound
+    kept = [c.seq for c in Spool(folder).pending()]
+    assert kept == list(range(11 - len(kept), 11)) and len(kept) >= 3  # the newest
+    dropped = 10 - len(kept)
+    doc = registry.get(stream_id)["ingest"]
+    assert doc["dropped"] == dropped == doc["dropped_by_reason"]["spool_full"]
+    assert doc["last_dropped_seq"] == kept[0] - 1
+
+    outage.ensure_bucket()  # back, and the same uploader goes on: no restart
+    drain(uploader, stream_id, folder)
+    assert seqs(outage, stream_id) == kept
+    assert registry.get(stream_id)["ingest"]["dropped"] == dropped
+
+
+def test_name_taken_by_other_content_is_set_aside_and_the_stream_moves_on(parts, clip, stream_id):
+    settings, registry, store, root = parts
+    folder = nginx_folder(root, stream_id, clip, [0])
+    uploader = Uploader(settings, store, registry, root)
+    uploader.process(stream_id)
+    store.create(segment_object(stream_id, 1), b"another machine's segment 1")
+    nginx_folder(root, stream_id, clip, [1, 2], listed=[0, 1, 2])
+    uploader.process(stream_id)
+    uploader.process(stream_id)  # and nothing is retried in front of later segments
+
+    assert Spool(folder).pending() == []
+    assert store.read(segment_object(stream_id, 1)) == b"another machine's segment 1"
+    assert store.stat(segment_object(stream_id, 2)).metadata["fragment"] == "2"
+    assert set_aside(folder) == ["00000001.ts"]
+    assert registry.get(stream_id)["ingest"]["dropped_by_reason"] == {"name_taken": 1}
+
+
+def test_empty_claim_records_after_a_power_cut_are_not_retried_forever(
+    parts, clip, stream_id, monkeypatch
+):
+    settings, registry, store, root = parts
+    folder = nginx_folder(root, stream_id, clip, [0, 1])
+    with monkeypatch.context() as crash:
+        crash.setattr(Spool, "done", lambda self, seq: None)  # power cut before the delete
+        Uploader(settings, store, registry, root).process(stream_id)
+    store.delete(segment_object(stream_id, 1))  # ...and before segment 1 reached the bucket
+    spool = Spool(folder)
+    for name in ("00000000.json", "00000001.json", "state.json"):
+        (spool.dir / name).write_bytes(b"")  # renamed into place, contents never written
+    nginx_folder(root, stream_id, clip, [2], listed=[0, 1, 2])
+
+    uploader = Uploader(settings, store, registry, root)  # the restarted process
+    uploader.process(stream_id)
+    uploader.process(stream_id)
+    assert seqs(store, stream_id) == [0, 2]  # 0 was shipped; 1's metadata is lost
+    assert store.stat(segment_object(stream_id, 2)).metadata["fragment"] == "2"
+    assert spooled(folder) == [] and set_aside(folder) == ["00000001.ts"]
+    assert registry.get(stream_id)["ingest"]["dropped_by_reason"] == {"unreadable": 1}
+    playlist = m3u8.loads(store.read(playlist_object(stream_id)).decode())
+    assert [s.discontinuity for s in playlist.segments] == [False, True]  # the hole is marked
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A tmpfs of a few MB, mounted in a private mount namespace (unshare) that a sleeping
+    process holds; this process writes it through /proc/PID/root. A real full disk."""
+
+    def mount(size_bytes: int) -> Path:
+        point = tmp_path / "tiny"
+        point.mkdir()
+        script = f"mount -t tmpfs -o size={size_bytes} tmpfs {point} && echo up && exec sleep 600"
+        holder = subprocess.Popen(
+            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        holders.append(holder)
+        if holder.stdout.readline().strip() != "up":
+            pytest.skip(f"no private tmpfs here (unshare/mount): {holder.stderr.read()[:200]}")
+        return Path(f"/proc/{holder.pid}/root{point}")
+
+    holders: list[subprocess.Popen] = []
+    yield mount
+    for holder in holders:
+        holder.kill()
+        holder.wait()
+
+
+def fill(folder: Path, clip, first: int, count: int = 1000) -> list[int]:
+    """Write up to ``count`` fragments from ``first`` on, as nginx would, until the disk
+    is full (nginx's failed write leaves nothing the uploader would take)."""
+    written = []
+    for fragment in range(first, first + count):
+        target = folder / f"{fragment}.ts"
+        try:
+            shutil.copy(clip.segments[fragment % len(clip.segments)], target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            break
+        written.append(fragment)
+    return written
+
+
+def ballast(folder: Path) -> None:
+    """Take whatever space is left, as another writer on the same disk would."""
+    with (folder / "ballast").open("wb", buffering=0) as out:
+        try:
+            while out.write(b"\0" * 4096):
+                pass
+        except OSError:
+            pass  # full
+
+
+def listed_playlist(folder: Path, fragments) -> None:
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2"]
+    for number in fragments:
+        lines += ["#EXTINF:2.000,", f"{number}.ts"]
+    (folder / "index.m3u8").write_text("\n".join(lines) + "\n")
+
+
+def test_claim_on_a_full_disk_does_not_stop_the_uploads_that_free_it(
+    parts, clip, stream_id, tiny_disk, monkeypatch
+):
+    """The bucket is down while the disk fills up to the last byte; then it is back.
+    Claiming the next fragment fails (no room for its record): that must not keep the
+    spool from draining, which is what makes room."""
+    _, registry, store, _ = parts
+    monkeypatch.setenv("MA_SPOOL_MIN_FREE_MB", "0")  # this test: never drop, only wait
+    settings = Settings()
+    segment = max(p.stat().st_size for p in clip.segments)
+    root = tiny_disk(12 * segment) / "hls"
+    folder = nginx_folder(root, stream_id, clip, [0])
+    listed_playlist(folder, range(200))  # nginx lists each fragment once closed
+    Uploader(settings, store, registry, root).process(stream_id)
+    outage = outage_bucket(settings)
+    uploader = Uploader(settings, outage, registry, root)
+    spooled = fill(folder, clip, 1, count=6)
+    uploader.process(stream_id)  # claimed, not uploaded
+    assert [c.seq for c in Spool(folder).pending()] == spooled
+    unclaimed = fill(folder, clip, 7)
+    ballast(root)
+    assert unclaimed and shutil.disk_usage(folder).free == 0
+
+    uploader.process(stream_id)  # no room for a claim record
+    assert sorted(int(p.stem) for p in folder.glob("*.ts")) == unclaimed
+    outage.ensure_bucket()
+    drain(uploader, stream_id, folder)
+    assert seqs(outage, stream_id) == spooled + unclaimed  # every one, in order
+    assert "dropped" not in registry.get(stream_id)["ingest"]
+
+
+def test_full_disk_during_an_outage_drops_the_oldest_and_keeps_claiming(
+    parts, clip, stream_id, tiny_disk, monkeypatch
+):
+    """A bucket outage on a disk of 12 segments that keeps 2 free: nginx goes on writing,
+    the uploader drops the oldest waiting segments to keep the room, and counts them."""
+    _, registry, store, _ = parts
+    segment = max(p.stat().st_size for p in clip.segments)
+    monkeypatch.setenv("MA_SPOOL_MIN_FREE_MB", str(2 * segment / MB))
+    settings = Settings()
+    root = tiny_disk(12 * segment) / "hls"
+    folder = nginx_folder(root, stream_id, clip, [0])
+    listed_playlist(folder, range(200))
+    Uploader(settings, store, registry, root).process(stream_id)
+    outage = outage_bucket(settings)
+    uploader = Uploader(settings, outage, registry, root)
+
+    for fragment in range(1, 31):  # one pass per closed fragment, as nginx's renames wake it
+        assert fill(folder, clip, fragment, count=1) == [fragment]  # nginx never fails
+        uploader.process(stream_id)
+        assert shutil.disk_usage(folder).free >= 2 * segment
+    kept = [c.seq for c in Spool(folder).pending()]
+    assert kept == list(range(kept[0], 31)) and len(kept) >= 6  # the newest airtime
+    doc = registry.get(stream_id)["ingest"]
+    assert doc["dropped"] == doc["dropped_by_reason"]["disk_full"] == kept[0] - 1
+
+    outage.ensure_bucket()
+    drain(uploader, stream_id, folder)
+    assert seqs(outage, stream_id) == kept
