@@ -23,6 +23,20 @@ WAIT_S = 180.0
 STALE_S = 2 * 3600.0
 
 
+def files_holding(secret: str, places: list[Path]) -> list[str]:
+    """The files under ``places`` (files or folders) whose bytes contain ``secret``."""
+    needle = secret.encode()
+    found = []
+    for place in places:
+        for path in [place] if place.is_file() else place.rglob("*"):
+            try:
+                if path.is_file() and needle in path.read_bytes():
+                    found.append(str(path))
+            except OSError:
+                continue  # e.g. a fragment removed meanwhile
+    return found
+
+
 def wait_for_snapshot(doc_ref, predicate, timeout: float = WAIT_S) -> dict:
     """Block until a Firestore on_snapshot listener sees a document matching ``predicate``."""
     seen = threading.Event()

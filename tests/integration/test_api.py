@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import subprocess
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,6 +23,7 @@ from tests.conftest import TEST_API_KEY, wait_port
 from tests.integration.helpers import (
     STALE_S,
     WAIT_S,
+    files_holding,
     finished,
     live_metadata,
     segment_ref,
@@ -143,6 +145,8 @@ def test_stream_lifecycle_with_key_rotation(api, dev, stack_env, stream_id):
     assert stream_id in logged  # the publish attempts were logged...
     for secret_value in (secret, new_secret, stack_env.info["api_dev_token"]):
         assert secret_value not in logged  # ...without their secrets
+    for secret_value in (secret, new_secret):  # nor is a key in any file the stack keeps
+        assert files_holding(secret_value, [Path(stack_env.info["data_dir"])]) == []
 
 
 def test_stream_list_is_paginated(api, dev, stream_id):
