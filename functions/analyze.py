@@ -9,6 +9,12 @@ Error policy (what the event source sees):
   answers 5xx and Pub/Sub / Eventarc / MinIO deliver the event again;
 - an event for a generation already written, or for an object that has since
   been replaced, is acknowledged and changes nothing.
+
+Deadlines: the whole analysis ends within MA_ANALYSIS_DEADLINE_S, below the
+platform's request timeout and the event source's ack deadline. The model calls
+get what is left of it less the write's reserve (at most MA_MODEL_BUDGET_S); with
+too little left they are not started and the event comes back (5xx) instead of
+being delivered a second time while this one still runs.
 """
 
 from __future__ import annotations
@@ -18,16 +24,19 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from google.api_core.exceptions import InvalidArgument
+
 from functions.backends import Backend, BackendResult, create_backend
+from functions.backends.base import MIN_TRY_S
 from functions.decode import DecodedSegment, sample_frames
-from functions.errors import PermanentError
+from functions.errors import BackendUnavailable, PermanentError, StreamGone
 from functions.events import ObjectEvent, parse_time
 from functions.measures import measure
 from functions.modes import BATCH, REALTIME, ModeCache
 from functions.results import ResultWriter
 from mediacore import metrics
 from mediacore.schema import FrameResult, SegmentResult, SegmentTimings, VideoInfo
-from mediacore.settings import AnalyzerBackend, Settings
+from mediacore.settings import WRITE_RESERVE_S, AnalyzerBackend, Settings
 from mediacore.storage import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +46,7 @@ BACKEND_LABELS = {AnalyzerBackend.NONE: "measures"}
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # done | failed | skipped | duplicate | superseded | rejected
+    status: str  # done | failed | skipped | duplicate | superseded | rejected | stream_gone
     written: bool = False
     error: str | None = None
 
@@ -78,13 +87,26 @@ class SegmentAnalyzer:
         self._brand_names = brand_names  # the managed brand list (mediacore.brands.BrandNames)
 
     def handle(self, event: ObjectEvent) -> Outcome:
+        try:
+            return self._handle(event)
+        except StreamGone as exc:  # deleted: acknowledged, nothing written, not re-created
+            stream_id = event.segment.stream_id
+            log.warning("segment %s acknowledged unwritten: %s", event.name, exc)
+            metrics.segments_analysed.labels(stream_id, "stream_gone").inc()
+            return Outcome("stream_gone", error=str(exc))
+
+    def _handle(self, event: ObjectEvent) -> Outcome:
         started = datetime.now(UTC)
+        # When the model calls must be over: the write keeps its reserve of the deadline.
+        models_end = time.monotonic() + self._settings.analysis.analysis_deadline_s
+        models_end -= WRITE_RESERVE_S
         segment = event.segment
         context = {"stream_id": segment.stream_id, "seq": segment.seq, "object": event.name}
         if event.bucket != self._store.bucket:  # events.py rejects these first
             log.warning("event for bucket %r ignored: not ours", event.bucket, extra=context)
             metrics.segments_analysed.labels(segment.stream_id, "rejected").inc()
             return Outcome("rejected")
+        self._writer.ensure_stream(segment.stream_id)  # before any cost: deleted streams stop
         if self._writer.is_current(
             segment.stream_id, segment.seq, event.generation, event.revision
         ):
@@ -97,13 +119,15 @@ class SegmentAnalyzer:
             self._keep_up_with_live(result, started)
             data = self._read(event, context)
             decoded = self._decode(result, data, segment.ext, context)
-            labels = self._infer(result, decoded, context)
+            labels = self._infer(result, decoded, context, models_end)
             self._assemble(result, decoded, labels)
         except _Superseded:
             metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
             return Outcome("superseded")
         except _Skipped as exc:
             result.status, result.error = "skipped", str(exc)
+        except StreamGone:
+            raise
         except PermanentError as exc:  # the media or the backend's refusal: fail, go on
             result.status, result.error = "failed", str(exc)
         # Anything else (BackendUnavailable, bucket or Firestore down) propagates: redeliver.
@@ -189,16 +213,22 @@ class SegmentAnalyzer:
         return decoded
 
     def _infer(
-        self, result: SegmentResult, decoded: DecodedSegment, context: dict
+        self, result: SegmentResult, decoded: DecodedSegment, context: dict, models_end: float
     ) -> BackendResult | None:
         if not self._backend:
             return None
+        budget = models_end - time.monotonic()
+        if budget < MIN_TRY_S:  # read and decode took it all: try again later, in time
+            raise BackendUnavailable("the analysis deadline leaves no time for the models")
         started = time.perf_counter()
         names = self._brand_names
         version = names.library_version() if names else None
         brands = names.names(version) if names else None
         labels = self._backend.analyze(
-            [frame.image for frame in decoded.frames], brands, library_version=version
+            [frame.image for frame in decoded.frames],
+            brands,
+            library_version=version,
+            budget_s=budget,
         )
         result.timings.inference_ms = _ms_since(started)
         log.info(
@@ -231,7 +261,15 @@ class SegmentAnalyzer:
         result.timings.finished_at = datetime.now(UTC)
         stream_id = result.stream_id
         write_started = time.perf_counter()
-        written = self._writer.write(stream_id, result)
+        try:
+            written = self._writer.write(stream_id, result)
+        except InvalidArgument as exc:
+            # Firestore refuses this document, and would on every delivery: keep the
+            # reason instead of a loop (doc_size.fit should have made it fit).
+            log.error("result refused by Firestore: %s", exc, extra=context)
+            result.status, result.frames = "failed", []
+            result.error = f"result refused by Firestore: {exc.message}"
+            written = self._writer.write(stream_id, result)
         write_ms = _ms_since(write_started)
         # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
         if written and result.status == "done" and not result.revision:

@@ -41,5 +41,9 @@ class BackendUnavailable(TransientError):
     """The model backend did not answer usefully; retry the segment later."""
 
 
+class StreamGone(PermanentError):
+    """The segment's stream was deleted: nothing is written (it stays deleted)."""
+
+
 class BackfillError(PermanentError, ValueError):
     """A backfill request cannot be planned (bad range, too many segments, nothing stored)."""

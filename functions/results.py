@@ -10,6 +10,14 @@ existing document first:
 - otherwise the document is replaced, and the stream's counters move by the
   difference (a new segment counts once; a re-analysed one moves from its old
   status to its new one), so retries never count twice.
+
+A result too large for one Firestore document loses its lowest-scoring labels
+first (functions/doc_size.py), so the write cannot fail the same way forever.
+
+A deleted stream stays deleted: the stream document is only ever updated (an
+update needs it to exist, and fails the whole transaction otherwise), and it is
+created for a segment of an unregistered stream only when no tombstone says it
+was deleted. Either way the segment is acknowledged unwritten (StreamGone).
 """
 
 from __future__ import annotations
@@ -17,12 +25,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from google.api_core.exceptions import AlreadyExists
+from google.api_core.exceptions import AlreadyExists, NotFound
 from google.api_core.retry import Retry
 from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
 
 from functions.aggregates import contribution, stream_update
 from functions.appearances import appearance_id, part_fields, segment_runs
+from functions.doc_size import fit
+from functions.errors import StreamGone
 from mediacore.names import segment_doc_id
 from mediacore.schema import SegmentResult
 from mediacore.stats import percentile
@@ -85,10 +96,19 @@ class ResultWriter:
         return not supersedes(generation, revision, snapshot.to_dict())
 
     def write(self, stream_id: str, result: SegmentResult) -> bool:
-        """Store a segment result; False when it was already there (nothing written)."""
-        self._ensure_stream(stream_id)
+        """Store a segment result; False when it was already there (nothing written).
+        Raises StreamGone when the stream was deleted (also while this ran)."""
+        self.ensure_stream(stream_id)
         segment_ref = self.segment_ref(stream_id, result.seq)
         stream_ref = self.stream_ref(stream_id)
+        left_out = fit(result, segment_ref.path)
+        if left_out:
+            log.warning(
+                "segment %s/%d: %d lowest-scoring labels left out to fit one document",
+                stream_id,
+                result.seq,
+                left_out,
+            )
         previous = self._previous_open_runs(stream_id, result)
         runs = segment_runs(result, previous)
         result.open_runs = runs.open_runs
@@ -97,7 +117,11 @@ class ResultWriter:
         if result.status == "done":
             self._write_appearances(stream_id, result.seq, runs)
         transaction = self._db.transaction()
-        return _write_in_transaction(transaction, segment_ref, stream_ref, result)
+        try:
+            return _write_in_transaction(transaction, segment_ref, stream_ref, result)
+        except NotFound as exc:  # the stream document went while we analysed
+            self._known_streams.discard(stream_id)
+            raise StreamGone(f"stream {stream_id} was deleted") from exc
 
     def _previous_open_runs(self, stream_id: str, result: SegmentResult) -> dict[str, float]:
         """The runs still open at the end of the segment before this one (if written)."""
@@ -122,8 +146,8 @@ class ResultWriter:
         key = tuple(sorted(warnings))
         if self._last_warnings.get(stream_id) == key:
             return
-        self.stream_ref(stream_id).set(
-            {"analysis_warnings": {"messages": list(key), "seq": seq}}, merge=True
+        _update_if_there(
+            self.stream_ref(stream_id), {"analysis_warnings": {"messages": list(key), "seq": seq}}
         )
         self._last_warnings[stream_id] = key
 
@@ -162,14 +186,19 @@ class ResultWriter:
         }
         if lag is not None:
             stats["lag_s"] = lag
-        self.stream_ref(stream_id).set({"stats": stats}, merge=True)
+        _update_if_there(self.stream_ref(stream_id), {"stats": stats})
         return stats
 
-    def _ensure_stream(self, stream_id: str) -> None:
+    def ensure_stream(self, stream_id: str) -> None:
         """Give segments of a stream nobody registered (e.g. uploaded by a script) the
-        stream document the dashboard expects. Once per stream and process."""
+        stream document the dashboard expects, unless the stream was deleted (StreamGone).
+        Once per stream and process."""
         if stream_id in self._known_streams:
             return
+        ref = self.stream_ref(stream_id)
+        if not ref.get(field_paths=["name"], retry=READ_RETRY, timeout=READ_TIMEOUT).exists:
+            if self._streams.was_deleted(stream_id):
+                raise StreamGone(f"stream {stream_id} was deleted")
         try:
             self.stream_ref(stream_id).create(
                 {
@@ -213,7 +242,29 @@ def _write_in_transaction(transaction, segment_ref, stream_ref, result: SegmentR
     transaction.set(segment_ref, result.to_firestore())
     update = {"updated_at": firestore.SERVER_TIMESTAMP, **totals}
     if counters:
-        # Never merge an empty map: Firestore would replace ``stats`` with it.
         update["stats"] = counters
-    transaction.set(stream_ref, update, merge=True)
+    # An update, not a merge: it fails (NotFound) if the stream was deleted meanwhile.
+    transaction.update(stream_ref, field_paths(update))
     return True
+
+
+def field_paths(nested: dict, prefix: tuple[str, ...] = ()) -> dict:
+    """{"stats": {"analyzed": x}} -> {"stats.analyzed": x}: an update sets only these
+    fields (a map value would replace the whole map). Brand names may hold dots, so each
+    part is quoted as Firestore needs."""
+    flat = {}
+    for key, value in nested.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict):
+            flat.update(field_paths(value, path))
+        else:
+            flat[FieldPath(*path).to_api_repr()] = value
+    return flat
+
+
+def _update_if_there(ref, fields: dict) -> None:
+    """Update a stream's derived fields, unless the stream has been deleted."""
+    try:
+        ref.update(field_paths(fields))
+    except NotFound:
+        pass

@@ -11,7 +11,9 @@
 Input is checked before it costs anything: a request that is not JPEG frames,
 has none or too many, or is too large gets a 4xx with a JSON error that names
 the problem; frames larger than the configured side are downscaled. A full
-batching queue answers 503 with Retry-After.
+batching queue answers 503 with Retry-After. A request whose caller's deadline
+(``X-Deadline``, Unix seconds) passes before its batch runs is dropped unrun and
+answered 504: the caller has already given up and will send the segment again.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from flask import Flask, jsonify, request
 from PIL import Image
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gpu_service.batching import DynamicBatcher, QueueFull
+from gpu_service.batching import DeadlineExceeded, DynamicBatcher, QueueFull
 from gpu_service.config import ServiceConfig
 from gpu_service.metrics import ServiceMetrics
 from gpu_service.models import Models, Tasks
 from gpu_service.openapi import OPENAPI
-from mediacore.schema import AnalyzeResponse, FrameLabels
+from mediacore.schema import DEADLINE_HEADER, AnalyzeResponse, FrameLabels
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,7 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
         max_wait_s=config.batching.max_wait_ms / 1000,
         max_queue=config.batching.max_queue_frames,
         on_batch=metrics.observe_batch,
+        on_expired=metrics.expired.inc,
     )
     app.extensions["models"] = models
     app.extensions["batcher"] = batcher
@@ -140,9 +143,22 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
     def too_large(_exc):
         return error(f"request larger than {config.limits.max_request_bytes} bytes", 413)
 
+    def deadline() -> float:
+        """When the caller stops waiting, on this process's monotonic clock."""
+        wait = config.batching.max_job_wait_s
+        try:
+            wait = min(wait, float(request.headers[DEADLINE_HEADER]) - time.time())
+        except (KeyError, ValueError):
+            pass
+        return time.monotonic() + wait
+
     @app.post("/v1/analyze")
     def analyze():
         started = time.perf_counter()
+        ends = deadline()
+        if ends <= time.monotonic():  # it waited in a backlog (a stalled server) too long
+            metrics.expired.inc()
+            return error("the caller's deadline has passed", 504)
         if not models.ready:
             return error("models are still loading", 503), {"Retry-After": "5"}
         files = request.files.getlist("frame")
@@ -161,10 +177,12 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
         if tasks.logos:
             models.ensure_library(tasks.library_version)
         try:
-            results = batcher.submit((frames, tasks), len(frames), timeout=120)
+            results = batcher.submit((frames, tasks), len(frames), deadline=ends)
         except QueueFull as exc:
             metrics.rejected.inc()
             return error(f"busy: {exc}", 503), {"Retry-After": "1"}
+        except DeadlineExceeded as exc:
+            return error(str(exc), 504)
         metrics.queue_depth.set(batcher.depth)
         warnings = []
         if (tasks.scene_labels or tasks.brands) and models.clip is None:

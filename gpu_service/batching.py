@@ -6,6 +6,11 @@ oldest job has waited ``max_wait``, runs the batch function once over all of
 them and hands each caller its own results. The queue is bounded in frames:
 past the bound ``submit`` raises QueueFull at once (the API answers 503 with
 Retry-After) instead of letting memory and latency grow without limit.
+
+A job may carry a deadline (the time its caller stops waiting). A job whose
+deadline passes while it is queued is dropped, never run: a caller that gave up
+(and whose event is delivered again) must not leave GPU work behind it, which
+would slow every request after it. ``submit`` then raises DeadlineExceeded.
 """
 
 from __future__ import annotations
@@ -22,10 +27,15 @@ class QueueFull(Exception):
     pass
 
 
-@dataclass
+class DeadlineExceeded(Exception):
+    """The caller's deadline passed before its job ran; nobody waits for the answer."""
+
+
+@dataclass(eq=False)  # identity: a job is removed from the queue by itself
 class Job:
     payload: Any
     size: int
+    deadline: float | None = None  # time.monotonic() after which nobody waits for it
     enqueued: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -40,12 +50,14 @@ class DynamicBatcher:
         max_wait_s: float,
         max_queue: int,
         on_batch=None,
+        on_expired=None,
     ):
         self._run_batch = run_batch
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self.max_queue = max_queue
         self._on_batch = on_batch or (lambda jobs, frames, seconds: None)
+        self._on_expired = on_expired or (lambda jobs: None)
         self._jobs: deque[Job] = deque()
         self._queued = 0
         self._cond = threading.Condition()
@@ -57,16 +69,25 @@ class DynamicBatcher:
     def depth(self) -> int:
         return self._queued
 
-    def submit(self, payload: Any, size: int, timeout: float | None = None) -> Any:
-        job = Job(payload, size)
+    def submit(self, payload: Any, size: int, deadline: float | None = None) -> Any:
+        """Run ``payload`` in a batch; ``deadline`` (time.monotonic()) is when the caller
+        stops waiting: the job is dropped if it has not run by then."""
+        job = Job(payload, size, deadline)
         with self._cond:
             if self._queued + size > self.max_queue and self._queued > 0:
                 raise QueueFull(f"{self._queued} frames queued (limit {self.max_queue})")
             self._jobs.append(job)
             self._queued += size
             self._cond.notify_all()
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         if not job.done.wait(timeout):
-            raise TimeoutError("batch did not complete in time")
+            with self._cond:
+                if job in self._jobs:  # still queued: it will never run
+                    self._jobs.remove(job)
+                    self._queued -= job.size
+                    self._on_expired(1)
+            # Already running: its batch finishes for the others; this answer is dropped.
+            raise DeadlineExceeded("the caller's deadline passed before the batch finished")
         if job.error is not None:
             raise job.error
         return job.result
@@ -89,6 +110,7 @@ class DynamicBatcher:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
+            self._drop_expired()
             jobs, frames = [], 0
             while self._jobs and (not jobs or frames + self._jobs[0].size <= self.max_batch):
                 job = self._jobs.popleft()
@@ -96,6 +118,18 @@ class DynamicBatcher:
                 frames += job.size
             self._queued -= frames
             return jobs
+
+    def _drop_expired(self) -> None:
+        """Queued jobs whose caller stopped waiting leave without running (lock held)."""
+        now = time.monotonic()
+        expired = [j for j in self._jobs if j.deadline is not None and j.deadline <= now]
+        for job in expired:
+            self._jobs.remove(job)
+            self._queued -= job.size
+            job.error = DeadlineExceeded("the caller's deadline passed while queued")
+            job.done.set()
+        if expired:
+            self._on_expired(len(expired))
 
     def _loop(self) -> None:
         while not self._stopped:

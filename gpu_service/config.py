@@ -133,6 +133,13 @@ class BatchConfig(Section):
         description="Frames waiting beyond this are refused with 503 + Retry-After, so a "
         "backlog turns into retries instead of timeouts.",
     )
+    max_job_wait_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long a request that names no deadline (X-Deadline) waits for its "
+        "batch before it is dropped and answered 504. The analyze function names its own "
+        "(what is left of its model budget), so a job it gave up on never runs.",
+    )
 
 
 class LimitsConfig(Section):

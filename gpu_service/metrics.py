@@ -33,6 +33,11 @@ class ServiceMetrics:
         self.rejected = Counter(
             "gpu_queue_rejections_total", "Requests refused: queue full", registry=r
         )
+        self.expired = Counter(
+            "gpu_jobs_expired_total",
+            "Requests dropped unrun: their caller's deadline passed (X-Deadline)",
+            registry=r,
+        )
         self.model_load_seconds = Gauge(
             "gpu_model_load_seconds", "Time to load each model", ["model"], registry=r
         )

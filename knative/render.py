@@ -68,6 +68,7 @@ class KService:
     extra_env: dict[str, str] = field(default_factory=dict)
     writable: tuple[str, ...] = ()  # folders besides /tmp the process writes (root fs is read-only)
     own_secrets: tuple[str, ...] = ()  # keys of the Secret only this service gets
+    timeout_s: int = 300  # request timeout
 
 
 def images(registry: str, tag: str) -> dict[str, str]:
@@ -91,6 +92,8 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
             extra_env={"FUNCTION_TARGET": "analyze_webhook", "FUNCTION_SIGNATURE_TYPE": "http"},
             # MinIO sends the same value (the `minio` Secret, made by kind-up.sh).
             own_secrets=("MA_WEBHOOK_TOKEN",),
+            # Above MA_ANALYSIS_DEADLINE_S (50 s): the function answers before it is cut.
+            timeout_s=60,
         ),
         KService(
             "api",
@@ -204,7 +207,7 @@ def kservice(svc: KService) -> dict:
                 },
                 "spec": {
                     "containerConcurrency": svc.concurrency * 2,
-                    "timeoutSeconds": 300,
+                    "timeoutSeconds": svc.timeout_s,
                     "automountServiceAccountToken": False,
                     "containers": [container],
                     "volumes": [{"name": "tmp", "emptyDir": {}}]

@@ -50,7 +50,8 @@ pending_segments = Gauge(
 )
 segments_analysed = Counter(
     "ma_segments_analysed_total",
-    "Segment events by outcome (done, failed, skipped, duplicate, superseded)",
+    "Segment events by outcome (done, failed, skipped, duplicate, superseded, rejected, "
+    "stream_gone)",
     ["stream", "outcome"],
     registry=REGISTRY,
 )

@@ -208,6 +208,11 @@ class StreamStats(Schema):
     lag_s: float | None = None
 
 
+# The time (Unix seconds) a caller of gpu_service stops waiting: the service drops a job
+# still queued then, rather than spend the model on an answer nobody reads. Absolute, so a
+# request that sat in a socket backlog (a stalled server) is recognised as late.
+DEADLINE_HEADER = "X-Deadline"
+
 # What the dashboard reads; the TypeScript types are generated from these.
 FRONTEND_MODELS = (SegmentResult, Appearance, StreamStats)
 

@@ -25,7 +25,15 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
@@ -145,6 +153,9 @@ class PlatformSettings(Section):
 
 # Secrets shipped as examples (.env.example): a process that finds one refuses to start.
 PLACEHOLDER_SECRET = "change-me"
+# Time a segment's analysis keeps after its model calls, for the write (Firestore calls
+# retry for at most 10 s, functions/results.py).
+WRITE_RESERVE_S = 10.0
 
 
 class ApiSettings(Section):
@@ -362,14 +373,34 @@ class AnalysisSettings(Section):
         description="Send a Google ID token to gpu_service (Cloud Run with IAM-only access: "
         "the function's identity holds run.invoker). Off for the local stack and compose.",
     )
+    analysis_deadline_s: float = Field(
+        50.0,
+        gt=0,
+        description="One segment's whole analysis (read, decode, models, write) ends within "
+        "this, inside every deadline above it: the request timeout of Cloud Run / Knative "
+        "(60 s) and the Pub/Sub push ack deadline (60 s here, 120 s for GCP backfills). "
+        "Otherwise the event is delivered again while its first delivery still runs.",
+    )
+    model_budget_s: float = Field(
+        30.0,
+        gt=0,
+        description="Total time for one segment's model calls, every retry and backoff "
+        "included; each try gets what is left (at most MA_GPU_TIMEOUT_S / "
+        "MA_CLOUD_VISION_TIMEOUT_S) and tells gpu_service when it stops waiting, so an "
+        "abandoned job is dropped there. Spent: the event is handed back (5xx) in time. "
+        "Also ends 10 s before MA_ANALYSIS_DEADLINE_S, which leaves the write its time.",
+    )
     gpu_timeout_s: float = Field(
-        30.0, gt=0, description="Per-request timeout when calling gpu_service."
+        20.0,
+        gt=0,
+        description="Longest single request to gpu_service (within MA_MODEL_BUDGET_S).",
     )
     gpu_retries: int = Field(
         3,
         ge=0,
         description="Retries (with backoff 0.5, 1, 2 s ...) on gpu_service 5xx/503 or no "
-        "answer, before the segment's event is handed back for redelivery.",
+        "answer while MA_MODEL_BUDGET_S lasts, before the segment's event is handed back "
+        "for redelivery.",
     )
     cloud_vision_endpoint: str | None = Field(
         None,
@@ -381,7 +412,9 @@ class AnalysisSettings(Section):
         10, ge=1, le=50, description="Most objects / logos / labels Cloud Vision returns per frame."
     )
     cloud_vision_timeout_s: float = Field(
-        30.0, gt=0, description="Per-request timeout when calling Cloud Vision."
+        20.0,
+        gt=0,
+        description="Longest single request to Cloud Vision (within MA_MODEL_BUDGET_S).",
     )
     inference_side: int = Field(
         1280,
@@ -476,6 +509,15 @@ class AnalysisSettings(Section):
                 "secret and give MinIO the same one"
             )
         return value
+
+    @model_validator(mode="after")
+    def _deadlines_nest(self) -> AnalysisSettings:
+        if self.model_budget_s + WRITE_RESERVE_S > self.analysis_deadline_s:
+            raise ValueError(
+                f"MA_MODEL_BUDGET_S ({self.model_budget_s}) must end {WRITE_RESERVE_S} s before "
+                f"MA_ANALYSIS_DEADLINE_S ({self.analysis_deadline_s}): the write needs its time"
+            )
+        return self
 
     metrics_port: int = Field(
         0,

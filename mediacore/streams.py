@@ -37,6 +37,9 @@ from mediacore.names import check_stream_id
 
 KEY_BYTES = 24
 COLLECTION = "streams"
+# deleted_streams/{id}: a deleted stream's tombstone, so that a segment analysed after the
+# delete does not bring the stream back (mediacore.streams.StreamRegistry.was_deleted).
+TOMBSTONES = "deleted_streams"
 PRIVATE = ("private", "publish")  # subcollection and document under streams/{id}
 # Where streams made before the private record kept these (browser-readable).
 LEGACY_FIELDS = ("key_hash", "key_rotated_at", "ingest.publisher")
@@ -323,9 +326,21 @@ class StreamRegistry:
 
     def delete(self, stream_id: str) -> None:
         """The stream, its key and its results (segments, backfills); a session publishing
-        to it is dropped at its next re-check. The bucket's media is left to the bucket's
-        lifecycle rule."""
+        to it is dropped at its next re-check. A tombstone stays behind (was_deleted); the
+        media goes with functions/deletion.py."""
+        self.mark_deleted(stream_id)
         self._db.recursive_delete(self.ref(stream_id))
+
+    def mark_deleted(self, stream_id: str) -> None:
+        """Leave the tombstone first: from now on nothing re-creates the stream by itself."""
+        self._db.collection(TOMBSTONES).document(check_stream_id(stream_id)).set(
+            {"deleted_at": firestore.SERVER_TIMESTAMP}
+        )
+
+    def was_deleted(self, stream_id: str) -> bool:
+        """Whether a stream of this id was deleted (it may have been created again since)."""
+        snapshot = self._db.collection(TOMBSTONES).document(check_stream_id(stream_id)).get()
+        return snapshot.exists
 
 
 def _key_matches(record: dict[str, Any] | None, secret: str) -> bool:

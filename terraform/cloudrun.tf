@@ -8,7 +8,8 @@ resource "google_cloud_run_v2_service" "analyze" {
   template {
     service_account                  = google_service_account.analyze.email
     max_instance_request_concurrency = 4 # decode + one model request per segment
-    timeout                          = "300s"
+    # Above MA_ANALYSIS_DEADLINE_S (50 s), below the backfill push's ack deadline (120 s).
+    timeout = "60s"
     scaling {
       min_instance_count = 0
       max_instance_count = 50

@@ -45,8 +45,9 @@ resource "google_pubsub_topic" "backfill_dead_letter" {
 }
 
 resource "google_pubsub_subscription" "backfill_push" {
-  name                 = "backfill-push"
-  topic                = google_pubsub_topic.backfill.id
+  name  = "backfill-push"
+  topic = google_pubsub_topic.backfill.id
+  # Above analyze's request timeout (60 s): a push is never redelivered while it runs.
   ack_deadline_seconds = 120
 
   push_config {

@@ -8,6 +8,7 @@ import binascii
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
+from functions import deletion
 from functions.api.auth import CONTROL, READ, SECURITY, require
 from functions.api.errors import ApiError, ErrorBody
 from functions.api.schemas import (
@@ -140,9 +141,9 @@ def update_stream(path: StreamPath, body: UpdateStream):
 @bp.delete("/<stream_id>", responses={204: None, **ERRORS})
 @require(CONTROL)
 def delete_stream(path: StreamPath):
-    """Delete a stream with its key (it can no longer publish) and its results."""
+    """Delete a stream with its key (it can no longer publish), its results and its media."""
     existing(path.stream_id)
-    services().registry.delete(path.stream_id)
+    deletion.delete_stream(services().registry, services().store, path.stream_id)
     return "", 204
 
 

@@ -19,14 +19,20 @@ class BackendResult:
     warnings: list[str] = field(default_factory=list)
 
 
+# A try needs at least this long to be worth starting.
+MIN_TRY_S = 1.0
+
+
 class Backend(Protocol):
     def analyze(
         self,
         images: list[np.ndarray],
         brands: list[str] | None = None,
         library_version: str | None = None,
+        budget_s: float | None = None,
     ) -> BackendResult:
-        """Labels per image. Raises BackendUnavailable (retry) or BackendRejected (fail)."""
+        """Labels per image, within ``budget_s`` seconds (and MA_MODEL_BUDGET_S), retries
+        included. Raises BackendUnavailable (retry) or BackendRejected (fail)."""
         ...
 
 

@@ -19,20 +19,23 @@ Errors: quota, unavailability and timeouts are transient
 (:class:`BackendUnavailable`, the event comes back); any other refusal of the
 request, or every frame answered with an error, is permanent for these bytes
 (:class:`BackendRejected`, the segment fails with the reason and a backfill can
-redo it once the cause is fixed).
+redo it once the cause is fixed). All calls of a segment share one budget
+(MA_MODEL_BUDGET_S); none starts without a second left, so the function answers
+inside its own deadline.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 
 import numpy as np
 from google.api_core import exceptions as api_errors
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 
-from functions.backends.base import BackendResult, to_jpeg
+from functions.backends.base import MIN_TRY_S, BackendResult, to_jpeg
 from functions.errors import BackendRejected, BackendUnavailable
 from mediacore.schema import Detection, FrameLabels, LabelScore
 from mediacore.settings import Settings
@@ -69,6 +72,7 @@ class CloudVisionBackend:
         analysis = settings.analysis
         self._max_results = analysis.cloud_vision_max_results
         self._timeout = analysis.cloud_vision_timeout_s
+        self._budget = analysis.model_budget_s
         self._brands = {_key(b): b for b in analysis.brands}
         if client is None:
             endpoint = analysis.cloud_vision_endpoint
@@ -82,15 +86,26 @@ class CloudVisionBackend:
         self._client = client
 
     def analyze(
-        self, images: list[np.ndarray], brands: list[str] | None = None, library_version=None
+        self,
+        images: list[np.ndarray],
+        brands: list[str] | None = None,
+        library_version=None,
+        budget_s: float | None = None,
     ) -> BackendResult:
         # Cloud Vision knows logos itself; our reference library is not used (library_version).
         names = self._brands if brands is None else {_key(b): b for b in brands}
         frames: list[FrameLabels] = []
         warnings: list[str] = []
+        ends = time.monotonic() + (
+            self._budget if budget_s is None else min(self._budget, budget_s)
+        )
         for start in range(0, len(images), MAX_IMAGES_PER_CALL):
             chunk = images[start : start + MAX_IMAGES_PER_CALL]
-            for offset, (image, answer) in enumerate(zip(chunk, self._call(chunk), strict=True)):
+            left = ends - time.monotonic()
+            if left < MIN_TRY_S:
+                raise BackendUnavailable("Cloud Vision: the segment's model budget is spent")
+            answers = self._call(chunk, min(self._timeout, left))
+            for offset, (image, answer) in enumerate(zip(chunk, answers, strict=True)):
                 if answer.error.message:
                     warnings.append(f"frame {start + offset}: {answer.error.message}")
                     frames.append(FrameLabels())
@@ -100,7 +115,7 @@ class CloudVisionBackend:
             raise BackendRejected(f"Cloud Vision refused every frame: {warnings[0]}")
         return BackendResult(frames, "cloud-vision", warnings)
 
-    def _call(self, chunk: list[np.ndarray]):
+    def _call(self, chunk: list[np.ndarray], timeout: float):
         vision = self._vision
         features = [
             vision.Feature(type_=kind, max_results=self._max_results)
@@ -116,7 +131,7 @@ class CloudVisionBackend:
         ]
         try:
             response = self._client.batch_annotate_images(
-                requests=requests, timeout=self._timeout, retry=None
+                requests=requests, timeout=timeout, retry=None
             )
         except TRANSIENT as exc:
             raise BackendUnavailable(f"Cloud Vision unavailable: {exc}") from exc

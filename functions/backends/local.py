@@ -1,7 +1,9 @@
 """``local``: gpu_service over HTTP, every sampled frame of the segment in one request
-(JPEG, multipart), with a timeout and bounded retries with backoff on 5xx/503 or no
-answer. When it stays down, :class:`BackendUnavailable` is raised: a transient
-failure, so the event is delivered again later.
+(JPEG, multipart), with retries and backoff on 5xx/503 or no answer, all within one
+budget (MA_MODEL_BUDGET_S, less if the analysis has less left): each try gets what is
+left and tells gpu_service when it stops waiting (``X-Deadline``), so a job it gave up
+on is dropped there instead of run. When the budget is spent, :class:`BackendUnavailable`
+is raised: a transient failure, so the event is delivered again later, in time.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import time
 import numpy as np
 import requests
 
-from functions.backends.base import BackendResult, to_jpeg
+from functions.backends.base import MIN_TRY_S, BackendResult, to_jpeg
 from functions.errors import BackendRejected, BackendUnavailable
-from mediacore.schema import AnalyzeResponse, LogoCheck
+from mediacore.schema import DEADLINE_HEADER, AnalyzeResponse, LogoCheck
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class LocalBackend:
         self._url = analysis.gpu_service_url.rstrip("/") + "/v1/analyze"
         self._timeout = analysis.gpu_timeout_s
         self._retries = analysis.gpu_retries
+        self._budget = analysis.model_budget_s
         self._scene_labels = analysis.scene_labels
         self._brands = analysis.brands
         self._session = session or requests.Session()
@@ -55,6 +58,7 @@ class LocalBackend:
         images: list[np.ndarray],
         brands: list[str] | None = None,
         library_version: str | None = None,
+        budget_s: float | None = None,
     ) -> BackendResult:
         tasks = {
             "objects": True,
@@ -66,15 +70,24 @@ class LocalBackend:
             tasks["library_version"] = library_version
         tasks = json.dumps(tasks)
         files = [("frame", (f"{i}.jpg", to_jpeg(im), "image/jpeg")) for i, im in enumerate(images)]
-        delay = 0.5
-        for attempt in range(self._retries + 1):
+        budget = self._budget if budget_s is None else min(self._budget, budget_s)
+        ends = time.monotonic() + budget
+        delay, tries, problem = 0.5, 0, f"no time left for {self._url}"
+        while tries <= self._retries and ends - time.monotonic() >= MIN_TRY_S:
+            if tries:
+                log.warning("%s; retry %d/%d in %.1f s", problem, tries, self._retries, delay)
+                time.sleep(delay)
+                delay *= 2
+            timeout = min(self._timeout, ends - time.monotonic())
+            headers = {**self._headers(), DEADLINE_HEADER: f"{time.time() + timeout:.3f}"}
+            tries += 1
             try:
                 response = self._session.post(
                     self._url,
                     files=files,
                     data={"tasks": tasks},
-                    headers=self._headers(),
-                    timeout=self._timeout,
+                    headers=headers,
+                    timeout=timeout,
                 )
             except requests.RequestException as exc:
                 problem = f"no answer from {self._url}: {exc}"
@@ -87,11 +100,9 @@ class LocalBackend:
                         f"model service refused the frames: {response.text[:300]}"
                     )
                 problem = f"gpu_service answered {response.status_code}"
-            if attempt < self._retries:
-                log.warning("%s; retry %d/%d in %.1f s", problem, attempt + 1, self._retries, delay)
-                time.sleep(delay)
-                delay *= 2
-        raise BackendUnavailable(problem)
+            if ends - time.monotonic() - delay < MIN_TRY_S:
+                break  # no time for another try after the backoff
+        raise BackendUnavailable(f"{problem} ({tries} tries within {budget:.0f} s)")
 
     def check_logo(self, data: bytes, filename: str) -> LogoCheck:
         """The model service's verdict on a reference logo (POST /v1/logos/check): whether

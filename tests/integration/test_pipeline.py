@@ -6,7 +6,10 @@ functions-framework, which writes to the Firestore emulator; the test watches
 with an on_snapshot listener, as the dashboard will.
 """
 
+import os
+import signal
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 
@@ -524,3 +527,177 @@ def test_long_fragment_in_batch_mode_is_capped(db, store, stream_id):
     times = [frame["t"] for frame in doc["frames"]]
     assert len(times) == AnalysisSettings().max_frames_per_segment
     assert times[-1] - times[0] > 18  # spread over the whole fragment
+
+
+# --- deadlines nest (issue 15, item 11) ------------------------------------------------------
+
+
+@contextmanager
+def _model_service():
+    """A real gpu_service on its own port (darknet, no CLIP); yields (url, process)."""
+    import os
+    import subprocess
+    import sys
+
+    from local.runner import free_port, stop_process_group
+    from tests.conftest import wait_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "MA_GPU_SERVICE_PORT": str(port),
+        "MA_CLIP_ENABLED": "false",
+        "MA_DETECTOR": "darknet",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gpu_service"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_port(port, timeout=120)
+        deadline = time.monotonic() + 120
+        while requests.get(f"{url}/readyz", timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, "gpu_service never became ready"
+            time.sleep(0.3)
+        yield url, process
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)  # a stopped process cannot handle SIGTERM
+        stop_process_group(process)
+
+
+def _metric(url: str, name: str) -> float:
+    for line in requests.get(f"{url}/metrics", timeout=30).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_hung_model_service_hands_the_event_back_in_time_and_its_job_is_dropped(
+    db, clip, stream_id, stack_env, moto_s3, aws_env
+):
+    """gpu_service accepts the request and never answers (SIGSTOP). Before: 4 tries of
+    30 s plus backoff, ~124 s, past the 60 s ack deadline (the event came back while the
+    first delivery still waited), and the abandoned requests all ran once it woke up."""
+    from mediacore.settings import AnalysisSettings
+    from mediacore.storage import S3Store
+
+    bucket = f"hung-{stream_id}"
+    s3 = S3Store(bucket, moto_s3)
+    s3.ensure_bucket()
+    obj = s3.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    body = payloads.minio_put(
+        bucket=bucket, key=obj.name, etag=obj.generation, size=obj.size, metadata={}
+    )
+    with _model_service() as (gpu_url, gpu):
+        # A short analysis deadline keeps the test short; the per-try timeout stays default.
+        deadline_s = 20.0
+        env = webhook_env(
+            stack_env,
+            bucket,
+            moto_s3,
+            MA_ANALYZER_BACKEND="local",
+            MA_GPU_SERVICE_URL=gpu_url,
+            MA_ANALYSIS_DEADLINE_S=str(deadline_s),
+            MA_MODEL_BUDGET_S="6",
+        )
+        assert AnalysisSettings().gpu_timeout_s > 6  # one try would outlast the budget
+        batches = _metric(gpu_url, "gpu_batches_total")
+        with function_process("analyze_webhook", env, signature="http") as url:
+            os.killpg(gpu.pid, signal.SIGSTOP)
+            started = time.monotonic()
+            response = requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=150)
+            waited = time.monotonic() - started
+            os.killpg(gpu.pid, signal.SIGCONT)
+            assert response.status_code == 503  # handed back: MinIO sends it again
+            assert waited < deadline_s, waited  # and before the event source gave up
+            assert not segment_ref(db, stream_id, 0).get().exists
+            # Awake again, the service finds the request it was sent late and drops it.
+            give_up = time.monotonic() + 60
+            while _metric(gpu_url, "gpu_jobs_expired_total") < 1:
+                assert time.monotonic() < give_up, "the abandoned request was never dropped"
+                time.sleep(0.5)
+            assert _metric(gpu_url, "gpu_batches_total") == batches  # it never ran
+            # The redelivery finds a service that answers.
+            assert (
+                requests.post(url, json=body, headers=WEBHOOK_AUTH, timeout=150).status_code == 204
+            )
+    assert segment_ref(db, stream_id, 0).get().to_dict()["status"] == "done"
+
+
+# --- a deleted stream stays deleted (issue 15, item 6) ---------------------------------------
+
+
+def _api(stack_env, method: str, path: str, **kwargs):
+    from tests.conftest import TEST_API_KEY
+
+    url = stack_env.info["api"] + path
+    return requests.request(method, url, headers={"X-API-Key": TEST_API_KEY}, timeout=60, **kwargs)
+
+
+def _bucket_names(store, stream_id: str) -> list[str]:
+    from mediacore.names import stream_prefix
+
+    return [obj.name for obj in store.list(stream_prefix(stream_id))]
+
+
+def test_a_deleted_stream_is_not_recreated_by_a_late_segment(db, store, clip, stream_id, stack_env):
+    """Before: the next analysed segment of a deleted stream wrote its document back."""
+    from functions.results import ResultWriter
+    from mediacore.schema import SegmentResult
+
+    def result(seq: int) -> SegmentResult:
+        return SegmentResult(
+            seq=seq, stream_id=stream_id, object="o", generation="1", status="done"
+        )
+
+    assert _api(stack_env, "POST", "/v1/streams", json={"name": "Gone", "stream_id": stream_id}).ok
+    obj = store.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+    cached = ResultWriter(db)  # an instance that knew the stream before it was deleted
+    assert cached.write(stream_id, result(1))
+
+    assert _api(stack_env, "DELETE", f"/v1/streams/{stream_id}").status_code == 204
+    stream = db.collection("streams").document(stream_id)
+    assert not stream.get().exists
+    # The event comes again (a retry, a slow subscriber): acknowledged, nothing written.
+    body = payloads.pubsub_push(bucket=store.bucket, name=obj.name, generation=obj.generation)
+    assert requests.post(stack_env.info["analyze"], json=body, timeout=60).status_code == 200
+    assert not stream.get().exists
+    assert _bucket_names(store, stream_id) == []  # its media went with it
+    # An analysis that read its segment before the delete and writes after it, from a
+    # fresh instance and from one that had the stream cached: acknowledged, unwritten.
+    from functions.errors import StreamGone
+
+    for writer in (ResultWriter(db), cached):
+        with pytest.raises(StreamGone):
+            writer.write(stream_id, result(2))
+    assert not stream.get().exists
+    assert list(stream.collection("segments").stream()) == []
+
+
+def test_a_stream_created_again_with_the_same_id_starts_empty(
+    db, store, clip, stream_id, stack_env
+):
+    """Before: it showed the old media, and its first segment could not even be uploaded
+    (the old object held the name)."""
+    create = {"name": "Again", "stream_id": stream_id}
+    assert _api(stack_env, "POST", "/v1/streams", json=create).ok
+    store.create(segment_object(stream_id, 0), clip.segments[0].read_bytes())
+    wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+    assert _api(stack_env, "DELETE", f"/v1/streams/{stream_id}").status_code == 204
+
+    assert _api(stack_env, "POST", "/v1/streams", json=create).ok
+    stream = _api(stack_env, "GET", f"/v1/streams/{stream_id}").json()
+    assert counters(stream["stats"]) == {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0}
+    assert _bucket_names(store, stream_id) == []
+    assert not segment_ref(db, stream_id, 0).get().exists
+    # Its own first segment goes in under the same name and is analysed into it.
+    store.create(segment_object(stream_id, 0), clip.segments[1].read_bytes())
+    doc = wait_for_snapshot(segment_ref(db, stream_id, 0), finished)
+    assert doc["status"] == "done"
+    stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
+    assert counters(stats) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}

@@ -105,3 +105,69 @@ def test_brand_seconds_and_object_counts_add_up_once(writer, stream_id):
     stream = writer.stream_ref(stream_id).get().to_dict()
     assert stream["brands"]["Red Bull"]["seconds"] == pytest.approx(2.0)
     assert stream["objects"] == {"person": 3, "cup": 0}
+
+
+def worst_case(seq: int, generation: str) -> SegmentResult:
+    """Batch mode at the highest frame cap the settings allow (64, what gpu_service takes in
+    one request), each frame with ultralytics' most boxes (max_det 300), half of them logos
+    of brands with the longest name the API takes (100 characters), every scene label: a
+    busy stadium on a long fragment, say."""
+    from mediacore.settings import AnalysisSettings
+
+    analysis = AnalysisSettings()
+    [most_frames] = [
+        m.le for m in AnalysisSettings.model_fields["max_frames_per_segment"].metadata
+        if hasattr(m, "le")
+    ]  # fmt: skip
+    brand = "A Brand With The Longest Name The API Accepts For A Brand, Which Is One Hundred Ch"
+    frames = []
+    for i in range(most_frames):
+        detections = [
+            {
+                "label": "traffic light" if k % 2 else f"{brand}{k % 40:018d}",
+                "score": round(0.30 + 0.69 * ((k * 7919 + i) % 997) / 997, 4),
+                "box": [0.1234, 0.2345, 0.3456, 0.4567],
+                "kind": "object" if k % 2 else "logo",
+                "source": "ultralytics:yolo11n" if k % 2 else "logo:shape",
+            }
+            for k in range(300)
+        ]
+        frames.append(
+            {
+                "t": seq * 16 + i * 0.25,
+                "detections": detections,
+                "scene": [{"label": lbl, "score": 0.1} for lbl in analysis.scene_labels],
+                "brands": [],
+                "brightness": 0.5,
+                "colors": [{"hex": "#a0b0c0", "share": 0.2}] * 5,
+                "motion": 0.01,
+            }
+        )
+    return SegmentResult.model_validate(
+        {**fields(seq, generation), "duration": 16.0, "mode": "batch", "frames": frames}
+    )
+
+
+def test_a_worst_case_segment_fits_one_document_and_counts_once(writer, stream_id):
+    """Before: Firestore refused the document (over 1 MiB) on every delivery, forever."""
+    from functions.doc_size import FIRESTORE_MAX_DOC_BYTES, document_size
+
+    result = worst_case(3, "1")
+    original = [d.score for f in result.frames for d in f.detections]
+    ref = writer.segment_ref(stream_id, 3)
+    assert document_size(result.to_firestore(), ref.path) > FIRESTORE_MAX_DOC_BYTES
+    assert writer.write(stream_id, result) is True
+    stored = ref.get().to_dict()
+    assert document_size(stored, ref.path) <= FIRESTORE_MAX_DOC_BYTES
+    kept = [d["score"] for f in stored["frames"] for d in f["detections"]]
+    assert 0 < len(kept) < len(original)
+    # The best boxes stay; what was left out scored lower, and the document says so.
+    assert min(kept) >= sorted(original, reverse=True)[len(kept) - 1]
+    assert any("left out" in w and "1 MiB" in w for w in stored["warnings"])
+    assert len(stored["frames"]) == len(result.frames)
+    # Totals count what is stored, once, also when the event comes again.
+    assert writer.write(stream_id, worst_case(3, "1")) is False
+    stream = writer.stream_ref(stream_id).get().to_dict()
+    assert stats(writer, stream_id) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+    objects = sum(d["label"] == "traffic light" for f in stored["frames"] for d in f["detections"])
+    assert stream["objects"]["traffic light"] == objects
