@@ -81,6 +81,7 @@ test: setup lint frontend frontend-test
 bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.logos
+	$(BIN)/python -m bench.contention
 
 # Deployment: KIND + Knative (docs/deploy-kind.md), manifests rendered from knative/render.py.
 knative: $(VENV)/.installed

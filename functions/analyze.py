@@ -271,14 +271,6 @@ class SegmentAnalyzer:
             result.error = f"result refused by Firestore: {exc.message}"
             written = self._writer.write(stream_id, result)
         write_ms = _ms_since(write_started)
-        # Latency and lag describe live analysis; a backfill's re-analysis would skew them.
-        if written and result.status == "done" and not result.revision:
-            try:
-                self._writer.note_warnings(stream_id, result.seq, result.warnings)
-                self._writer.refresh_latency(stream_id)
-            except Exception:
-                # A derived statistic: the next segment recomputes it.
-                log.exception("latency stats not updated", extra=context)
         timings = {k: v for k, v in result.timings.model_dump().items() if k.endswith("_ms")}
         timings = {k: v for k, v in timings.items() if v is not None}
         timings |= stage_timings(result.timings) | {"write_ms": write_ms}

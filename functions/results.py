@@ -14,6 +14,12 @@ existing document first:
 A result too large for one Firestore document loses its lowest-scoring labels
 first (functions/doc_size.py), so the write cannot fail the same way forever.
 
+The stream document takes one write per segment: counters, totals, latency and
+warnings go in the result's own transaction (with the ingest's upload record, one
+write a second per live stream, Firestore's sustained limit per document). The
+transaction reads only the segment document: a read of the stream document would
+make concurrent results of a stream lock each other and abort.
+
 A deleted stream stays deleted: the stream document is only ever updated (an
 update needs it to exist, and fails the whole transaction otherwise), and it is
 created for a segment of an unregistered stream only when no tombstone says it
@@ -116,12 +122,17 @@ class ResultWriter:
         # before the segment's write is repaired by the redelivery, never lost.
         if result.status == "done":
             self._write_appearances(stream_id, result.seq, runs)
+        live = result.status == "done" and not result.revision
+        derived = self._live_fields(stream_id, result) if live else {}
         transaction = self._db.transaction()
         try:
-            return _write_in_transaction(transaction, segment_ref, stream_ref, result)
+            written = _write_in_transaction(transaction, segment_ref, stream_ref, result, derived)
         except NotFound as exc:  # the stream document went while we analysed
             self._known_streams.discard(stream_id)
             raise StreamGone(f"stream {stream_id} was deleted") from exc
+        if written and "analysis_warnings" in derived:
+            self._last_warnings[stream_id] = tuple(derived["analysis_warnings"]["messages"])
+        return written
 
     def _previous_open_runs(self, stream_id: str, result: SegmentResult) -> dict[str, float]:
         """The runs still open at the end of the segment before this one (if written)."""
@@ -139,36 +150,44 @@ class ResultWriter:
             fields["end"] = firestore.Maximum(part.end)
             collection.document(appearance_id(part.brand, part.start)).set(fields, merge=True)
 
-    def note_warnings(self, stream_id: str, seq: int, warnings: list[str]) -> None:
-        """The stream says what its latest analysed segment warned about (a model missing,
-        a logo reference unusable), so the dashboard can show it by the brand panel.
-        Written only when the set changes."""
-        key = tuple(sorted(warnings))
-        if self._last_warnings.get(stream_id) == key:
-            return
-        _update_if_there(
-            self.stream_ref(stream_id), {"analysis_warnings": {"messages": list(key), "seq": seq}}
-        )
-        self._last_warnings[stream_id] = key
+    def _live_fields(self, stream_id: str, result: SegmentResult) -> dict:
+        """What a live result changes on the stream besides its counters: latency p50/p95
+        and lag over the newest segments, and the warnings when they changed. Written in
+        the result's own transaction: the stream document takes one write per segment."""
+        fields: dict = {}
+        try:
+            stats = self._latency(stream_id, result)
+        except Exception:  # a derived statistic: the next segment recomputes it
+            log.exception("latency stats of %s not computed", stream_id)
+            stats = None
+        if stats:
+            fields["stats"] = stats
+        key = tuple(sorted(result.warnings))
+        if self._last_warnings.get(stream_id) != key:
+            # What the latest segment warned about (a model missing, a logo reference
+            # unusable), for the dashboard's brand panel.
+            fields["analysis_warnings"] = {"messages": list(key), "seq": result.seq}
+        return fields
 
-    def refresh_latency(self, stream_id: str, window: int = 20) -> dict | None:
-        """Upload -> result latency p50/p95 over the stream's newest analysed segments.
+    def _latency(self, stream_id: str, result: SegmentResult, window: int = 20) -> dict | None:
+        """Upload -> result latency p50/p95 over the newest live segments, this one included.
 
-        Derived from the segment documents and recomputed after each write, so it is
-        idempotent and needs no read inside the write transaction (which would make
-        concurrent segments of a stream lock each other).
+        Derived from the segment documents, read outside the transaction (reading in it
+        would make concurrent segments of a stream lock each other), so idempotent.
         """
         recent = (
             self.stream_ref(stream_id)
             .collection("segments")
             .order_by("seq", direction=firestore.Query.DESCENDING)
             .limit(window)
-            .select(["timings", "status", "program_date_time", "duration", "revision"])
-            .stream()
+            .select(["seq", "timings", "status", "program_date_time", "duration", "revision"])
+            .stream(retry=READ_RETRY, timeout=READ_TIMEOUT)
         )
+        docs = {snapshot.get("seq"): snapshot.to_dict() for snapshot in recent}
+        docs[result.seq] = result.to_firestore()
         latencies, lag = [], None
-        for snapshot in recent:
-            doc = snapshot.to_dict()
+        for seq in sorted(docs, reverse=True)[:window]:
+            doc = docs[seq]
             if doc.get("revision"):
                 continue  # re-analysed by a backfill: not live latency
             timings = doc.get("timings") or {}
@@ -186,7 +205,6 @@ class ResultWriter:
         }
         if lag is not None:
             stats["lag_s"] = lag
-        _update_if_there(self.stream_ref(stream_id), {"stats": stats})
         return stats
 
     def ensure_stream(self, stream_id: str) -> None:
@@ -199,23 +217,25 @@ class ResultWriter:
         if not ref.get(field_paths=["name"], retry=READ_RETRY, timeout=READ_TIMEOUT).exists:
             if self._streams.was_deleted(stream_id):
                 raise StreamGone(f"stream {stream_id} was deleted")
-        try:
-            self.stream_ref(stream_id).create(
-                {
-                    "name": stream_id,
-                    "status": "idle",
-                    "mode": "realtime",
-                    "created_at": firestore.SERVER_TIMESTAMP,
-                    "stats": {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0},
-                }
-            )
-        except AlreadyExists:
-            pass
+            try:
+                ref.create(
+                    {
+                        "name": stream_id,
+                        "status": "idle",
+                        "mode": "realtime",
+                        "created_at": firestore.SERVER_TIMESTAMP,
+                        "stats": {"segments": 0, "analyzed": 0, "failed": 0, "skipped": 0},
+                    }
+                )
+            except AlreadyExists:
+                pass
         self._known_streams.add(stream_id)
 
 
 @firestore.transactional
-def _write_in_transaction(transaction, segment_ref, stream_ref, result: SegmentResult) -> bool:
+def _write_in_transaction(
+    transaction, segment_ref, stream_ref, result: SegmentResult, derived: dict
+) -> bool:
     # Only the segment document is read: reading the stream document too would
     # make concurrent segments of one stream lock each other. Its counters move
     # with server-side increments instead.
@@ -240,9 +260,9 @@ def _write_in_transaction(transaction, segment_ref, stream_ref, result: SegmentR
         firestore.Maximum,
     )
     transaction.set(segment_ref, result.to_firestore())
-    update = {"updated_at": firestore.SERVER_TIMESTAMP, **totals}
-    if counters:
-        update["stats"] = counters
+    update = {"updated_at": firestore.SERVER_TIMESTAMP, **totals, **derived}
+    if counters or derived.get("stats"):
+        update["stats"] = {**counters, **derived.get("stats", {})}
     # An update, not a merge: it fails (NotFound) if the stream was deleted meanwhile.
     transaction.update(stream_ref, field_paths(update))
     return True
@@ -260,11 +280,3 @@ def field_paths(nested: dict, prefix: tuple[str, ...] = ()) -> dict:
         else:
             flat[FieldPath(*path).to_api_repr()] = value
     return flat
-
-
-def _update_if_there(ref, fields: dict) -> None:
-    """Update a stream's derived fields, unless the stream has been deleted."""
-    try:
-        ref.update(field_paths(fields))
-    except NotFound:
-        pass
