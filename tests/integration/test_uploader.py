@@ -13,11 +13,13 @@ import pytest
 from google.cloud import firestore
 
 from ingest.spool import Spool
+from ingest.upload import Backoff
 from ingest.uploader import Uploader
 from mediacore.names import playlist_object, segment_object
 from mediacore.settings import Settings
 from mediacore.storage import GcsStore
 from mediacore.streams import StreamRegistry
+from tests.integration.helpers import WAIT_S
 
 MB = 1024 * 1024
 
@@ -45,7 +47,7 @@ def set_aside(folder: Path) -> list[str]:
     return sorted(p.name for p in (folder / ".spool" / "set-aside").glob("*.ts"))
 
 
-def drain(uploader, stream_id, folder, timeout=30.0) -> None:
+def drain(uploader, stream_id, folder, timeout=WAIT_S) -> None:
     """Run passes (as the rescan does) until every fragment is shipped, through the backoff."""
     deadline = time.monotonic() + timeout
     while spooled(folder) or list(folder.glob("*.ts")):
@@ -110,6 +112,8 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     )
     nginx_folder(root, stream_id, clip, [1, 2], listed=[0, 1, 2])
     uploader = Uploader(settings, outage, registry, root)
+    now = [0.0]  # the backoff's clock is the test's: a slow machine cannot outwait it
+    uploader._uploads.backoff = Backoff(clock=lambda: now[0])
     uploader.process(stream_id)  # every upload fails
     assert [c.seq for c in Spool(folder).pending()] == [1, 2]
     assert not list(folder.glob("*.ts"))  # claimed, kept, not lost
@@ -117,7 +121,7 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     outage.ensure_bucket()  # the bucket is back
     uploader.process(stream_id)  # still backing off: nothing yet
     assert [c.seq for c in Spool(folder).pending()] == [1, 2]
-    time.sleep(1.1)
+    now[0] += 1.1
     uploader.process(stream_id)
     assert Spool(folder).pending() == []
     names = [o.name for o in outage.list(f"streams/{stream_id}/segments/")]
