@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,9 +50,17 @@ def wait_for_snapshot(doc_ref, predicate, timeout: float = WAIT_S) -> dict:
                 seen.set()
 
     watch = doc_ref.on_snapshot(on_snapshot)
+    deadline = time.monotonic() + timeout
     try:
-        if not seen.wait(timeout):
+        # The emulator's watch stream can miss an update under load (seen in CI: the document
+        # had matched for minutes): read the document now and then as well.
+        while not seen.wait(2.0):
             current = doc_ref.get()
+            if current.exists and predicate(current.to_dict()):
+                result.update(current.to_dict())
+                break
+            if time.monotonic() < deadline:
+                continue
             raise AssertionError(
                 f"{doc_ref.path} never matched; last seen: "
                 f"{current.to_dict() if current.exists else 'missing'}"
