@@ -172,14 +172,18 @@ class Backfills:
 
     def mark_finished(self, stream_id: str, backfill_id: str, seq: int) -> None:
         """Take one segment off the pending list (deleting a field twice is harmless)."""
+        from google.api_core.exceptions import NotFound
         from google.cloud import firestore
         from google.cloud.firestore_v1.field_path import FieldPath
 
         pending = FieldPath("pending", segment_doc_id(seq)).to_api_repr()
         try:
+            # update(), never set(): a record deleted with its stream is not written back.
             self.ref(stream_id, backfill_id).update(
                 {pending: firestore.DELETE_FIELD, "updated_at": firestore.SERVER_TIMESTAMP}
             )
+        except NotFound:
+            log.info("backfill %s record gone (stream deleted): seq %d not noted", backfill_id, seq)
         except Exception:
             # The progress record is bookkeeping; the segment result is already safe.
             log.exception("backfill %s progress not updated for seq %d", backfill_id, seq)

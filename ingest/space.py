@@ -4,7 +4,8 @@ While the bucket is down the spool grows by one segment per fragment. Two bounds
 keep it from taking the machine with it: the stream's own total
 (``MA_SPOOL_MAX_MB``) and the free space nginx needs to keep writing
 (``MA_SPOOL_MIN_FREE_MB``). Over either, the oldest goes first: set-aside files
-(already out of the upload order), then the oldest waiting segments. Live
+(already out of the upload order), then the oldest waiting segments, then the
+oldest held (not yet numbered) fragments. Live
 airtime is worth more than a backlog, and a dropped segment is counted, never
 silent.
 """
@@ -21,8 +22,8 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Drop:
-    seq: int
-    reason: str  # spool_full | disk_full
+    seq: int | None  # None: a held fragment, dropped before it had a number
+    reason: str  # spool_full | disk_full | name_taken | unreadable
 
 
 def _free_bytes(spool: Spool) -> int:
@@ -43,10 +44,13 @@ def make_room(spool: Spool, max_mb: float, min_free_mb: float) -> list[Drop]:
         else:
             return drops
         freed = spool.free_oldest_set_aside()
-        if freed is None:
-            if not waiting:
-                return drops  # nothing of this stream's left to give
+        if freed is None and waiting:
             seq = waiting.pop(0)
             freed = spool.drop(seq)
             drops.append(Drop(seq, reason))
+        elif freed is None:
+            freed = spool.drop_oldest_held()
+            if freed is None:
+                return drops  # nothing of this stream's left to give
+            drops.append(Drop(None, reason))
         size -= freed

@@ -18,6 +18,12 @@ is written to a temporary name, fsynced, then renamed: after a power cut a file
 is whole or absent, never empty. A record that still cannot be read (a disk
 that lied) is not retried forever: its segment is set aside.
 
+A stream this machine has no state for takes its numbering from the bucket. While
+the bucket cannot answer, its finished fragments are *held* in ``.spool/held/``
+unnumbered (one atomic rename each, keeping nginx's mtime): out of the reach of
+nginx's fragment clean-up and inside the spool's bound. They are claimed first,
+in order, once the bucket answers.
+
 A segment that cannot go to the bucket (unreadable record, its name taken by
 other content) is *set aside* in ``.spool/set-aside/`` for an operator, out of
 the upload order; set-aside files are the first to go when space is needed.
@@ -35,6 +41,7 @@ log = logging.getLogger(__name__)
 
 SPOOL = ".spool"
 SET_ASIDE = "set-aside"
+HELD = "held"
 
 
 @dataclass
@@ -94,6 +101,7 @@ class Spool:
         self.dir = stream_dir / SPOOL
         self.dir.mkdir(parents=True, exist_ok=True)
         self.set_aside_dir = self.dir / SET_ASIDE
+        self.held_dir = self.dir / HELD
 
     def media(self, seq: int) -> Path:
         return self.dir / f"{seq:08d}.ts"
@@ -190,9 +198,38 @@ class Spool:
             if path.exists():
                 os.replace(path, self.set_aside_dir / path.name)
 
+    def hold(self, source: Path) -> Path:
+        """Keep a finished fragment unnumbered until the bucket can number it."""
+        self.held_dir.mkdir(exist_ok=True)
+        # nginx may restart its fragment numbers meanwhile: a running index keeps order
+        # and never overwrites.
+        index = max((int(p.name.split("-", 1)[0]) + 1 for p in self.held()), default=0)
+        target = self.held_dir / f"{index:08d}-{source.name}"
+        os.replace(source, target)
+        return target
+
+    def held(self) -> list[Path]:
+        """Held fragments, oldest first."""
+        return sorted(self.held_dir.glob("[0-9]*-*.ts"))
+
+    def drop_oldest_held(self) -> int | None:
+        """Delete the oldest held fragment: the bytes freed, None when there is none."""
+        for path in self.held()[:1]:
+            freed = _size(path)
+            path.unlink(missing_ok=True)
+            return freed
+        return None
+
     def size(self) -> int:
-        """Bytes of video this stream holds here: waiting and set aside."""
-        return sum(_size(p) for p in [*self.dir.glob("[0-9]*.ts"), *self.set_aside_dir.glob("*")])
+        """Bytes of video this stream holds here: waiting, held and set aside."""
+        return sum(
+            _size(p)
+            for p in [
+                *self.dir.glob("[0-9]*.ts"),
+                *self.held_dir.glob("*.ts"),
+                *self.set_aside_dir.glob("*"),
+            ]
+        )
 
     def free_oldest_set_aside(self) -> int | None:
         """Delete the oldest set-aside segment: the bytes freed, None when there is none."""

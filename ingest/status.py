@@ -91,7 +91,7 @@ class StreamStatus:
             self._registry.record_drops(
                 stream_id,
                 dict(Counter(d.reason for d in drops)),
-                last_seq=max(d.seq for d in drops),
+                last_seq=max((d.seq for d in drops if d.seq is not None), default=None),
             )
         except Exception:
             log.exception("stream %s: stream document update failed", stream_id)

@@ -95,7 +95,10 @@ class Uploader:
         """Publishing ended a while ago and every fragment is shipped: the playlist can end."""
         ended = self._ended.get(stream_id)
         return (
-            ended is not None and time.monotonic() - ended >= CLOSE_GRACE_S and not spool.pending()
+            ended is not None
+            and time.monotonic() - ended >= CLOSE_GRACE_S
+            and not spool.pending()
+            and not spool.held()
         )
 
     def _work(self) -> None:
@@ -119,21 +122,26 @@ class Uploader:
             spool = Spool(folder)
             drops = self._recover_unreadable(stream_id, spool)
             state = spool.load_state() or self._state_from_bucket(stream_id)
-            # Never a number again that a spooled or set-aside segment holds.
-            state.next_seq = max(state.next_seq, spool.next_unused_seq())
             listed, finished = self._finished_fragments(folder)
-            for fragment_path in finished:
-                listing = listed.get(fragment_number(fragment_path.name))
-                try:
-                    state = self._claim(stream_id, spool, fragment_path, listing, state)
-                except OSError as exc:
-                    log.warning(
-                        "stream %s: cannot claim %s (%s); uploading what is spooled first",
-                        stream_id,
-                        fragment_path.name,
-                        exc.strerror or exc,
-                    )
-                    break
+            if state is None:  # no numbers until the bucket answers: keep them held
+                self._hold(stream_id, spool, finished)
+            else:
+                # Never a number again that a spooled or set-aside segment holds.
+                state.next_seq = max(state.next_seq, spool.next_unused_seq())
+                # Held fragments came first; nginx's listing may no longer describe them.
+                queue = [(path, None) for path in spool.held()]
+                queue += [(path, listed.get(fragment_number(path.name))) for path in finished]
+                for fragment_path, listing in queue:
+                    try:
+                        state = self._claim(stream_id, spool, fragment_path, listing, state)
+                    except OSError as exc:
+                        log.warning(
+                            "stream %s: cannot claim %s (%s); uploading what is spooled first",
+                            stream_id,
+                            fragment_path.name,
+                            exc.strerror or exc,
+                        )
+                        break
             if self._uploads.ready(stream_id):
                 drops += self._upload_pending(stream_id, spool)
             ingest = self._settings.ingest
@@ -155,10 +163,26 @@ class Uploader:
                 finished.append(path)
         return listed, finished
 
+    def _hold(self, stream_id: str, spool: Spool, finished: list[Path]) -> None:
+        for path in finished:
+            try:
+                spool.hold(path)
+            except OSError as exc:
+                log.warning("stream %s: cannot hold %s (%s)", stream_id, path.name, exc)
+                return
+        if finished:
+            log.warning(
+                "stream %s: bucket unavailable to number segments; %d fragment(s) held",
+                stream_id,
+                len(spool.held()),
+                extra={"stream_id": stream_id, "held": len(spool.held())},
+            )
+
     def _claim(
         self, stream_id: str, spool: Spool, path: Path, listing: Listed | None, state: StreamState
     ) -> StreamState:
-        number = fragment_number(path.name)
+        # A held fragment's name is "{hold index}-{nginx name}".
+        number = fragment_number(path.name.rsplit("-", 1)[-1])
         timing = probe(path)
         claim = claim_fragment(stream_id, number, timing, listing, path.stat().st_mtime, state)
         spool.claim(path, claim)
@@ -216,9 +240,16 @@ class Uploader:
             drops.append(Drop(seq, "unreadable"))
         return drops
 
-    def _state_from_bucket(self, stream_id: str) -> StreamState:
+    def _state_from_bucket(self, stream_id: str) -> StreamState | None:
         """For a stream this machine has no state for: continue after what the bucket has,
-        numbers and media time."""
+        numbers and media time. None while the bucket cannot say."""
+        try:
+            return self._last_in_bucket(stream_id)
+        except Exception as exc:
+            log.warning("stream %s: bucket unavailable to number segments: %s", stream_id, exc)
+            return None
+
+    def _last_in_bucket(self, stream_id: str) -> StreamState:
         last = None
         for obj in self._store.list(segments_prefix(stream_id)):
             segment = parse_segment_object(obj.name)

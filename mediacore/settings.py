@@ -109,6 +109,15 @@ class PlatformSettings(Section):
         description="S3 endpoint for MinIO or another S3-compatible server. Unset means AWS. "
         "Credentials come from the usual AWS_* variables.",
     )
+    storage_deadline_s: float = Field(
+        10.0,
+        gt=0,
+        le=30,
+        description="Longest one bucket call may take, every retry included (the client "
+        "libraries' own default is 120 s). An ingest upload that fails in time leaves the "
+        "segment spooled for the next pass; an analysis read fails inside "
+        "MA_ANALYSIS_DEADLINE_S and the event is delivered again.",
+    )
     firestore_emulator_host: str | None = Field(
         None,
         validation_alias="FIRESTORE_EMULATOR_HOST",

@@ -12,6 +12,11 @@ the same name raises :class:`ObjectExists`, which uploaders treat as success.
 ``generation`` is GCS's object generation; S3 has none, so the S3 adapter uses
 the version id where versioning is on and the ETag otherwise. Either way it is
 an opaque string that changes when an object's content is replaced.
+
+Every call ends within a deadline (``MA_STORAGE_DEADLINE_S``, retries included):
+the libraries' defaults retry for up to 120 s against a bucket that refuses
+connections, which would hold an ingest pass or a whole analysis past every
+deadline above it.
 """
 
 from __future__ import annotations
@@ -95,9 +100,21 @@ class ObjectStore(Protocol):
         ...
 
 
+# Seconds one connection attempt may take, within the call's deadline.
+CONNECT_TIMEOUT_S = 5.0
+DEFAULT_DEADLINE_S = 10.0
+
+
 class GcsStore:
-    def __init__(self, bucket: str, project: str, emulator_host: str | None = None):
+    def __init__(
+        self,
+        bucket: str,
+        project: str,
+        emulator_host: str | None = None,
+        deadline_s: float = DEFAULT_DEADLINE_S,
+    ):
         from google.cloud import storage
+        from google.cloud.storage.retry import DEFAULT_RETRY
 
         if emulator_host:
             import requests
@@ -115,6 +132,11 @@ class GcsStore:
         else:
             client = storage.Client(project=project)
         self._client = client
+        # Per attempt (connect, read) and for all attempts together.
+        self._call = {
+            "timeout": (min(CONNECT_TIMEOUT_S, deadline_s), deadline_s),
+            "retry": DEFAULT_RETRY.with_timeout(deadline_s),
+        }
         self._emulator_host = emulator_host
         self.bucket = bucket
         self._bucket = client.bucket(bucket)
@@ -149,12 +171,12 @@ class GcsStore:
         from google.api_core.exceptions import Conflict
 
         try:
-            self._client.create_bucket(self.bucket)
+            self._client.create_bucket(self.bucket, **self._call)
             log.info("created bucket %s", self.bucket)
         except Conflict:
             pass
         if cors_origins:
-            bucket = self._client.get_bucket(self.bucket)
+            bucket = self._client.get_bucket(self.bucket, **self._call)
             bucket.cors = [
                 {
                     "origin": list(cors_origins),
@@ -163,7 +185,7 @@ class GcsStore:
                     "maxAgeSeconds": 3600,
                 }
             ]
-            bucket.patch()
+            bucket.patch(**self._call)
 
     def _upload(self, name, data, metadata, content_type, cache_control, if_generation_match):
         blob = self._bucket.blob(name)
@@ -174,6 +196,7 @@ class GcsStore:
             data,
             content_type=content_type or "application/octet-stream",
             if_generation_match=if_generation_match,
+            **self._call,
         )
         return self._to_stored(blob)
 
@@ -193,23 +216,23 @@ class GcsStore:
 
         blob = self._bucket.blob(name, generation=int(generation) if generation else None)
         try:
-            return blob.download_as_bytes()
+            return blob.download_as_bytes(**self._call)
         except NotFound as exc:
             raise ObjectNotFound(f"{name}#{generation}" if generation else name) from exc
 
     def stat(self, name):
-        blob = self._bucket.get_blob(name)
+        blob = self._bucket.get_blob(name, **self._call)
         return self._to_stored(blob) if blob else None
 
     def list(self, prefix=""):
-        for blob in self._client.list_blobs(self.bucket, prefix=prefix):
+        for blob in self._client.list_blobs(self.bucket, prefix=prefix, **self._call):
             yield self._to_stored(blob)
 
     def delete(self, name):
         from google.api_core.exceptions import NotFound
 
         try:
-            self._bucket.blob(name).delete()
+            self._bucket.blob(name).delete(**self._call)
         except NotFound:
             pass
 
@@ -226,7 +249,9 @@ class GcsStore:
 
 
 class S3Store:
-    def __init__(self, bucket: str, endpoint_url: str | None = None):
+    def __init__(
+        self, bucket: str, endpoint_url: str | None = None, deadline_s: float = DEFAULT_DEADLINE_S
+    ):
         import boto3
         from botocore.config import Config
 
@@ -238,7 +263,11 @@ class S3Store:
             # Path-style addressing: MinIO and local servers have no per-bucket DNS.
             config=Config(
                 s3={"addressing_style": "path"},
-                retries={"mode": "standard"},
+                # Three attempts, each with a third of the deadline (botocore has no
+                # deadline across attempts).
+                retries={"mode": "standard", "total_max_attempts": 3},
+                connect_timeout=min(CONNECT_TIMEOUT_S, deadline_s / 3),
+                read_timeout=deadline_s / 3,
                 signature_version="s3v4",  # presigned URLs too (MinIO and S3 both want v4)
             ),
         )
@@ -382,7 +411,12 @@ def open_store(settings: Settings | None = None) -> ObjectStore:
     """The adapter that the bucket URL's scheme names."""
     platform = (settings or get_settings()).platform
     if platform.bucket_scheme == "gs":
-        return GcsStore(platform.bucket_name, platform.project_id, platform.storage_emulator_host)
+        return GcsStore(
+            platform.bucket_name,
+            platform.project_id,
+            platform.storage_emulator_host,
+            platform.storage_deadline_s,
+        )
     if platform.bucket_scheme == "s3":
-        return S3Store(platform.bucket_name, platform.s3_endpoint_url)
+        return S3Store(platform.bucket_name, platform.s3_endpoint_url, platform.storage_deadline_s)
     raise ValueError(f"MA_BUCKET_URL must start with gs:// or s3://, got {platform.bucket_url!r}")

@@ -112,6 +112,8 @@ class StreamRegistry:
 
     def create(self, name: str, stream_id: str | None = None, **fields: Any) -> NewStream:
         stream_id = check_stream_id(stream_id or slugify(name))
+        if self.media_pending(stream_id):  # the old stream's media would show in the new one
+            raise StreamExists(f"{stream_id} (still being deleted: DELETE it again to finish)")
         secret = secrets.token_urlsafe(KEY_BYTES)
         batch = self._db.batch()
         batch.create(
@@ -284,14 +286,18 @@ class StreamRegistry:
             )
         self.ref(stream_id).update(fields)
 
-    def record_drops(self, stream_id: str, reasons: Mapping[str, int], last_seq: int) -> None:
+    def record_drops(
+        self, stream_id: str, reasons: Mapping[str, int], last_seq: int | None
+    ) -> None:
         """The ingest dropped segments unshipped, counted by reason (e.g. its spool was full
-        during a bucket outage): ``ingest.dropped`` and ``ingest.dropped_by_reason``."""
+        during a bucket outage): ``ingest.dropped`` and ``ingest.dropped_by_reason``.
+        ``last_seq`` is None when only fragments without a number yet were dropped."""
         fields: dict[str, Any] = {
             "ingest.dropped": firestore.Increment(sum(reasons.values())),
-            "ingest.last_dropped_seq": last_seq,
             "ingest.last_drop_at": firestore.SERVER_TIMESTAMP,
         }
+        if last_seq is not None:
+            fields["ingest.last_dropped_seq"] = last_seq
         for reason, count in reasons.items():
             fields[f"ingest.dropped_by_reason.{reason}"] = firestore.Increment(count)
         self.ref(stream_id).update(fields)
@@ -331,16 +337,26 @@ class StreamRegistry:
         self.mark_deleted(stream_id)
         self._db.recursive_delete(self.ref(stream_id))
 
-    def mark_deleted(self, stream_id: str) -> None:
-        """Leave the tombstone first: from now on nothing re-creates the stream by itself."""
-        self._db.collection(TOMBSTONES).document(check_stream_id(stream_id)).set(
-            {"deleted_at": firestore.SERVER_TIMESTAMP}
-        )
+    def _tombstone(self, stream_id: str):
+        return self._db.collection(TOMBSTONES).document(check_stream_id(stream_id))
+
+    def mark_deleted(self, stream_id: str, media_pending: bool | None = None) -> None:
+        """Leave the tombstone first: from now on nothing re-creates the stream by itself.
+        ``media_pending``: whether its media is still being deleted (functions/deletion.py);
+        until it is gone, the id cannot be created again."""
+        fields: dict[str, Any] = {"deleted_at": firestore.SERVER_TIMESTAMP}
+        if media_pending is not None:
+            fields["media_pending"] = media_pending
+        self._tombstone(stream_id).set(fields, merge=True)
+
+    def media_pending(self, stream_id: str) -> bool:
+        """Whether a deleted stream of this id still has media to delete."""
+        snapshot = self._tombstone(stream_id).get()
+        return bool(snapshot.exists and (snapshot.to_dict() or {}).get("media_pending"))
 
     def was_deleted(self, stream_id: str) -> bool:
         """Whether a stream of this id was deleted (it may have been created again since)."""
-        snapshot = self._db.collection(TOMBSTONES).document(check_stream_id(stream_id)).get()
-        return snapshot.exists
+        return self._tombstone(stream_id).get().exists
 
 
 def _key_matches(record: dict[str, Any] | None, secret: str) -> bool:

@@ -85,6 +85,11 @@ class Stream(BaseModel):
     ended_at: datetime | None = None
 
 
+class DeletionProgress(BaseModel):
+    objects_deleted: int = Field(description="Media objects deleted by this request.")
+    finished: bool = Field(description="False: media is left; DELETE again to go on.")
+
+
 class ObsSettings(BaseModel):
     service: str = "Custom..."
     server: str

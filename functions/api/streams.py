@@ -17,6 +17,7 @@ from functions.api.schemas import (
     BackfillRequest,
     CreatedStream,
     CreateStream,
+    DeletionProgress,
     ObsSettings,
     PageQuery,
     SegmentPath,
@@ -138,13 +139,19 @@ def update_stream(path: StreamPath, body: UpdateStream):
     return stream_view(path.stream_id, existing(path.stream_id))
 
 
-@bp.delete("/<stream_id>", responses={204: None, **ERRORS})
+@bp.delete("/<stream_id>", responses={202: DeletionProgress, 204: None, **ERRORS})
 @require(CONTROL)
 def delete_stream(path: StreamPath):
-    """Delete a stream with its key (it can no longer publish), its results and its media."""
-    existing(path.stream_id)
-    deletion.delete_stream(services().registry, services().store, path.stream_id)
-    return "", 204
+    """Delete a stream with its key (it can no longer publish), its results and its media.
+    204: all gone. 202: the stream is gone but a long recording's media is still being
+    deleted; DELETE again to go on (the id cannot be created again until then)."""
+    registry = services().registry
+    if registry.get(path.stream_id) is None and not registry.media_pending(path.stream_id):
+        raise ApiError(404, f"no stream {path.stream_id!r}")
+    done = deletion.delete_stream(registry, services().store, path.stream_id)
+    if done.finished:
+        return "", 204
+    return DeletionProgress(objects_deleted=done.objects_deleted, finished=False).model_dump(), 202
 
 
 @bp.post("/<stream_id>/rotate-key", responses={200: CreatedStream, **ERRORS})

@@ -701,3 +701,30 @@ def test_a_stream_created_again_with_the_same_id_starts_empty(
     assert doc["status"] == "done"
     stats = db.collection("streams").document(stream_id).get().to_dict()["stats"]
     assert counters(stats) == {"segments": 1, "analyzed": 1, "failed": 0, "skipped": 0}
+
+
+def test_a_long_recording_is_deleted_across_requests(db, store, stream_id, stack_env):
+    """Before: every object was deleted inside the one DELETE request (18,000 requests for
+    a 10 h stream, past any request timeout). Now the media goes within a budget, the
+    tombstone says what is left, the id stays taken until then and DELETE goes on."""
+    from functions import deletion
+    from mediacore.streams import StreamRegistry
+
+    create = {"name": "Long", "stream_id": stream_id}
+    assert _api(stack_env, "POST", "/v1/streams", json=create).ok
+    for seq in range(30):
+        store.create(segment_object(stream_id, seq), b"not analysed: no event for these")
+    registry = StreamRegistry(db)
+
+    done = deletion.delete_stream(registry, store, stream_id, budget_s=0)  # budget spent
+    assert done == deletion.Deletion(objects_deleted=0, finished=False)
+    assert not db.collection("streams").document(stream_id).get().exists  # gone for viewers
+    assert len(_bucket_names(store, stream_id)) == 30
+    again = _api(stack_env, "POST", "/v1/streams", json=create)
+    assert again.status_code == 409 and "still being deleted" in again.json()["error"]["message"]
+
+    assert _api(stack_env, "DELETE", f"/v1/streams/{stream_id}").status_code == 204  # goes on
+    assert _bucket_names(store, stream_id) == []
+    assert not registry.media_pending(stream_id)
+    assert _api(stack_env, "DELETE", f"/v1/streams/{stream_id}").status_code == 404
+    assert _api(stack_env, "POST", "/v1/streams", json=create).status_code == 201

@@ -128,17 +128,49 @@ def test_failed_uploads_stay_spooled_and_are_retried(parts, clip, stream_id):
     assert names == [f"streams/{stream_id}/segments/{seq:08d}.ts" for seq in (1, 2)]
 
 
-def test_bucket_unreachable_before_any_state_leaves_fragments_in_place(parts, clip, stream_id):
-    settings, registry, _, root = parts
-    outage = GcsStore(
-        f"gone-{uuid.uuid4().hex[:8]}",
-        settings.platform.project_id,
-        settings.platform.storage_emulator_host,
-    )
-    folder = nginx_folder(root, stream_id, clip, [0, 1])
-    with pytest.raises(Exception, match="404"):
-        Uploader(settings, outage, registry, root).process(stream_id)  # the worker logs this
-    assert sorted(p.name for p in folder.glob("*.ts")) == ["0.ts", "1.ts"]
+def test_stream_starting_during_an_outage_is_held_bounded_and_numbered_after_the_bucket(
+    parts, clip, stream_id, monkeypatch
+):
+    """No local state and no bucket to number from: the fragments are held (nginx would
+    delete them), within the spool bound, and numbered after the bucket's last segment
+    once it answers. Before: every pass raised and the fragments stayed where nginx's
+    clean-up removes them, unbounded and uncounted."""
+    _, registry, store, root = parts
+    sizes = [p.stat().st_size for p in clip.segments]
+    bound = sum(sorted(sizes)[-3:]) + max(sizes) // 2  # three fragments, never four
+    monkeypatch.setenv("MA_SPOOL_MAX_MB", str(bound / MB))
+    settings = Settings()
+    # An earlier session on another machine left segments 0 and 1 in the bucket.
+    other_root = root.parent / "other-machine"
+    nginx_folder(other_root, stream_id, clip, [0, 1])
+    Uploader(settings, store, registry, other_root).process(stream_id)
+    assert seqs(store, stream_id) == [0, 1]
+    # This machine starts the stream with no state, while the bucket refuses to list.
+    real_list = store.list
+
+    def refused(prefix=""):
+        raise ConnectionError("bucket endpoint refused the connection")
+
+    monkeypatch.setattr(store, "list", refused)
+    uploader = Uploader(settings, store, registry, root)
+    folder = root / stream_id
+    for fragment in range(6):
+        nginx_folder(root, stream_id, clip, [fragment], listed=range(fragment + 1))
+        uploader.process(stream_id)
+        assert spooled_bytes(folder) <= bound
+    held = sorted(p.name for p in (folder / ".spool" / "held").glob("*.ts"))
+    assert 3 <= len(held) < 6 and not list(folder.glob("*.ts"))  # newest kept, none left
+    assert held[-1].endswith("-5.ts")
+    dropped = 6 - len(held)
+    doc = registry.get(stream_id)["ingest"]
+    assert doc["dropped"] == dropped == doc["dropped_by_reason"]["spool_full"]
+
+    monkeypatch.setattr(store, "list", real_list)  # the bucket answers again
+    drain(uploader, stream_id, folder)
+    assert seqs(store, stream_id) == list(range(2 + len(held)))  # after 0 and 1, dense
+    first = store.stat(segment_object(stream_id, 2)).metadata
+    assert first["fragment"] == held[0].split("-")[1][:-3]
+    assert float(first["media_start"]) > 0  # continues the bucket's media time
 
 
 def test_restart_after_a_crash_between_upload_and_cleanup(parts, clip, stream_id, monkeypatch):
