@@ -1,21 +1,50 @@
 #!/usr/bin/env bash
-# Create the KIND cluster, install Knative Serving (+ Kourier) and Eventing, build and load
-# the images, create the secrets and apply the rendered manifests. Needs docker, kind,
-# kubectl and the network (Knative's release manifests).  Used by `make kind-up`.
+# Create the KIND cluster (or bring one made earlier up to date): Knative Serving with
+# Kourier, the images built and loaded as kind.local/..., the Secret, the manifests.
+# Needs docker, kind, kubectl and the network (Knative's release manifests, base images).
+# Used by `make kind-up`; run again at will: it adds what is missing and keeps secrets.
+#   knative/kind-up.sh [--gpu]   --gpu: the CUDA model service on one nvidia.com/gpu
+# Knative Eventing is not installed: MinIO's webhook posts S3 JSON (not CloudEvents)
+# straight to analyze-webhook, and MinIO's queue on a volume keeps what a Broker's
+# in-memory channel would lose (docs/deploy-kind.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KNATIVE_VERSION=${KNATIVE_VERSION:-knative-v1.20.0}
 TAG=${TAG:-dev}
+PYTHON=${PYTHON:-.venv/bin/python}  # render.py needs pyyaml (`make setup`)
+gpu=()
+case "${1:-}" in
+  "") ;;
+  --gpu) gpu=(--gpu) ;;
+  *) echo "usage: kind-up.sh [--gpu]"; exit 2 ;;
+esac
 
 for tool in docker kind kubectl; do
   command -v "$tool" >/dev/null || { echo "kind-up: $tool is not installed (docs/deploy-kind.md)"; exit 2; }
 done
 docker info >/dev/null 2>&1 || { echo "kind-up: no Docker engine answers"; exit 2; }
 
-kind get clusters | grep -qx media-analyzer || kind create cluster --config knative/kind-config.yaml
+if kind get clusters | grep -qx media-analyzer; then
+  # Port mappings are fixed when a cluster is made: an older one lacks the emulator's.
+  if ! docker port media-analyzer-control-plane 30788/tcp 2>/dev/null | grep -q '127.0.0.1:8788'; then
+    echo "kind-up: WARNING: this cluster predates the Firestore emulator's 127.0.0.1:8788"
+    echo "         mapping (knative/kind-config.yaml); the dashboard shows no live data until"
+    echo "         it is recreated: make kind-down && make kind-up"
+  fi
+else
+  kind create cluster --config knative/kind-config.yaml
+fi
+
+if [ ${#gpu[@]} -gt 0 ]; then
+  # The NVIDIA device plugin advertises nvidia.com/gpu; without it the pod never schedules.
+  gpus=$(kubectl get nodes -o 'jsonpath={.items[*].status.allocatable.nvidia\.com/gpu}')
+  if [ -z "${gpus//[ 0]/}" ]; then
+    echo "kind-up: --gpu, but no node offers nvidia.com/gpu (docs/deploy-kind.md, GPU)"
+    exit 2
+  fi
+fi
 
 serving=https://github.com/knative/serving/releases/download/$KNATIVE_VERSION
-eventing=https://github.com/knative/eventing/releases/download/$KNATIVE_VERSION
 kourier=https://github.com/knative-extensions/net-kourier/releases/download/$KNATIVE_VERSION
 kubectl apply -f "$serving/serving-crds.yaml" -f "$serving/serving-core.yaml"
 kubectl apply -f "$kourier/kourier.yaml"
@@ -25,32 +54,34 @@ kubectl patch configmap/config-domain -n knative-serving --type merge \
   -p '{"data":{"127.0.0.1.sslip.io":""}}'
 kubectl patch service/kourier -n kourier-system --type merge \
   -p '{"spec":{"type":"NodePort","ports":[{"name":"http2","port":80,"nodePort":31080,"targetPort":8080}]}}'
-kubectl apply -f "$eventing/eventing-crds.yaml" -f "$eventing/eventing-core.yaml"
 kubectl wait --for=condition=Available deployment --all -n knative-serving --timeout=300s
+kubectl wait --for=condition=Available deployment --all -n kourier-system --timeout=300s
 
-for image in functions:functions/Dockerfile ingest:ingest/Dockerfile gpu:gpu_service/Dockerfile.cpu; do
-  name=${image%%:*}; file=${image#*:}
-  docker build -f "$file" -t "media-analyzer/$name:$TAG" .
-  kind load docker-image --name media-analyzer "media-analyzer/$name:$TAG"
-done
-docker build -t "media-analyzer/frontend:$TAG" frontend
-kind load docker-image --name media-analyzer "media-analyzer/frontend:$TAG"
+# kind.local/...: Knative does not look these tags up in a registry (they are in none).
+"$PYTHON" knative/render.py --tag "$TAG" "${gpu[@]}" --images |
+  while read -r ref dockerfile context; do
+    docker build -f "$dockerfile" -t "$ref" "$context"
+    kind load docker-image --name media-analyzer "$ref"
+  done
 
 kubectl get namespace media-analyzer >/dev/null 2>&1 || kubectl create namespace media-analyzer
-secret() { python3 -c "import secrets; print(secrets.token_urlsafe(24))"; }
-if ! kubectl get secret minio -n media-analyzer >/dev/null 2>&1; then
-  user=media-analyzer; password=$(secret); webhook=$(secret)  # MinIO sends, analyze checks
-  kubectl create secret generic minio -n media-analyzer \
-    --from-literal=MINIO_ROOT_USER=$user --from-literal=MINIO_ROOT_PASSWORD="$password" \
-    --from-literal=MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ANALYZE="$webhook"
-  kubectl create secret generic media-analyzer -n media-analyzer \
-    --from-literal=AWS_ACCESS_KEY_ID=$user --from-literal=AWS_SECRET_ACCESS_KEY="$password" \
-    --from-literal=MA_WEBHOOK_TOKEN="$webhook" \
-    --from-literal=MA_API_KEYS="[\"$(secret)\"]"
-fi
-kubectl apply -k knative/manifests
+"$PYTHON" knative/ensure_secret.py
+
+manifests=$(mktemp -d)
+trap 'rm -rf "$manifests"' EXIT
+"$PYTHON" knative/render.py --tag "$TAG" "${gpu[@]}" --out "$manifests" >/dev/null
+# A Job's template cannot change: run the (idempotent) bucket set-up afresh each time.
+kubectl delete job minio-init -n media-analyzer --ignore-not-found
+kubectl apply -k "$manifests"
+kubectl wait --for=condition=Complete job/minio-init -n media-analyzer --timeout=300s || {
+  echo "kind-up: the bucket set-up (job/minio-init) did not complete:"
+  kubectl logs job/minio-init -n media-analyzer --tail=20
+  exit 1
+}
+kubectl wait --for=condition=Available deployment --all -n media-analyzer --timeout=300s
 kubectl wait --for=condition=Ready ksvc --all -n media-analyzer --timeout=600s
 echo "Dashboard: http://frontend.media-analyzer.127.0.0.1.sslip.io"
 echo "API:       http://api.media-analyzer.127.0.0.1.sslip.io"
 echo "RTMP:      rtmp://127.0.0.1:1935/live   (create a stream via the API for its key)"
+echo "Firestore: 127.0.0.1:8788 (emulator, for the dashboard in this host's browser)"
 echo "API key:   kubectl get secret media-analyzer -n media-analyzer -o jsonpath='{.data.MA_API_KEYS}' | base64 -d"

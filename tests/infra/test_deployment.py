@@ -117,7 +117,7 @@ def test_rendered_manifests_are_current_and_deterministic(tmp_path):
         import render
     finally:
         sys.path.pop(0)
-    first, second = render.render("media-analyzer", "dev"), render.render("media-analyzer", "dev")
+    first, second = render.render(), render.render()  # the defaults `make knative` uses
     assert first == second
     for name, text in first.items():
         assert (MANIFESTS / name).read_text() == text, f"{name} is stale: run `make knative`"
@@ -262,7 +262,7 @@ RUNTIME_ONLY = {
     "FIRESTORE_EMULATOR_HOST": "the emulator (compose, KIND); GCP has Firestore",
     "PUBSUB_EMULATOR_HOST": "the emulator in compose",
     "MA_API_DEV_TOKEN": "the embedded stack only (loopback emulators); others use API keys",
-    "MA_API_PUBLIC_READ": "compose, whose dashboard has no sign-in (API on 127.0.0.1)",
+    "MA_API_PUBLIC_READ": "compose and KIND, whose dashboards have no sign-in (API on 127.0.0.1)",
     "MA_API_ALLOWED_HOSTS": "compose: its API on 127.0.0.1 answers loopback names only",
     "MA_GPU_SERVICE_AUTH": "Cloud Run's IAM-only model service",
     "MA_WEBHOOK_TOKEN": "MinIO's webhook (compose, KIND); GCP's Eventarc is authenticated by IAM",

@@ -8,6 +8,7 @@ import { Service as KnativeService } from '@kubernetes-models/knative/serving.kn
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 
@@ -16,6 +17,7 @@ const MODELS = {
   'apps/v1 Deployment': Deployment,
   'batch/v1 Job': Job,
   'v1 Namespace': Namespace,
+  'v1 PersistentVolumeClaim': PersistentVolumeClaim,
   'v1 Service': Service,
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
 };
