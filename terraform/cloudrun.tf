@@ -1,4 +1,4 @@
-# analyze: Eventarc and Pub/Sub push only (internal ingress, IAM-authenticated).
+# analyze: Pub/Sub push only (internal ingress, IAM-authenticated).
 resource "google_cloud_run_v2_service" "analyze" {
   name                = "analyze"
   location            = var.region
@@ -17,7 +17,8 @@ resource "google_cloud_run_v2_service" "analyze" {
     containers {
       image = local.image["functions"]
       resources {
-        limits = { cpu = "1", memory = "1Gi" }
+        limits   = { cpu = "1", memory = "1Gi" }
+        cpu_idle = true # request-based billing: nothing between requests
       }
       dynamic "env" {
         for_each = merge(local.functions_env, { FUNCTION_TARGET = "analyze", FUNCTION_SIGNATURE_TYPE = "cloudevent" })
@@ -48,13 +49,14 @@ resource "google_cloud_run_v2_service" "api" {
     containers {
       image = local.image["functions"]
       resources {
-        limits = { cpu = "1", memory = "512Mi" }
+        limits   = { cpu = "1", memory = "512Mi" }
+        cpu_idle = true
       }
       dynamic "env" {
         for_each = merge(local.functions_env, {
           FUNCTION_TARGET         = "api"
           FUNCTION_SIGNATURE_TYPE = "http"
-          MA_CORS_ORIGINS         = jsonencode(local.origins_for_api)
+          MA_CORS_ORIGINS         = jsonencode(local.origins)
         })
         content {
           name  = env.key
@@ -66,7 +68,7 @@ resource "google_cloud_run_v2_service" "api" {
         value_source {
           secret_key_ref {
             secret  = google_secret_manager_secret.api_keys.secret_id
-            version = "latest"
+            version = "latest" # new instances read keys added with gcloud
           }
         }
       }
@@ -77,7 +79,14 @@ resource "google_cloud_run_v2_service" "api" {
       }
     }
   }
-  depends_on = [google_project_service.enabled]
+  # The secret needs a version, and the api's identity access to it, before the first
+  # revision (time_sleep waits for the grant to propagate).
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_version.api_keys_initial,
+    google_secret_manager_secret_iam_member.api_reads_keys,
+    time_sleep.iam_propagation,
+  ]
 }
 
 # The model service on an NVIDIA L4. min instances keep the models loaded.
@@ -106,6 +115,7 @@ resource "google_cloud_run_v2_service" "gpu" {
       }
       resources {
         limits            = { cpu = "4", memory = "16Gi", "nvidia.com/gpu" = "1" }
+        cpu_idle          = false # GPUs need instance-based billing
         startup_cpu_boost = true
       }
       env {
@@ -137,8 +147,10 @@ resource "google_cloud_run_v2_service" "gpu" {
   depends_on = [google_project_service.enabled]
 }
 
+# The dashboard: static files, and /config.json rendered at start from API_BASE and
+# FIREBASE_* (frontend/docker/config.json.template). Sign-in: firebase.tf.
 resource "google_cloud_run_v2_service" "frontend" {
-  name                = "dashboard"
+  name                = local.dashboard_service
   location            = var.region
   ingress             = "INGRESS_TRAFFIC_ALL"
   deletion_protection = false
@@ -154,28 +166,25 @@ resource "google_cloud_run_v2_service" "frontend" {
         container_port = 8080
       }
       resources {
-        limits = { cpu = "1", memory = "256Mi" }
+        limits   = { cpu = "1", memory = "256Mi" }
+        cpu_idle = true
       }
-      env {
-        name  = "API_BASE"
-        value = google_cloud_run_v2_service.api.uri
-      }
-      env {
-        name  = "FIREBASE_PROJECT_ID"
-        value = var.project_id
-      }
-      env {
-        name  = "SIGN_IN"
-        value = "google"
+      dynamic "env" {
+        for_each = {
+          API_BASE             = google_cloud_run_v2_service.api.uri
+          FIREBASE_PROJECT_ID  = google_firebase_web_app.dashboard.project
+          FIREBASE_API_KEY     = data.google_firebase_web_app_config.dashboard.api_key
+          FIREBASE_AUTH_DOMAIN = data.google_firebase_web_app_config.dashboard.auth_domain
+          SIGN_IN              = "google"
+        }
+        content {
+          name  = env.key
+          value = env.value
+        }
       }
     }
   }
   depends_on = [google_project_service.enabled]
-}
-
-locals {
-  # The dashboard's URL is known only after its service exists; the API allows it.
-  origins_for_api = length(var.dashboard_origins) > 0 ? var.dashboard_origins : ["https://dashboard-${data.google_project.this.number}.${var.region}.run.app"]
 }
 
 # Who may call what: the dashboard and the API are public (the API checks credentials),
@@ -194,11 +203,11 @@ resource "google_cloud_run_v2_service_iam_member" "dashboard_public" {
   member   = "allUsers"
 }
 
-resource "google_cloud_run_v2_service_iam_member" "eventarc_invokes_analyze" {
+resource "google_cloud_run_v2_service_iam_member" "events_invoke_analyze" {
   name     = google_cloud_run_v2_service.analyze.name
   location = var.region
   role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.eventarc.email}"
+  member   = "serviceAccount:${google_service_account.events.email}"
 }
 
 resource "google_cloud_run_v2_service_iam_member" "analyze_invokes_gpu" {

@@ -2,31 +2,37 @@
 resource "google_service_account" "ingest" {
   account_id   = "ma-ingest"
   display_name = "Media Analyzer ingest (RTMP edge, uploader)"
+  depends_on   = [google_project_service.enabled]
 }
 
 resource "google_service_account" "analyze" {
   account_id   = "ma-analyze"
   display_name = "Media Analyzer analyze function"
+  depends_on   = [google_project_service.enabled]
 }
 
 resource "google_service_account" "api" {
   account_id   = "ma-api"
   display_name = "Media Analyzer control API"
+  depends_on   = [google_project_service.enabled]
 }
 
 resource "google_service_account" "gpu" {
   account_id   = "ma-gpu"
   display_name = "Media Analyzer model service"
+  depends_on   = [google_project_service.enabled]
 }
 
 resource "google_service_account" "frontend" {
   account_id   = "ma-dashboard"
   display_name = "Media Analyzer dashboard (serves static files only)"
+  depends_on   = [google_project_service.enabled]
 }
 
-resource "google_service_account" "eventarc" {
+resource "google_service_account" "events" {
   account_id   = "ma-events"
-  display_name = "Media Analyzer event delivery (Eventarc, Pub/Sub push)"
+  display_name = "Media Analyzer event delivery (Pub/Sub push to analyze)"
+  depends_on   = [google_project_service.enabled]
 }
 
 locals {
@@ -37,6 +43,7 @@ locals {
   }
   log_writers = {
     ingest = google_service_account.ingest.email
+    build  = google_service_account.build.email
   }
 }
 
@@ -47,17 +54,11 @@ resource "google_project_iam_member" "firestore" {
   member   = "serviceAccount:${each.value}"
 }
 
-resource "google_project_iam_member" "ingest_logs" {
+resource "google_project_iam_member" "logs" {
   for_each = local.log_writers
   project  = var.project_id
   role     = "roles/logging.logWriter"
   member   = "serviceAccount:${each.value}"
-}
-
-resource "google_project_iam_member" "eventarc_receiver" {
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = "serviceAccount:${google_service_account.eventarc.email}"
 }
 
 # Bucket: the ingest writes segments and rewrites playlists; analyze and the model
@@ -110,4 +111,26 @@ resource "google_artifact_registry_repository_iam_member" "ingest_pulls" {
   location   = var.region
   role       = "roles/artifactregistry.reader"
   member     = "serviceAccount:${google_service_account.ingest.email}"
+}
+
+# Cloud Build runs as its own identity (cloudbuild.yaml: serviceAccount). New projects
+# may have no default build account, or one without roles: it reads the uploaded source
+# from the staging bucket, pushes images, and writes its logs (logs above).
+resource "google_service_account" "build" {
+  account_id   = "ma-build"
+  display_name = "Media Analyzer image builds (Cloud Build)"
+  depends_on   = [google_project_service.enabled]
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_pushes" {
+  repository = google_artifact_registry_repository.images.name
+  location   = var.region
+  role       = "roles/artifactregistry.writer"
+  member     = "serviceAccount:${google_service_account.build.email}"
+}
+
+resource "google_storage_bucket_iam_member" "build_reads_source" {
+  bucket = google_storage_bucket.build_source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.build.email}"
 }

@@ -1,8 +1,9 @@
 # The RTMP edge: a small VM with a static address (OBS needs a fixed server URL), running
 # the ingest image twice (publish hooks + uploader, and nginx-rtmp) on Container-Optimized OS.
 resource "google_compute_address" "ingest" {
-  name   = "media-analyzer-ingest"
-  region = var.region
+  name       = "media-analyzer-ingest"
+  region     = var.region
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_compute_firewall" "rtmp" {
@@ -15,6 +16,7 @@ resource "google_compute_firewall" "rtmp" {
     protocol = "tcp"
     ports    = ["1935"]
   }
+  depends_on = [google_project_service.enabled]
 }
 
 locals {
@@ -33,7 +35,7 @@ resource "google_compute_instance" "ingest" {
   #checkov:skip=CKV_GCP_38:The disk holds only segments in flight (seconds) that are deleted after upload; Google-managed encryption.
   name         = "media-analyzer-ingest"
   machine_type = var.ingest_machine_type
-  zone         = var.zone
+  zone         = local.zone
   tags         = ["media-analyzer-ingest"]
 
   boot_disk {
@@ -59,15 +61,27 @@ resource "google_compute_instance" "ingest" {
   metadata = {
     enable-oslogin         = "TRUE"
     block-project-ssh-keys = "TRUE"
-    startup-script         = <<-EOT
+    google-logging-enabled = "true" # the containers' output goes to Cloud Logging
+    # Runs as root at every boot. Container-Optimized OS mounts / read-only, root's home
+    # included; /var is writable, so the docker client's config (the credential helper
+    # for Artifact Registry) lives there.
+    startup-script = <<-EOT
       #!/bin/bash
-      set -e
+      set -euo pipefail
+      export HOME=/var/lib/media-analyzer
+      mkdir -p "$HOME"
       docker-credential-gcr configure-docker --registries=${var.region}-docker.pkg.dev
+      image="${local.image["ingest"]}"
+      # The image may not be pushed yet, or the pull grant not yet seen: retry ~10 min.
+      for _ in $(seq 60); do
+        docker pull "$image" && break
+        sleep 10
+      done
       docker volume create hls >/dev/null
       for role in serve nginx; do
         docker rm -f "ingest-$role" 2>/dev/null || true
         docker run -d --name "ingest-$role" --restart=always --network=host -v hls:/data \
-          ${local.ingest_env_flags} ${local.image["ingest"]} python -m ingest "$role"
+          ${local.ingest_env_flags} "$image" python -m ingest "$role"
       done
     EOT
   }
@@ -76,4 +90,10 @@ resource "google_compute_instance" "ingest" {
     email  = google_service_account.ingest.email
     scopes = ["cloud-platform"]
   }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_artifact_registry_repository_iam_member.ingest_pulls,
+    google_project_iam_member.logs,
+  ]
 }

@@ -4,8 +4,8 @@ output "rtmp_url" {
 }
 
 output "dashboard_url" {
-  description = "The dashboard."
-  value       = google_cloud_run_v2_service.frontend.uri
+  description = "The dashboard (the URL CORS and sign-in are set up for)."
+  value       = local.origins[0]
 }
 
 output "api_url" {
@@ -21,4 +21,9 @@ output "bucket" {
 output "image_registry" {
   description = "Where cloudbuild.yaml pushes the images."
   value       = local.registry
+}
+
+output "dead_letter_subscription" {
+  description = "Events analyze refused too often, kept 7 days (docs/deploy-gcp.md)."
+  value       = google_pubsub_subscription.dead_letter.name
 }

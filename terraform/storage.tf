@@ -41,7 +41,8 @@ resource "google_storage_bucket" "media" {
     max_age_seconds = 3600
   }
 
-  depends_on = [google_project_service.enabled]
+  # Usage logs are written only once Cloud Storage may write them.
+  depends_on = [google_project_service.enabled, google_storage_bucket_iam_member.usage_logs_writer]
 }
 
 resource "google_storage_bucket" "access_logs" {
@@ -50,6 +51,7 @@ resource "google_storage_bucket" "access_logs" {
   location                    = var.region
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+  depends_on                  = [google_project_service.enabled]
 
   versioning {
     enabled = true
@@ -63,4 +65,37 @@ resource "google_storage_bucket" "access_logs" {
       type = "Delete"
     }
   }
+}
+
+# Cloud Storage writes usage logs as this group (storage/docs/access-logs): without
+# object create on the log bucket, no log is ever written.
+resource "google_storage_bucket_iam_member" "usage_logs_writer" {
+  bucket = google_storage_bucket.access_logs.name
+  role   = "roles/storage.objectCreator"
+  member = "group:cloud-storage-analytics@google.com"
+}
+
+# Where `make gcp-images` uploads the source for Cloud Build (kept a week).
+resource "google_storage_bucket" "build_source" {
+  #checkov:skip=CKV_GCP_78:Build sources are uploaded afresh for every build and deleted after 7 days; versions would only keep stale copies.
+  name                        = "${var.project_id}-build"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+
+  logging {
+    log_bucket = google_storage_bucket.access_logs.name
+  }
+
+  lifecycle_rule {
+    condition {
+      age = 7
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.enabled, google_storage_bucket_iam_member.usage_logs_writer]
 }

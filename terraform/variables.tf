@@ -1,18 +1,18 @@
 variable "project_id" {
-  description = "GCP project to deploy into."
+  description = "GCP project to deploy into (make gcp-* pass PROJECT)."
   type        = string
 }
 
 variable "region" {
-  description = "Region for Cloud Run, the bucket, Artifact Registry and Eventarc. Pick one with NVIDIA L4 on Cloud Run (e.g. us-central1, europe-west4)."
+  description = "Region for Cloud Run, the buckets, Artifact Registry and Pub/Sub (make gcp-* pass REGION). Pick one with NVIDIA L4 on Cloud Run (e.g. us-central1, europe-west4)."
   type        = string
   default     = "us-central1"
 }
 
 variable "zone" {
-  description = "Zone of the ingest VM (inside var.region)."
+  description = "Zone of the ingest VM (inside var.region). Empty: the region's zone a."
   type        = string
-  default     = "us-central1-a"
+  default     = ""
 }
 
 variable "image_tag" {
@@ -22,7 +22,7 @@ variable "image_tag" {
 }
 
 variable "dashboard_origins" {
-  description = "Browser origins allowed to call the API and read playback URLs (CORS). Empty: the dashboard's own Cloud Run URL only."
+  description = "Browser origins the dashboard is served at (custom domains): allowed to call the API and read playback URLs (CORS), and authorised for sign-in. Empty: the dashboard's own Cloud Run URL only."
   type        = list(string)
   default     = []
 }
