@@ -614,3 +614,126 @@ def test_kind_up_gpu_builds_the_cuda_image_or_refuses(stubs):
     ref = next(r for r, how in render.build_list(render.REGISTRY, "dev", True) if "gpu" in r)
     assert f"docker build -f gpu_service/Dockerfile -t {ref} ." in calls(tmp_path)
     assert only_container(named(applied(tmp_path), "Service", "gpu"))["image"] == ref
+
+
+# --- item 15, run for real: the emulator's command as the manifest runs it ----------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def volumes():
+    """A folder the emulator's uid can reach (pytest's tmp_path is root's, mode 0700)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ma-emulator-"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_emulator(
+    tmp_path: Path, volumes: Path, env: dict[str, str], port: int
+) -> subprocess.Popen:
+    """The firestore container's command with its env, as its uid, on 127.0.0.1: each
+    volume the manifest mounts is a folder of tmp_path owned by that uid, as the kubelet's
+    emptyDir is; the rest of the file system is not the uid's to write (as the read-only
+    root)."""
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv or not shutil.which("gcloud"):
+        pytest.skip("needs root (to run as the manifest's uid), setpriv and gcloud")
+    doc = named(documents(), "Deployment", "firestore")
+    c = only_container(doc)
+    pod = doc["spec"]["template"]["spec"]
+    uid = {**pod.get("securityContext", {}), **c["securityContext"]}["runAsUser"]
+    relocated = {}
+    for mount in c["volumeMounts"]:
+        folder = volumes / mount["name"]
+        folder.mkdir()
+        os.chown(folder, uid, uid)
+        relocated[mount["mountPath"]] = str(folder)
+    values = {}
+    for name, value in env.items():
+        for path, folder in relocated.items():
+            value = value.replace(path, folder, 1) if value.startswith(path) else value
+        values[name] = value
+    args = [a.replace("0.0.0.0:8080", f"127.0.0.1:{port}") for a in c["args"]]
+    cmd = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *args]
+    # HOME=/ is what the kubelet sets for a uid with no passwd entry, unless the pod sets it.
+    clean = {"PATH": "/usr/bin:/bin", "HOME": "/", "TMPDIR": relocated["/tmp"], **values}
+    log = (tmp_path / "emulator.log").open("w")
+    return subprocess.Popen(
+        cmd, env=clean, cwd="/", stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # gcloud and the Java emulator it started
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+UNWRITABLE_CONFIG = "configuration directory may not be writable"
+
+
+def test_firestore_emulator_starts_as_its_uid_with_the_rendered_env(tmp_path, volumes):
+    """Runs the emulator Deployment's command (gcloud 528.0.0, the image's version) with its
+    rendered env as its uid: gcloud writes its configuration and logs under the mounted
+    home and the emulator answers. Stands in for the pod on a read-only root."""
+    import time
+    import urllib.request
+
+    env = {
+        k: v
+        for k, v in env_of(only_container(named(documents(), "Deployment", "firestore"))).items()
+    }
+    port = free_port()
+    process = start_emulator(tmp_path, volumes, env, port)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, (tmp_path / "emulator.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "emulator.log").read_text()
+                time.sleep(0.5)
+    finally:
+        stop(process)
+    log = (tmp_path / "emulator.log").read_text()
+    assert UNWRITABLE_CONFIG not in log, log
+    assert list((volumes / "home").glob(".config/gcloud/logs/*/*.log"))
+
+
+def test_emulator_run_shows_an_unwritable_home(tmp_path, volumes):
+    """HOME=/ as before: gcloud 528.0.0 here cannot write its configuration (it warns and
+    goes on; the check reads that warning rather than wait for the emulator)."""
+    import time
+
+    process = start_emulator(tmp_path, volumes, {"HOME": "/"}, free_port())
+    try:
+        deadline = time.monotonic() + 60
+        while UNWRITABLE_CONFIG not in (tmp_path / "emulator.log").read_text():
+            assert (
+                process.poll() is None
+                or UNWRITABLE_CONFIG in (tmp_path / "emulator.log").read_text()
+            )
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        stop(process)
