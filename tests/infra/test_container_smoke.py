@@ -16,6 +16,7 @@ Needs root and ``unshare`` (skips without them).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -35,6 +36,7 @@ from tests.infra.containers import (
     created_users,
     final_stage,
     generated_env,
+    read_env_file,
     service_environment,
 )
 
@@ -200,26 +202,31 @@ def run_dashboard(dockerfile: Path, staging: Path, compose_env: dict[str, str]):
     assert user in ("101", "nginx"), f"the smoke test models uid 101, the image runs as {user}"
     env = {"PATH": PATH, "HOME": "/", **image_env, **compose_env}
     run = as_user(101, 101, env)
-    script = layout + (
-        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
-        + hand_stdio_to(101, 101)
-        + f"{run} {NGINX_UNPRIVILEGED}/20-envsubst-on-templates.sh\n"
-        + f"{run} nginx -t\n"
-        + f"{run} nginx -g 'daemon off;' &\n"
-        + wait_tcp(8080)
-        + "echo '::config.json'; curl -s -w '\\n::status %{http_code}\\n' "
-        "http://127.0.0.1:8080/config.json\n"
-        + "curl -s -o /dev/null -w '::index %{http_code}\\n' http://127.0.0.1:8080/\n"
-        + "kill %1; wait %1 || true\n"
+    script = (
+        layout
+        + (
+            "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+            + hand_stdio_to(101, 101)
+            + f"{run} {NGINX_UNPRIVILEGED}/20-envsubst-on-templates.sh\n"
+            + f"{run} nginx -t\n"
+            + f"{run} nginx -g 'daemon off;' &\n"
+            + wait_tcp(8080)
+            # One line each (nginx's access log shares the output): the body in base64.
+            + "curl -s -o /tmp/config.json -w '::status %{http_code}\\n' "
+            "http://127.0.0.1:8080/config.json\n"
+            + 'echo "::config.json $(base64 -w0 /tmp/config.json)"\n'
+            + "curl -s -o /dev/null -w '::index %{http_code}\\n' http://127.0.0.1:8080/\n"
+            + "kill %1; wait %1 || true\n"
+        )
     )
     return in_namespaces(script)
 
 
 def dashboard_config(result) -> tuple[dict | None, int]:
-    body = result.stdout.split("::config.json\n", 1)[-1].split("\n::status ", 1)
     status = int(re.search(r"::status (\d+)", result.stdout)[1])
+    body = base64.b64decode(re.search(r"::config.json (\S*)", result.stdout)[1])
     try:
-        return json.loads(body[0]), status
+        return json.loads(body), status
     except json.JSONDecodeError:
         return None, status
 
@@ -317,3 +324,82 @@ def test_ingest_smoke_test_catches_a_root_only_log_file(tmp_path):
     output = result.stdout + result.stderr
     assert '"/var/log/nginx/access.log" failed (13: Permission denied)' in output, output
     assert "::running" not in result.stdout
+
+
+# --- the functions (functions/Dockerfile) -------------------------------------------------------
+def run_function(service_name: str, env_text: str, probe: str):
+    """One of compose's function services: the image's CMD (functions-framework with the
+    service's FUNCTION_TARGET) as the image's user, with the image's ENV, .env and the
+    service's environment; then ``probe`` (a curl argument list) on its port."""
+    stage = final_stage(ROOT / "functions" / "Dockerfile")
+    uid = created_users(stage)[stage.user]
+    service = compose_project(env_text)["services"][service_name]
+    env = {**stage.env, **service_environment(service, env_text)}
+    env.update(PATH=PATH, PYTHONPATH=PYTHONPATH, HOME="/tmp/home")
+    command = " ".join(shlex.quote(word) for word in service.get("command") or stage.cmd)
+    port = int(env["PORT"])
+    script = (
+        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        + python_stand_in()
+        + f"install -d -o {uid} -g {uid} /tmp/home\n"
+        + hand_stdio_to(uid, uid)
+        + f"cd {ROOT}\n{as_user(uid, uid, env)} {command} &\n"
+        + wait_tcp(port)
+        + f"curl -s -o /dev/null -w '::status %{{http_code}}\\n' {probe}\n"
+        + "kill %1 2>/dev/null || true; wait %1 || true\n"
+    )
+    return in_namespaces(script)
+
+
+@pytest.mark.parametrize(
+    "service, probe, expected",
+    [
+        ("api", "http://127.0.0.1:8080/v1/openapi.json", "200"),
+        # MinIO's HEAD probe, with the token compose gives MinIO.
+        (
+            "analyze-webhook",
+            "-I -H 'Authorization: Bearer $MA_WEBHOOK_TOKEN' http://127.0.0.1:8080/",
+            "204",
+        ),
+        # functions-framework's CloudEvent target: a POST that is no CloudEvent.
+        (
+            "analyze",
+            "-X POST -H 'Content-Type: application/json' -d {} http://127.0.0.1:8080/",
+            "400",
+        ),
+    ],
+)
+def test_function_images_start_as_their_user(service, probe, expected):
+    env_text = generated_env()
+    token = read_env_file(env_text)["MA_WEBHOOK_TOKEN"]
+    result = run_function(service, env_text, probe.replace("$MA_WEBHOOK_TOKEN", token))
+    assert f"::status {expected}" in result.stdout, result.stdout + result.stderr
+
+
+def test_function_image_refuses_the_example_secrets():
+    """`cp .env.example .env` without new secrets: the process stops at start."""
+    result = run_function("api", (ROOT / ".env.example").read_text(), "http://127.0.0.1:8080/")
+    assert "::status 000" in result.stdout  # nothing listens
+    assert "placeholder" in result.stderr, result.stderr
+
+
+# --- the model service (gpu_service/Dockerfile.cpu, gpu_service/Dockerfile) ---------------------
+@pytest.mark.parametrize("dockerfile", ["Dockerfile.cpu", "Dockerfile"])
+def test_model_service_entry_point_imports_as_its_user(dockerfile):
+    """The CMD's gunicorn app (module:factory) imports as the image's user. Only imported:
+    calling the factory loads the models (tests/gpu and the integration tests do that)."""
+    stage = final_stage(ROOT / "gpu_service" / dockerfile)
+    uid = created_users(stage)[stage.user]
+    app = next(word for word in stage.cmd if ":" in word and not word[0].isdigit())
+    module, factory = app.split(":")
+    assert stage.cmd[0] == "gunicorn" and factory.endswith("()"), stage.cmd
+    env = {**stage.env, "PATH": PATH, "PYTHONPATH": PYTHONPATH, "HOME": "/tmp/home"}
+    check = f"import gunicorn, {module} as m; assert callable(m.{factory[:-2]}); print('::ok')"
+    script = (
+        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        + python_stand_in()
+        + f"install -d -o {uid} -g {uid} /tmp/home\n"
+        + f"cd {ROOT}\n{as_user(uid, uid, env)} python -c {shlex.quote(check)}\n"
+    )
+    result = in_namespaces(script)
+    assert "::ok" in result.stdout, result.stdout + result.stderr
