@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help setup prereqs run stream demo test lint format bench settings clean frontend frontend-test \
-        schema-types knative kind-up kind-down compose-up compose-down gcp-images gcp-plan gcp-apply
+        schema-types knative kind-up kind-down compose-up compose-down gcp-bootstrap gcp-registry gcp-images gcp-plan gcp-apply
 
 help:
 	@echo "make demo    run the whole pipeline locally on a sample video (set-up included)"
@@ -104,19 +104,44 @@ compose-up:
 compose-down:
 	docker compose down
 
-# GCP (docs/deploy-gcp.md). PROJECT and REGION must be set; TAG names the images.
+# GCP (docs/deploy-gcp.md). PROJECT must be set; REGION defaults to us-central1; TAG
+# names the images. Terraform's state is in gs://PROJECT-tfstate (gcp-bootstrap makes it).
 TAG ?= $(shell git rev-parse --short HEAD)
+GCP_REGION = $(or $(REGION),us-central1)
+GCP_NEEDS_PROJECT = @test -n "$(PROJECT)" || { echo "usage: make $@ PROJECT=my-project [REGION=us-central1]"; exit 2; }
+GCP_TF = terraform -chdir=terraform
+GCP_INIT = $(GCP_TF) init -input=false -backend-config=bucket=$(PROJECT)-tfstate
+GCP_VARS = -var project_id=$(PROJECT) -var region=$(GCP_REGION) -var image_tag=$(TAG)
+# What Cloud Build needs before the first images (the services need the images).
+GCP_BUILD_TARGETS = google_artifact_registry_repository_iam_member.build_pushes \
+	google_storage_bucket_iam_member.build_reads_source google_project_iam_member.logs
+
+gcp-bootstrap:
+	$(GCP_NEEDS_PROJECT)
+	terraform/bootstrap.sh "$(PROJECT)" "$(GCP_REGION)"
+
+gcp-registry:
+	$(GCP_NEEDS_PROJECT)
+	$(GCP_INIT)
+	$(GCP_TF) apply $(GCP_VARS) $(addprefix -target=,$(GCP_BUILD_TARGETS))
+
 gcp-images:
-	@test -n "$(PROJECT)" || { echo "usage: make gcp-images PROJECT=my-project [REGION=us-central1]"; exit 2; }
+	$(GCP_NEEDS_PROJECT)
 	gcloud builds submit --project "$(PROJECT)" --config cloudbuild.yaml \
-	  --substitutions=_REGION=$(or $(REGION),us-central1),_TAG=$(TAG) .
+	  --service-account=projects/$(PROJECT)/serviceAccounts/ma-build@$(PROJECT).iam.gserviceaccount.com \
+	  --gcs-source-staging-dir=gs://$(PROJECT)-build/source \
+	  --substitutions=_REGION=$(GCP_REGION),_TAG=$(TAG) .
 
 gcp-plan:
-	terraform -chdir=terraform init -input=false
-	terraform -chdir=terraform plan -var image_tag=$(TAG) -out=tfplan
+	$(GCP_NEEDS_PROJECT)
+	$(GCP_INIT)
+	$(GCP_TF) plan -input=false $(GCP_VARS)
 
+# Plans afresh and asks before changing anything: a plan saved earlier could be stale.
 gcp-apply:
-	terraform -chdir=terraform apply tfplan
+	$(GCP_NEEDS_PROJECT)
+	$(GCP_INIT)
+	$(GCP_TF) apply $(GCP_VARS)
 
 # The dashboard's TypeScript result types, regenerated from mediacore/schema.py (make test checks them).
 schema-types: $(VENV)/.installed frontend/node_modules/.installed

@@ -88,8 +88,10 @@ variable "gpu" {
   default = false
 }
 locals {
-  origins = length(var.dashboard_origins) > 0 ? var.dashboard_origins : [google_cloud_run_v2_service.frontend.uri]
-  env     = { BUCKET = google_storage_bucket.media.name, GPU = var.gpu ? google_cloud_run_v2_service.gpu[0].uri : "" }
+  dashboard = google_cloud_run_v2_service.frontend.uri
+  origins   = length(var.dashboard_origins) > 0 ? var.dashboard_origins : [local.dashboard]
+  gpu_url   = var.gpu ? google_cloud_run_v2_service.gpu[0].uri : ""
+  env       = { BUCKET = google_storage_bucket.media.name, GPU = local.gpu_url }
 }
 resource "google_storage_bucket" "media" {
   cors {
@@ -182,8 +184,7 @@ def test_api_waits_for_its_secret_version_and_access():
         grants = [
             g.address
             for g in config.resources("google_secret_manager_secret_iam_member")
-            if secret_resource in g.references()
-            and "google_service_account.api" in g.references()
+            if secret_resource in g.references() and "google_service_account.api" in g.references()
         ]
         assert grants and set(grants) <= waits_for, f"api does not wait for its grant {grants}"
 

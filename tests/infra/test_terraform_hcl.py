@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 IDENT = re.compile(r"[A-Za-z_][\w-]*")
@@ -34,16 +35,29 @@ OPEN, CLOSE = "([{", ")]}"
 def mask(text: str) -> str:
     """``text`` with literal characters and comments replaced by spaces (newlines inside
     strings and heredocs too, so a newline in the result always ends a line of code)."""
+    return _scan(text)[0]
+
+
+def uncomment(text: str) -> str:
+    """``text`` with only its comments replaced by spaces."""
+    return _scan(text)[1]
+
+
+def _scan(text: str) -> tuple[str, str]:
     out = list(text)
     end = _code(text, out, 0, closing=False)
     assert end == len(text)
-    return "".join(out)
+    comments = [k for k, c in enumerate(out) if c == "\0"]
+    clean = list(text)
+    for k in comments:
+        clean[k] = " "
+    return "".join(" " if c == "\0" else c for c in out), "".join(clean)
 
 
-def _blank(out: list[str], start: int, end: int, keep_newlines: bool = False) -> None:
+def _blank(out: list[str], start: int, end: int, keep_newlines: bool = False, mark=" ") -> None:
     for k in range(start, end):
         if not (keep_newlines and out[k] == "\n"):
-            out[k] = " "
+            out[k] = mark
 
 
 def _code(text: str, out: list[str], i: int, closing: bool) -> int:
@@ -59,12 +73,12 @@ def _code(text: str, out: list[str], i: int, closing: bool) -> int:
         if c == "#" or text.startswith("//", i):
             j = text.find("\n", i)
             j = len(text) if j < 0 else j
-            _blank(out, i, j)
+            _blank(out, i, j, mark="\0")
             i = j
             continue
         if text.startswith("/*", i):
             j = text.index("*/", i) + 2
-            _blank(out, i, j, keep_newlines=True)
+            _blank(out, i, j, keep_newlines=True, mark="\0")
             i = j
             continue
         heredoc = HEREDOC.match(text, i)
@@ -74,7 +88,8 @@ def _code(text: str, out: list[str], i: int, closing: bool) -> int:
             last = marker.search(text, body)
             if not last:
                 raise ValueError(f"heredoc {heredoc.group(2)} is not closed")
-            _template(text, out, body, lambda k: k >= last.start())
+            stop = last.start()
+            _template(text, out, body, lambda k, stop=stop: k >= stop)
             _blank(out, i, body)
             _blank(out, last.start(), last.end())
             i = last.end()
@@ -253,8 +268,10 @@ def _body(source: str, code: str, i: int, end: int, parent: Block) -> None:
 
 
 def parse(text: str, file: str = "") -> list[Block]:
+    """Top-level blocks of ``text``; sources are read back without comments."""
     root = Block("file", [])
-    _body(text, mask(text), 0, len(text), root)
+    code, clean = _scan(text)
+    _body(clean, code, 0, len(text), root)
     for block in root.blocks:
         block.file = file
     return root.blocks
@@ -294,14 +311,19 @@ class Config:
         found = [b for b in self.all("provider") if b.labels == [name]]
         return found[0] if found else None
 
+    @cached_property
+    def _graph(self) -> dict[str, set[str]]:
+        return self._build_graph()
+
     def graph(self) -> dict[str, set[str]]:
+        return {node: set(targets) for node, targets in self._graph.items()}
+
+    def _build_graph(self) -> dict[str, set[str]]:
         """Node (resource/data address, local.x, var.x, output.x) -> the nodes it refers
         to, as Terraform orders them (every reference counts, both branches of a
         conditional, depends_on, count and for_each included)."""
         types = {b.labels[0] for b in self.all("resource")} | {"data", "local", "var"}
-        iterators = {
-            b.labels[0] for top in self.blocks for b in top.walk() if b.type == "dynamic"
-        }
+        iterators = {b.labels[0] for top in self.blocks for b in top.walk() if b.type == "dynamic"}
         nodes: dict[str, set[str]] = {}
 
         def refs(code: str, where: str) -> set[str]:
@@ -333,7 +355,7 @@ class Config:
 
     def depends_on(self, node: str) -> set[str]:
         """Every node ``node`` waits for, directly or through others."""
-        graph, seen, todo = self.graph(), set(), [node]
+        graph, seen, todo = self._graph, set(), [node]
         while todo:
             for target in graph[todo.pop()] - seen:
                 seen.add(target)
@@ -394,7 +416,8 @@ def test_reader_finds_blocks_attributes_and_references():
         "local.object",
         "google_project_service.enabled",
     }
-    assert "#!/bin/bash" in thing.attributes["script"].source
+    assert "#!/bin/bash" in thing.attributes["script"].source  # a literal, not a comment
+    assert locals_.attributes["bucket"].source == '"gs://${google_storage_bucket.media.name}/x"'
 
 
 def test_reader_rejects_what_it_cannot_read():
