@@ -109,6 +109,14 @@ class PlatformSettings(Section):
         description="S3 endpoint for MinIO or another S3-compatible server. Unset means AWS. "
         "Credentials come from the usual AWS_* variables.",
     )
+    s3_public_url: str | None = Field(
+        None,
+        description="The same S3 endpoint as a browser reaches it (MinIO published on the "
+        "host: http://localhost:9000), when it differs from MA_S3_ENDPOINT_URL (a name only "
+        "the containers resolve, e.g. http://minio:9000). Used only for the URLs handed to "
+        "players: presigned URLs are signed for this host (SigV4 signs the Host header). "
+        "Unset: MA_S3_ENDPOINT_URL.",
+    )
     storage_deadline_s: float = Field(
         10.0,
         gt=0,

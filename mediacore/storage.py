@@ -250,34 +250,42 @@ class GcsStore:
 
 class S3Store:
     def __init__(
-        self, bucket: str, endpoint_url: str | None = None, deadline_s: float = DEFAULT_DEADLINE_S
+        self,
+        bucket: str,
+        endpoint_url: str | None = None,
+        deadline_s: float = DEFAULT_DEADLINE_S,
+        public_url: str | None = None,
     ):
         import boto3
         from botocore.config import Config
 
         self.bucket = bucket
-        self._endpoint_url = endpoint_url
-        self._s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
+        self._public_base = public_url or endpoint_url
+        config = Config(
             # Path-style addressing: MinIO and local servers have no per-bucket DNS.
-            config=Config(
-                s3={"addressing_style": "path"},
-                # Three attempts, each with a third of the deadline (botocore has no
-                # deadline across attempts).
-                retries={"mode": "standard", "total_max_attempts": 3},
-                connect_timeout=min(CONNECT_TIMEOUT_S, deadline_s / 3),
-                read_timeout=deadline_s / 3,
-                signature_version="s3v4",  # presigned URLs too (MinIO and S3 both want v4)
-            ),
+            s3={"addressing_style": "path"},
+            # Three attempts, each with a third of the deadline (botocore has no
+            # deadline across attempts).
+            retries={"mode": "standard", "total_max_attempts": 3},
+            connect_timeout=min(CONNECT_TIMEOUT_S, deadline_s / 3),
+            read_timeout=deadline_s / 3,
+            signature_version="s3v4",  # presigned URLs too (MinIO and S3 both want v4)
+        )
+        self._s3 = boto3.client("s3", endpoint_url=endpoint_url, config=config)
+        # SigV4 signs the Host header: a URL for a browser is signed by a client that names
+        # the host the browser will use. Presigning is local; this client sends nothing.
+        self._signer = (
+            boto3.client("s3", endpoint_url=public_url, config=config)
+            if public_url and public_url != endpoint_url
+            else self._s3
         )
 
     def public_url(self, name: str) -> str:
-        base = self._endpoint_url or "https://s3.amazonaws.com"
+        base = self._public_base or "https://s3.amazonaws.com"
         return f"{base.rstrip('/')}/{self.bucket}/{name}"
 
     def signed_url(self, name, expires_s):
-        return self._s3.generate_presigned_url(
+        return self._signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": name}, ExpiresIn=expires_s
         )
 
@@ -418,5 +426,10 @@ def open_store(settings: Settings | None = None) -> ObjectStore:
             platform.storage_deadline_s,
         )
     if platform.bucket_scheme == "s3":
-        return S3Store(platform.bucket_name, platform.s3_endpoint_url, platform.storage_deadline_s)
+        return S3Store(
+            platform.bucket_name,
+            platform.s3_endpoint_url,
+            platform.storage_deadline_s,
+            platform.s3_public_url,
+        )
     raise ValueError(f"MA_BUCKET_URL must start with gs:// or s3://, got {platform.bucket_url!r}")
