@@ -4,7 +4,8 @@
                        optional ``tasks`` part (JSON): {"objects": true, "logos": true,
                        "scene_labels": [...], "brands": [...]}
     GET  /healthz      the process answers
-    GET  /readyz       models loaded (503 until then); which detector, CLIP, logo library
+    GET  /readyz       models loaded (503 until then); which detector, CLIP, logo library,
+                       on which device; 503 with a reason when a GPU is expected and unused
     GET  /metrics      Prometheus
     GET  /openapi.json this API, described
 
@@ -227,8 +228,15 @@ def create_app(config: ServiceConfig, models: Models | None = None, load_async: 
 
     @app.get("/readyz")
     def readyz():
-        body = {"ready": models.ready, **models.status()}
-        return jsonify(body), (200 if models.ready else 503)
+        problems = models.gpu_problems()
+        ready = models.ready and not problems
+        body = {"ready": ready, **models.status()}
+        body["gpu"] = {"expected": config.gpu.expected, **models.accelerator}
+        if problems:
+            body["reason"] = "a GPU is expected (MA_GPU_EXPECTED) but not used: " + "; ".join(
+                problems
+            )
+        return jsonify(body), (200 if ready else 503)
 
     @app.get("/metrics")
     def prometheus():

@@ -42,6 +42,7 @@ class ClipModel:
         except Exception as exc:
             raise ModelUnavailable(f"CLIP {model_name}/{weights} unavailable: {exc}") from exc
         model.eval()
+        self.device = str(next(model.parameters()).device)  # where it is (what /readyz checks)
         if self.device.startswith("cuda"):
             model = model.half()
         self._model = model

@@ -3,6 +3,7 @@
 Each section reads its own variables (``describe()`` / ``make settings`` lists them):
 
     ServerConfig   MA_GPU_SERVICE_PORT, MA_DETECTOR, MA_GPU_CONFIG
+    GpuConfig      MA_GPU_EXPECTED
     ClipConfig     MA_CLIP_*
     LogoConfig     MA_LOGO_LIBRARY, MA_LOGO_REFRESH_S (the bucket prefix is the product's
                    MA_LOGO_BUCKET_PREFIX, shared with the control API that writes the library)
@@ -63,6 +64,20 @@ class ServerConfig(Section):
         if value not in registry.plugins():
             raise ValueError(f"unknown detector {value!r}: one of {sorted(registry.plugins())}")
         return value
+
+
+class GpuConfig(Section):
+    """Whether this instance must run its models on a GPU (the CUDA image says so)."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_GPU_")
+
+    expected: bool = Field(
+        False,
+        description="A GPU is expected: /readyz answers 503 and names the reason while torch "
+        "sees no CUDA device or a loaded model runs elsewhere, so a CUDA build the driver "
+        "cannot run fails its startup probe instead of serving from the CPU. The CUDA image "
+        "sets it to true.",
+    )
 
 
 class ClipConfig(Section):
@@ -165,6 +180,9 @@ class ServiceConfig(BaseModel):
     detector: DetectorConfig = Field(
         default_factory=_configured_detector,
         description="The detector plugin's config; its type comes from MA_DETECTOR.",
+    )
+    gpu: GpuConfig = Field(
+        default_factory=GpuConfig, description="Whether a GPU is expected (MA_GPU_EXPECTED)."
     )
     clip: ClipConfig = Field(default_factory=ClipConfig, description="CLIP (MA_CLIP_*).")
     logos: LogoConfig = Field(default_factory=LogoConfig, description="The brand library.")

@@ -17,6 +17,7 @@ from functools import partial
 
 import numpy as np
 
+from gpu_service import gpu_check
 from gpu_service.clip_model import BRAND_TEMPLATES, SCENE_TEMPLATES, ClipModel
 from gpu_service.config import ServiceConfig
 from gpu_service.detections import Detection
@@ -66,11 +67,13 @@ class Models:
         self._logo_listing: frozenset = frozenset()
         self.ready = False
         self.clip_settled = False  # CLIP loaded, or known to be unavailable
+        self.accelerator: dict = {}  # gpu_check.probe(): torch's CUDA, OpenCV's CUDA
 
     def load(self) -> None:
         """Detector and logos first: the service is ready with them. CLIP (large, and slow
         to give up offline) comes after, reported as loading meanwhile."""
         self._timed("detector", self._load_detector)
+        self.accelerator = gpu_check.probe()
         self._timed("logos", self._load_logos)
         self.ready = True
         if self.config.clip.enabled:
@@ -78,6 +81,14 @@ class Models:
         else:
             self.clip_error = "disabled by config"
         self.clip_settled = True
+        for problem in self.gpu_problems():
+            log.error("a GPU is expected (MA_GPU_EXPECTED) but not used: %s", problem)
+
+    def gpu_problems(self) -> list[str]:
+        """Why the GPU this instance expects is not used (empty when it is or none is)."""
+        if not self.ready:
+            return []
+        return gpu_check.problems(self.config.gpu.expected, self.accelerator, self.status())
 
     def _timed(self, name, load) -> None:
         started = time.perf_counter()
@@ -210,6 +221,7 @@ class Models:
             "detector": {
                 "model": self.detector.model,
                 "device": self.detector.device,
+                "backend": self.detector.backend,
                 "plugin": self.detector.name,
             }
             if self.detector

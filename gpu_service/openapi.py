@@ -99,8 +99,14 @@ OPENAPI = {
         "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Up"}}}},
         "/readyz": {
             "get": {
-                "summary": "Readiness: models loaded, which ones",
-                "responses": {"200": {"description": "Ready"}, "503": {"description": "Loading"}},
+                "summary": "Readiness: models loaded, which ones, on which device",
+                "responses": {
+                    "200": {"description": "Ready"},
+                    "503": {
+                        "description": "Loading, or a GPU is expected (MA_GPU_EXPECTED) and "
+                        "not used: `reason` says why"
+                    },
+                },
             }
         },
         "/metrics": {

@@ -12,7 +12,8 @@ from gpu_service.detections import Detection
 class Detector(Protocol):
     name: str  # plugin: ultralytics | darknet
     model: str  # e.g. ultralytics:yolo11n, darknet:yolov3-tiny
-    device: str
+    device: str  # where the forward pass runs: cpu, cuda:0
+    backend: str  # what runs it: torch, opencv-dnn-cpu, opencv-dnn-cuda
     input_side: int  # frames are scaled to this long side before the forward pass
 
     def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:

