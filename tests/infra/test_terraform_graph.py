@@ -6,7 +6,8 @@ and credentials. Every resource and data source of the real files becomes a
 whose input carries the same references; locals and outputs keep their references,
 variables are copied. Terraform itself then builds the graph (`terraform validate`), so
 a cycle that `plan` would report is reported here, both branches of a conditional
-included. The ordering checks below read the same graph (test_terraform_hcl.Config).
+included; `terraform plan` on the stand-in then walks it as apply would order it. The
+ordering checks below read the same graph (test_terraform_hcl.Config).
 """
 
 from __future__ import annotations
@@ -56,8 +57,15 @@ def validate(config: Config, folder: Path) -> subprocess.CompletedProcess:
         pytest.skip("needs the terraform CLI on PATH (terraform_data needs no provider download)")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "main.tf").write_text(standin(config))
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    for args in (["init", "-backend=false", "-input=false"], ["validate"]):
+    # Required variables get a value from the environment (ignored where undeclared).
+    env = {
+        **os.environ,
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+        "TF_VAR_project_id": "p",
+    }
+    steps = (["init", "-backend=false", "-input=false"], ["validate"], ["plan", "-input=false"])
+    for args in steps:
         done = subprocess.run(
             [binary, f"-chdir={folder}", *args, "-no-color"],
             capture_output=True,
