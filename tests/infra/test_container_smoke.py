@@ -403,3 +403,28 @@ def test_model_service_entry_point_imports_as_its_user(dockerfile):
     )
     result = in_namespaces(script)
     assert "::ok" in result.stdout, result.stdout + result.stderr
+
+
+def test_ingest_image_serves_its_hooks_as_its_user():
+    """compose's ingest service: the image's CMD (`python -m ingest serve`: publish hooks and
+    uploader) as its user; its HEALTHCHECK's URL answers."""
+    uid, gid = ingest_user()
+    stage = final_stage(ROOT / "ingest" / "Dockerfile")
+    env_text = generated_env()
+    service = compose_project(env_text)["services"]["ingest"]
+    env = {**stage.env, **service_environment(service, env_text)}
+    env.update(PATH=PATH, PYTHONPATH=PYTHONPATH, HOME="/tmp/home", MA_DATA_DIR="/tmp/data")
+    port = int(env.get("MA_INGEST_PORT", "8086"))
+    command = " ".join(shlex.quote(word) for word in service.get("command") or stage.cmd)
+    script = (
+        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        + python_stand_in()
+        + f"install -d -o {uid} -g {gid} /tmp/data /tmp/home\n"
+        + hand_stdio_to(uid, gid)
+        + f"cd {ROOT}\n{as_user(uid, gid, env)} {command} &\n"
+        + wait_tcp(port)
+        + f"curl -s -o /dev/null -w '::status %{{http_code}}\\n' http://127.0.0.1:{port}/healthz\n"
+        + "kill %1 2>/dev/null || true; wait %1 || true\n"
+    )
+    result = in_namespaces(script)
+    assert "::status 200" in result.stdout, result.stdout + result.stderr
