@@ -50,8 +50,11 @@ def set_aside(folder: Path) -> list[str]:
 def drain(uploader, stream_id, folder, timeout=WAIT_S) -> None:
     """Run passes (as the rescan does) until every fragment is shipped, through the backoff."""
     deadline = time.monotonic() + timeout
-    while spooled(folder) or list(folder.glob("*.ts")):
-        assert time.monotonic() < deadline, (spooled(folder), list(folder.glob("*.ts")))
+    def left() -> list:
+        return [*spooled(folder), *folder.glob(".spool/held/*.ts"), *folder.glob("*.ts")]
+
+    while left():
+        assert time.monotonic() < deadline, left()
         uploader.process(stream_id)
         time.sleep(0.3)
 
