@@ -88,7 +88,7 @@ knative: $(VENV)/.installed
 	$(BIN)/python knative/render.py
 
 kind-up: knative
-	knative/kind-up.sh
+	knative/kind-up.sh $(KIND_UP_ARGS)  # e.g. make kind-up KIND_UP_ARGS=--gpu
 
 kind-down:
 	knative/kind-down.sh
