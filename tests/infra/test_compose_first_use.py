@@ -179,3 +179,41 @@ def test_compose_refuses_missing_secrets():
     for name in ("MINIO_ROOT_PASSWORD", "MA_WEBHOOK_TOKEN"):
         with pytest.raises(MissingVariable, match=name):
             compose_project(re.sub(rf"(?m)^{name}=.*$", f"{name}=", env))
+
+
+# --- the model against compose itself, where it is installed ------------------------------------
+def compose_cli() -> list[str]:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]  # v1 (Debian's package): the same interpolation
+    pytest.skip("needs docker compose (or docker-compose) to compare with `config`")
+
+
+@pytest.mark.parametrize("files", VARIANTS)
+def test_model_matches_docker_compose_config(files, tmp_path):
+    """The checks above read compose files through tests/infra/containers.py; compose's
+    own `config` must render the same images and environments."""
+    cli = compose_cli()
+    env_text = generated_env()
+    # A copy: env_file .env is read from the project folder, and the checkout has none.
+    (tmp_path / ".env").write_text(env_text)
+    (tmp_path / "frontend").mkdir()  # a build context must exist
+    for name in ("compose.yaml", "compose.gpu.yaml", "compose.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    args = [a for f in files for a in ("-f", f)]
+    rendered = subprocess.run(
+        [*cli, *args, "config"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    theirs = yaml.safe_load(rendered.stdout)["services"]
+    ours = compose_project(env_text, *files)["services"]
+    assert set(ours) == set(theirs)
+    for name, service in ours.items():
+        assert service.get("image") == theirs[name].get("image"), name
+        mine = {k: str(v) for k, v in (service.get("environment") or {}).items()}
+        compose = {k: str(v) for k, v in (theirs[name].get("environment") or {}).items()}
+        assert {k: compose.get(k) for k in mine} == mine, name

@@ -48,8 +48,11 @@ PATH = "/tmp/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def namespaces_or_skip() -> None:
-    if not shutil.which("unshare") or not shutil.which("setpriv"):
-        pytest.skip("needs util-linux's unshare and setpriv")
+    missing = [
+        t for t in ("unshare", "setpriv", "ip", "curl", "nginx", "envsubst") if not shutil.which(t)
+    ]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (util-linux, iproute2, curl, nginx, gettext-base)")
     probe = subprocess.run(
         ["unshare", "--mount", "--net", "--propagation", "private", "true"], capture_output=True
     )
