@@ -71,23 +71,28 @@ def wait_for_snapshot(doc_ref, predicate, timeout: float = WAIT_S) -> dict:
 
 
 @contextmanager
+def functions_framework_command(target: str, signature: str, port: int) -> list[str]:
+    """The command line that serves one function target on a loopback port."""
+    return [
+        str(VENV_BIN / "functions-framework"),
+        "--source",
+        str(ROOT / "functions" / "main.py"),
+        "--target",
+        target,
+        "--signature-type",
+        signature,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
 def function_process(target: str, env: dict[str, str], signature: str = "cloudevent"):
     """Run one more functions-framework process (own port and settings) for a test."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            str(VENV_BIN / "functions-framework"),
-            "--source",
-            str(ROOT / "functions" / "main.py"),
-            "--target",
-            target,
-            "--signature-type",
-            signature,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        functions_framework_command(target, signature, port),
         env={**os.environ, **LOAD_PROOF_SETTINGS, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

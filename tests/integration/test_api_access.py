@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from local.runner import ROOT, VENV_BIN, free_port, stop_process_group
+from local.runner import free_port, stop_process_group
 from tests.conftest import TEST_API_KEY, wait_port
+from tests.integration.helpers import functions_framework_command
 
 STREAM_BODY = {"name": "access test"}
 
@@ -155,19 +156,7 @@ def run_function(target: str, env: dict[str, str], timeout: float = 60.0):
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"ff-{target}-{port}.log"
     process = subprocess.Popen(
-        [
-            str(VENV_BIN / "functions-framework"),
-            "--source",
-            str(ROOT / "functions" / "main.py"),
-            "--target",
-            target,
-            "--signature-type",
-            "http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        functions_framework_command(target, "http", port),
         env={**os.environ, **env},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
