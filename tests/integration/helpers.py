@@ -70,7 +70,6 @@ def wait_for_snapshot(doc_ref, predicate, timeout: float = WAIT_S) -> dict:
     return result
 
 
-@contextmanager
 def functions_framework_command(target: str, signature: str, port: int) -> list[str]:
     """The command line that serves one function target on a loopback port."""
     return [
@@ -88,6 +87,7 @@ def functions_framework_command(target: str, signature: str, port: int) -> list[
     ]
 
 
+@contextmanager
 def function_process(target: str, env: dict[str, str], signature: str = "cloudevent"):
     """Run one more functions-framework process (own port and settings) for a test."""
     port = free_port()
