@@ -259,13 +259,14 @@ LIBRARY_NAMES = {
 # Set where a runtime needs them and nowhere else, each for a reason.
 RUNTIME_ONLY = {
     "MA_S3_ENDPOINT_URL": "MinIO (compose, KIND); GCP uses GCS natively",
+    "MA_S3_PUBLIC_URL": "MinIO as the browser reaches it (compose, KIND)",
     "FIRESTORE_EMULATOR_HOST": "the emulator (compose, KIND); GCP has Firestore",
     "PUBSUB_EMULATOR_HOST": "the emulator in compose",
     "MA_API_DEV_TOKEN": "the embedded stack only (loopback emulators); others use API keys",
     "MA_API_PUBLIC_READ": "compose and KIND, whose dashboards have no sign-in (API on 127.0.0.1)",
     "MA_API_ALLOWED_HOSTS": "compose: its API on 127.0.0.1 answers loopback names only",
     "MA_GPU_SERVICE_AUTH": "Cloud Run's IAM-only model service",
-    "MA_WEBHOOK_TOKEN": "MinIO's webhook (compose, KIND); GCP's Eventarc is authenticated by IAM",
+    "MA_WEBHOOK_TOKEN": "MinIO's webhook (compose, KIND); GCP's Pub/Sub push is authenticated by IAM",
     "MA_METRICS_PORT": "long-lived instances (compose, KIND); Cloud Run uses log-based metrics",
     "AWS_ACCESS_KEY_ID": "MinIO credentials",
     "AWS_SECRET_ACCESS_KEY": "MinIO credentials",
