@@ -24,13 +24,16 @@ for tool in docker kind kubectl; do
 done
 docker info >/dev/null 2>&1 || { echo "kind-up: no Docker engine answers"; exit 2; }
 
+# Port mappings are fixed when a cluster is made: an older one may lack the browser's.
+needs_mapping() {  # NODE_PORT HOST_ADDRESS WHAT WHAT-FAILS (kind-config.yaml, render.py)
+  docker port media-analyzer-control-plane "$1/tcp" 2>/dev/null | grep -qF "$2" && return
+  echo "kind-up: WARNING: this cluster predates the $2 mapping ($3, knative/kind-config.yaml):"
+  echo "         $4 until it is recreated: make kind-down && make kind-up"
+}
+
 if kind get clusters | grep -qx media-analyzer; then
-  # Port mappings are fixed when a cluster is made: an older one lacks the emulator's.
-  if ! docker port media-analyzer-control-plane 30788/tcp 2>/dev/null | grep -q '127.0.0.1:8788'; then
-    echo "kind-up: WARNING: this cluster predates the Firestore emulator's 127.0.0.1:8788"
-    echo "         mapping (knative/kind-config.yaml); the dashboard shows no live data until"
-    echo "         it is recreated: make kind-down && make kind-up"
-  fi
+  needs_mapping 30788 127.0.0.1:8788 "Firestore emulator" "the dashboard shows no live data"
+  needs_mapping 30900 127.0.0.1:9100 "MinIO" "videos do not play in the dashboard"
 else
   kind create cluster --config knative/kind-config.yaml
 fi
@@ -84,4 +87,5 @@ echo "Dashboard: http://frontend.media-analyzer.127.0.0.1.sslip.io"
 echo "API:       http://api.media-analyzer.127.0.0.1.sslip.io"
 echo "RTMP:      rtmp://127.0.0.1:1935/live   (create a stream via the API for its key)"
 echo "Firestore: 127.0.0.1:8788 (emulator, for the dashboard in this host's browser)"
+echo "MinIO:     http://127.0.0.1:9100 (video segments, for the dashboard's player)"
 echo "API key:   kubectl get secret media-analyzer -n media-analyzer -o jsonpath='{.data.MA_API_KEYS}' | base64 -d"

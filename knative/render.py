@@ -17,6 +17,7 @@ this runtime).
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,11 @@ REGISTRY = "kind.local/media-analyzer"
 # FIRESTORE_NODE_PORT); not the embedded stack's 8780, so both can run at once.
 FIRESTORE_BROWSER = "127.0.0.1:8788"
 FIRESTORE_NODE_PORT = 30788
+# The same for MinIO's S3 API: the dashboard's player fetches segments here, with URLs the
+# API signs for this host (MA_S3_PUBLIC_URL). Not compose's 9000, so both can run at once.
+MINIO_BROWSER = "127.0.0.1:9100"
+MINIO_NODE_PORT = 30900
+DASHBOARD_ORIGIN = "http://frontend.media-analyzer.127.0.0.1.sslip.io"
 # The one Secret kind-up.sh makes (knative/ensure_secret.py); MinIO reads its root user
 # and the webhook token from it too, so each value exists once.
 SECRET = "media-analyzer"
@@ -65,6 +71,8 @@ COMMON_ENV = {
     "FIRESTORE_EMULATOR_HOST": "firestore.media-analyzer.svc.cluster.local:8080",
     "MA_BUCKET_URL": f"s3://{BUCKET}",
     "MA_S3_ENDPOINT_URL": "http://minio.media-analyzer.svc.cluster.local:9000",
+    # MinIO as the host's browser reaches it: presigned URLs are signed for this host.
+    "MA_S3_PUBLIC_URL": f"http://{MINIO_BROWSER}",
 }
 FUNCTIONS_ENV = {
     **COMMON_ENV,
@@ -73,7 +81,7 @@ FUNCTIONS_ENV = {
     "MA_BACKFILL_TOPIC": "",
     "MA_BRANDS": "[]",
     "MA_METRICS_PORT": "9464",
-    "MA_CORS_ORIGINS": '["http://frontend.media-analyzer.127.0.0.1.sslip.io"]',
+    "MA_CORS_ORIGINS": json.dumps([DASHBOARD_ORIGIN]),
 }
 # As in compose: no development token here (the API honours it only with loopback
 # emulators), so the dashboard watches through public reads and changes go through the
@@ -381,7 +389,7 @@ def service(name: str, ports: list[tuple[str, int, int, int | None]], kind="Clus
 
 def network_policy(app: str, ports: list[int], same_namespace: bool) -> dict:
     """Only the listed ports reach ``app``: from this namespace's pods, or (RTMP, the
-    emulator the browser reads) anyone who reaches the node port."""
+    emulator and MinIO the browser reads) anyone who reaches the node port."""
     rule: dict = {"ports": [{"protocol": "TCP", "port": p} for p in ports]}
     if same_namespace:
         rule["from"] = [{"podSelector": {}}]
@@ -475,6 +483,9 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
                     "MINIO_NOTIFY_WEBHOOK_ENDPOINT_ANALYZE": "http://analyze-webhook.media-analyzer.svc.cluster.local/",
                     # Events wait here while the function is down: on the volume.
                     "MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_ANALYZE": "/data/.events",
+                    # The player (hls.js) fetches segments cross-origin; MinIO's default
+                    # is any origin ("*"), narrowed to the dashboard's.
+                    "MINIO_API_CORS_ALLOW_ORIGIN": DASHBOARD_ORIGIN,
                 },
                 "500m",
                 "512Mi",
@@ -558,7 +569,9 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
     }
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
-        network_policy("minio", [9000], same_namespace=True),
+        # The player in the host's browser fetches segments through the node port (every
+        # request is signed: the bucket is private).
+        network_policy("minio", [9000], same_namespace=False),
         # The dashboard in the host's browser reads the emulator through the node port.
         network_policy("firestore", [8080], same_namespace=False),
         network_policy("ingest", [1935], same_namespace=False),
@@ -567,7 +580,7 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
         service("ingest", [("rtmp", 1935, 1935, 31935)], kind="NodePort"),
         minio_data,
         minio,
-        service("minio", [("s3", 9000, 9000, None)]),
+        service("minio", [("s3", 9000, 9000, MINIO_NODE_PORT)], kind="NodePort"),
         firestore,
         service("firestore", [("grpc", 8080, 8080, FIRESTORE_NODE_PORT)], kind="NodePort"),
     ]

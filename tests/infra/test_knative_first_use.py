@@ -231,32 +231,59 @@ def test_emulator_home_check_rejects_the_default_home():
     assert emulator_home_problems(docs) == ["HOME=None is not on a writable volume"]
 
 
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name (minio.media-analyzer.svc.cluster.local)
+        return False
+
+
+def loopback_mappings(kind_config: dict) -> dict[int, int]:
+    """Host port -> node port, for KIND's mappings that listen on the host's 127.0.0.1."""
+    return {
+        m["hostPort"]: m["containerPort"]
+        for node in kind_config["nodes"]
+        for m in node.get("extraPortMappings", [])
+        if m.get("listenAddress") == "127.0.0.1"
+    }
+
+
+def node_port_route_problems(docs: list[dict], kind_config: dict, host: str, port: int, app: str):
+    """The browser's way from ``host:port`` to ``app``'s container: a loopback address,
+    mapped by KIND to a node port of the ``app`` NodePort Service that leads to the
+    container's port, and a NetworkPolicy that admits traffic from outside the namespace
+    (node-port traffic does not come from this namespace's pods)."""
+    problems = []
+    if not is_loopback(host):
+        problems.append(f"{host}:{port}: not the host's loopback")
+    node_port = loopback_mappings(kind_config).get(port)
+    if not node_port:
+        return [*problems, f"kind-config.yaml maps no 127.0.0.1:{port}"]
+    service = named(docs, "Service", app)
+    ports = [p for p in service["spec"]["ports"] if p.get("nodePort") == node_port]
+    container_port = only_container(named(docs, "Deployment", app))["ports"][0]["containerPort"]
+    if service["spec"]["type"] != "NodePort" or not ports:
+        problems.append(f"no NodePort {node_port} on the {app} Service")
+    elif ports[0]["targetPort"] != container_port:
+        problems.append(f"node port {node_port} does not lead to {app}'s port {container_port}")
+    rules = named(docs, "NetworkPolicy", app)["spec"]["ingress"]
+    if not any(
+        "from" not in rule and container_port in [p["port"] for p in rule.get("ports", [])]
+        for rule in rules
+    ):
+        problems.append(
+            f"{app}'s NetworkPolicy admits only this namespace's pods, not the node port"
+        )
+    return problems
+
+
 def browser_emulator_problems(docs: list[dict], kind_config: dict) -> list[str]:
     front = env_of(only_container(named(docs, "Service", "frontend")))
     address = front.get("FIRESTORE_EMULATOR")
     if not isinstance(address, str) or ":" not in address:
         return [f"the dashboard gets no emulator address ({address!r})"]
     host, port = address.rsplit(":", 1)
-    problems = []
-    if not ipaddress.ip_address(host).is_loopback:
-        problems.append(f"{address}: not the host's loopback")
-    mapped = {
-        m["hostPort"]: m for node in kind_config["nodes"] for m in node.get("extraPortMappings", [])
-    }
-    mapping = mapped.get(int(port))
-    if not mapping or mapping.get("listenAddress") != "127.0.0.1":
-        return [*problems, f"kind-config.yaml maps no 127.0.0.1:{port}"]
-    service = named(docs, "Service", "firestore")
-    ports = [p for p in service["spec"]["ports"] if p.get("nodePort") == mapping["containerPort"]]
-    emulator_port = only_container(named(docs, "Deployment", "firestore"))["ports"][0]
-    if service["spec"]["type"] != "NodePort" or not ports:
-        problems.append(f"no NodePort {mapping['containerPort']} on the firestore Service")
-    elif ports[0]["targetPort"] != emulator_port["containerPort"]:
-        problems.append("the node port does not lead to the emulator's port")
-    policy = named(docs, "NetworkPolicy", "firestore")["spec"]["ingress"]
-    if not any("from" not in rule for rule in policy):
-        problems.append("the NetworkPolicy admits only this namespace's pods, not the node port")
-    return problems
+    return node_port_route_problems(docs, kind_config, host, int(port), "firestore")
 
 
 def kind_config() -> dict:
@@ -299,6 +326,90 @@ def test_dashboard_config_folder_is_writable():
     out_dir = re.search(r"NGINX_ENVSUBST_OUTPUT_DIR=(\S+)", dockerfile).group(1)
     doc = named(documents(), "Service", "frontend")
     assert mount_of(only_container(doc), doc["spec"]["template"]["spec"], out_dir)
+
+
+# --- issue 16 follow-up: the player reaches MinIO from the browser ------------------------------
+def s3_browser_problems(docs: list[dict], kind_config: dict) -> list[str]:
+    """Every container that reaches MinIO at an in-cluster address also names it as the
+    host's browser reaches it (MA_S3_PUBLIC_URL: mediacore.storage.S3Store signs the
+    player's segment URLs for that host, as SigV4 signs the Host header), that address
+    leads to MinIO's S3 port, and MinIO's CORS admits the dashboard's origin."""
+    from urllib.parse import urlsplit
+
+    problems, public_hosts = [], set()
+    for doc, pod in pods(docs):
+        for c in pod["containers"]:
+            env = env_of(c)
+            endpoint = env.get("MA_S3_ENDPOINT_URL")
+            if not isinstance(endpoint, str):
+                continue
+            if is_loopback(urlsplit(endpoint).hostname or ""):
+                continue  # already an address the host's browser can use
+            public = env.get("MA_S3_PUBLIC_URL")
+            where = f"{doc['metadata']['name']}/{c['name']}"
+            if not isinstance(public, str) or not urlsplit(public).port:
+                problems.append(f"{where}: MinIO at {endpoint}, no MA_S3_PUBLIC_URL with a port")
+                continue
+            public_hosts.add((urlsplit(public).hostname, urlsplit(public).port))
+    if not problems and not public_hosts:
+        problems.append("no container reaches MinIO")
+    for host, port in sorted(public_hosts):
+        problems += node_port_route_problems(docs, kind_config, host, port, "minio")
+    # MinIO's global CORS (MINIO_API_CORS_ALLOW_ORIGIN, comma-separated; unset means "*",
+    # minio internal/config/api/api.go) must admit the dashboard: hls.js fetches segments.
+    minio_env = env_of(only_container(named(docs, "Deployment", "minio")))
+    allowed = str(minio_env.get("MINIO_API_CORS_ALLOW_ORIGIN") or "*").split(",")
+    api_env = env_of(only_container(named(docs, "Service", "api")))
+    for origin in json.loads(str(api_env.get("MA_CORS_ORIGINS") or "[]")):
+        if "*" not in allowed and origin not in allowed:
+            problems.append(f"MinIO's CORS does not admit the dashboard's origin {origin}")
+    return problems
+
+
+def test_player_reaches_minio_from_the_browser():
+    """Stands in for the dashboard's player in the host's browser: the segment URLs the API
+    signs (functions/api/streams.py, S3Store.signed_url) name a loopback address that KIND
+    maps to MinIO's node port (the in-cluster minio.media-analyzer.svc.cluster.local does
+    not resolve on the host), the NetworkPolicy lets node-port traffic in, and MinIO's CORS
+    admits the dashboard."""
+    docs = documents()
+    assert s3_browser_problems(docs, kind_config()) == []
+    api = env_of(only_container(named(docs, "Service", "api")))
+    assert api["MA_S3_PUBLIC_URL"].startswith("http://127.0.0.1:")
+
+
+def test_s3_browser_check_rejects_a_missing_url_mapping_or_origin():
+    docs = documents()
+    api = only_container(named(docs, "Service", "api"))
+    public_port = int(env_of(api)["MA_S3_PUBLIC_URL"].rsplit(":", 1)[1])
+    api["env"] = [e for e in api["env"] if e["name"] != "MA_S3_PUBLIC_URL"]
+    assert s3_browser_problems(docs, kind_config()) == [
+        "api/api: MinIO at http://minio.media-analyzer.svc.cluster.local:9000, "
+        "no MA_S3_PUBLIC_URL with a port"
+    ]
+    config = kind_config()
+    node = config["nodes"][0]
+    node["extraPortMappings"] = [
+        m for m in node["extraPortMappings"] if m["hostPort"] != public_port
+    ]
+    assert s3_browser_problems(documents(), config) == [
+        f"kind-config.yaml maps no 127.0.0.1:{public_port}"
+    ]
+    docs = documents()
+    named(docs, "NetworkPolicy", "minio")["spec"]["ingress"] = [
+        {"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 9000}]}
+    ]
+    assert s3_browser_problems(docs, kind_config()) == [
+        "minio's NetworkPolicy admits only this namespace's pods, not the node port"
+    ]
+    docs = documents()
+    minio = only_container(named(docs, "Deployment", "minio"))
+    minio["env"] = [e for e in minio["env"] if e["name"] != "MINIO_API_CORS_ALLOW_ORIGIN"]
+    minio["env"].append({"name": "MINIO_API_CORS_ALLOW_ORIGIN", "value": "http://elsewhere"})
+    assert s3_browser_problems(docs, kind_config()) == [
+        "MinIO's CORS does not admit the dashboard's origin "
+        "http://frontend.media-analyzer.127.0.0.1.sslip.io"
+    ]
 
 
 # --- item 16: events kept, failures seen, the webhook private and authenticated ---------------
@@ -431,9 +542,13 @@ case "$*" in
 esac
 exit 0
 """
+# `docker port CONTAINER 30788/tcp` answers what STUB_DOCKER_PORTS maps that port to
+# ("30788/tcp=127.0.0.1:8788 ..."), as docker does for a container made with those mappings.
 FAKE_DOCKER = r"""#!/usr/bin/env bash
 echo "docker $*" >> "$STUB_LOG"
-[ "$1" = port ] && echo "${STUB_DOCKER_PORT:-}"
+if [ "$1" = port ]; then
+  for m in ${STUB_DOCKER_PORTS:-}; do [ "${m%%=*}" = "$3" ] && echo "${m#*=}"; done
+fi
 exit 0
 """
 FAKE_KIND = r"""#!/usr/bin/env bash
@@ -555,13 +670,41 @@ def test_kind_up_walk_on_a_new_cluster(stubs):
     assert applied(tmp_path) == documents()
 
 
+def docker_ports(mappings: dict[int, int]) -> str:
+    """STUB_DOCKER_PORTS for a node made with these loopback mappings (host -> node port)."""
+    return " ".join(f"{node}/tcp=127.0.0.1:{host}" for host, node in mappings.items())
+
+
+def warned(stdout: str) -> list[str]:
+    """The host addresses kind-up.sh's warnings name."""
+    return re.findall(r"WARNING: .*?(\d+\.\d+\.\d+\.\d+:\d+)", stdout)
+
+
 def test_kind_up_warns_on_a_cluster_without_the_emulator_port(stubs):
     tmp_path, env = stubs
     env["STUB_CLUSTERS"] = "media-analyzer"
+    mappings = loopback_mappings(kind_config())
+    env["STUB_DOCKER_PORTS"] = docker_ports({h: n for h, n in mappings.items() if h != 8788})
     done = run_kind_up(env)
-    assert done.returncode == 0 and "WARNING" in done.stdout
+    assert done.returncode == 0 and ["127.0.0.1:8788"] == warned(done.stdout)
     assert not [c for c in calls(tmp_path) if c.startswith("kind create")]
-    env["STUB_DOCKER_PORT"] = "127.0.0.1:8788"
+    env["STUB_DOCKER_PORTS"] = docker_ports(mappings)
+    assert "WARNING" not in run_kind_up(env).stdout
+
+
+def test_kind_up_warns_on_a_cluster_without_the_minio_port(stubs):
+    """Stands in for a cluster made before MinIO's mapping (KIND fixes port mappings when it
+    makes a cluster): kind-up.sh says the player cannot fetch segments until the cluster
+    is recreated; a cluster with every loopback mapping of kind-config.yaml gets no
+    warning."""
+    tmp_path, env = stubs
+    env["STUB_CLUSTERS"] = "media-analyzer"
+    env["STUB_DOCKER_PORTS"] = "30788/tcp=127.0.0.1:8788"  # what the older kind-config made
+    done = run_kind_up(env)
+    assert done.returncode == 0 and "WARNING" in done.stdout, done.stdout
+    api = env_of(only_container(named(documents(), "Service", "api")))
+    assert warned(done.stdout) == [api["MA_S3_PUBLIC_URL"].removeprefix("http://")]
+    env["STUB_DOCKER_PORTS"] = docker_ports(loopback_mappings(kind_config()))
     assert "WARNING" not in run_kind_up(env).stdout
 
 
