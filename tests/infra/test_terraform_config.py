@@ -3,8 +3,8 @@
 Each check stands in for a failure a first `make gcp-apply` (or the deployment's first
 hours) would meet on a fresh project (issue 16, items 4-8 and 10-12); the docstrings
 name the rule and where it is documented. Each has a negative case on a small broken
-input. The files are read with test_terraform_hcl.Config; the dependency graph is
-checked in test_terraform_graph.py.
+input. The files are read with terraform_files.Config (python-hcl2); the dependency
+graph is checked in test_terraform_graph.py.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
 from mediacore.names import playlist_object, segment_object
-from tests.infra.test_terraform_hcl import Block, Config
+from tests.infra.terraform_files import Block, Config, references
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
@@ -54,7 +55,7 @@ def dead_letter_problems(config: Config) -> list[str]:
             problems.append(f"{sub.address}: deliveries to analyze cannot dead-letter")
         if not policy:
             continue
-        topic = policy.attributes["dead_letter_topic"].source.rsplit(".", 1)[0]
+        (topic,) = references(policy.get("dead_letter_topic"))
         grants = [
             g
             for g in config.resources()
@@ -75,7 +76,7 @@ def dead_letter_problems(config: Config) -> list[str]:
         ):
             problems.append(f"{sub.address}: the Pub/Sub agent may not subscribe to it")
         if not any(
-            topic in s.attributes["topic"].references() and not s.child("push_config")
+            topic in references(s.get("topic")) and not s.child("push_config")
             for s in subscriptions
         ):
             problems.append(f"{topic} has no subscription: dead letters are lost")
@@ -132,7 +133,7 @@ def billing_problems(config: Config) -> list[str]:
             resources = container.child("resources")
             if resources is None:
                 continue
-            gpu = "nvidia.com/gpu" in resources.attributes["limits"].source
+            gpu = "nvidia.com/gpu" in resources.get("limits", {})
             idle = resources.get("cpu_idle")
             if idle is None:
                 problems.append(f"{service.address}: resources set without cpu_idle")
@@ -195,7 +196,7 @@ def usage_log_problems(config: Config) -> list[str]:
         logging = bucket.child("logging")
         if not logging:
             continue
-        target = logging.attributes["log_bucket"].source.rsplit(".", 1)[0]
+        (target,) = references(logging.get("log_bucket"))
         if not any(
             g.get("member") == LOG_WRITER
             and g.get("role") in ("roles/storage.objectCreator", "roles/storage.legacyBucketWriter")
@@ -338,8 +339,8 @@ def test_image_builds_use_what_terraform_creates(config):
         f"--service-account=projects/p/serviceAccounts/{account}@p.iam.gserviceaccount.com"
         in submit
     )
-    staging = config.resource("google_storage_bucket.build_source").attributes["name"].source
-    assert staging == '"${var.project_id}-build"'
+    staging = config.resource("google_storage_bucket.build_source").get("name")
+    assert staging == "${var.project_id}-build"
     assert "--gcs-source-staging-dir=gs://p-build/source" in submit
     targets = [
         w.split("=", 1)[1]
@@ -374,10 +375,9 @@ exit 0
 
 def startup_script(config: Config) -> str:
     """The VM's start-up script with Terraform's interpolations filled in."""
-    vm = config.resource("google_compute_instance.ingest")
-    text = vm.attributes["metadata"].source
-    body = re.search(r"startup-script\s*=\s*<<-EOT\n(.*?)\n\s*EOT", text, re.S).group(1)
-    body = "\n".join(line[6:] if line.startswith("      ") else line for line in body.split("\n"))
+    heredoc = config.resource("google_compute_instance.ingest").get("metadata")["startup-script"]
+    # <<-EOT: Terraform strips the lines' common indentation.
+    body = textwrap.dedent(re.fullmatch(r"<<-EOT\n(.*\n)\s*EOT", heredoc, re.S).group(1))
     body = body.replace('${local.image["ingest"]}', "r-docker.pkg.dev/p/media-analyzer/ingest:t")
     body = body.replace("${local.ingest_env_flags}", "-e MA_BUCKET_URL=gs://p-media")
     body = body.replace("${var.region}", "us-central1")
@@ -421,8 +421,8 @@ def test_fake_cos_refuses_the_credential_helper_in_roots_home(tmp_path):
 
 def test_ingest_containers_log_to_cloud_logging(config):
     """COS ships container output to Cloud Logging only with google-logging-enabled."""
-    metadata = config.resource("google_compute_instance.ingest").attributes["metadata"].source
-    assert re.search(r'google-logging-enabled\s*=\s*"true"', metadata)
+    metadata = config.resource("google_compute_instance.ingest").get("metadata")
+    assert metadata.get("google-logging-enabled") == "true"
 
 
 # --- item 10: dashboard sign-in --------------------------------------------------------------
@@ -432,12 +432,10 @@ def env_of(service: Block) -> dict[str, str]:
     found = {}
     for container in service.child("template").children("containers"):
         for env in container.children("env"):
-            value = env.attributes.get("value")  # absent for secrets (value_source)
-            found[env.get("name")] = value.source if value else ""
+            found[env.get("name")] = env.get("value", "")  # absent for secrets (value_source)
         for dynamic in container.children("dynamic"):
-            if dynamic.labels == ["env"]:
-                for_each = dynamic.attributes["for_each"].source
-                found |= dict(re.findall(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.+?)\s*$", for_each, re.M))
+            if dynamic.labels == ["env"] and isinstance(dynamic.get("for_each"), dict):
+                found |= dynamic.get("for_each")
     return found
 
 
@@ -457,7 +455,7 @@ def sign_in_problems(config: Config, template: str) -> list[str]:
     auth = config.resources("google_identity_platform_config")
     if not auth:
         problems.append("no Firebase Authentication configuration (authorised domains)")
-    elif "local.dashboard_hosts" not in auth[0].attributes.get("authorized_domains").source:
+    elif "local.dashboard_hosts" not in references(auth[0].get("authorized_domains")):
         problems.append("the dashboard's domains are not authorised")
     elif not {"local.origins", "google_cloud_run_v2_service.frontend"} <= config.depends_on(
         "local.dashboard_hosts"
@@ -563,10 +561,10 @@ def analyze_invocations(config: Config, name: str, overwrote: bool) -> int:
             continue
         if not name.startswith(note.get("object_name_prefix", "")):
             continue
-        topic = note.attributes["topic"].source.rsplit(".", 1)[0]
+        (topic,) = references(note.get("topic"))
         for sub in config.resources("google_pubsub_subscription"):
             push = sub.child("push_config")
-            if topic not in sub.attributes["topic"].references() or not push:
+            if topic not in references(sub.get("topic")) or not push:
                 continue
             if analyze not in push.references():
                 continue

@@ -7,7 +7,7 @@ whose input carries the same references; locals and outputs keep their reference
 variables are copied. Terraform itself then builds the graph (`terraform validate`), so
 a cycle that `plan` would report is reported here, both branches of a conditional
 included; `terraform plan` on the stand-in then walks it as apply would order it. The
-ordering checks below read the same graph (test_terraform_hcl.Config).
+ordering checks below read the same graph (terraform_files.Config, on python-hcl2).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.test_terraform_hcl import Config
+from tests.infra.terraform_files import Config, references
 
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 
@@ -37,7 +37,7 @@ def standin(config: Config) -> str:
     def refs(node: str) -> str:
         return "[" + ", ".join(standin_name(n) for n in sorted(graph[node])) + "]"
 
-    parts = [b.source for b in config.all("variable")]
+    parts = [config.variables_hcl()]
     parts.append(
         "locals {\n"
         + "".join(f"  {name} = {refs('local.' + name)}\n" for name in config.locals())
@@ -76,6 +76,44 @@ def validate(config: Config, folder: Path) -> subprocess.CompletedProcess:
         if done.returncode != 0:
             return done
     return done
+
+
+def test_references_are_read_from_code_only():
+    """The graph's edges: references in expressions and interpolations (heredocs, both
+    branches of a conditional); literals, escaped interpolations and comments name nothing."""
+    config = Config.of(
+        """
+locals {
+  bucket = "gs://${google_storage_bucket.media.name}/x" # google_fake.comment
+  name   = "roles/run.invoker local.literal"
+}
+resource "google_thing" "one" {
+  count  = local.use ? var.a : data.google_project.this.number
+  script = <<-EOT
+    echo "${var.region}" $${local.escaped}
+  EOT
+  nested {
+    inner = [google_project_service.enabled]
+  }
+}
+"""
+    )
+    locals_, thing = config.blocks
+    assert references(locals_.get("bucket")) == {"google_storage_bucket.media"}
+    assert references(locals_.get("name")) == set()
+    assert thing.references() == {
+        "local.use",
+        "var.a",
+        "data.google_project.this",
+        "var.region",
+        "google_project_service.enabled",
+    }
+
+
+def test_graph_refuses_undeclared_references():
+    config = Config.of('resource "a_b" "c" {\n  x = a_b.missing.id\n}\n')
+    with pytest.raises(ValueError, match="a_b.missing"):
+        config.graph()
 
 
 def test_terraform_graph_has_no_cycle(tmp_path):
@@ -162,14 +200,15 @@ def test_api_enablement_check_notices_a_resource_that_does_not_wait():
     assert "google_project_service.enabled" not in config.depends_on("google_service_account.x")
 
 
-def secret_versions_read(service) -> list[str]:
-    """The secrets a Cloud Run service reads as environment variables."""
-    return [
-        env.child("value_source", "secret_key_ref").attributes["secret"].source
+def secrets_read(service) -> set[str]:
+    """The secrets a Cloud Run service reads as environment variables (a secret named by
+    a literal stands for itself: it has no Terraform version)."""
+    refs = [
+        env.child("value_source", "secret_key_ref")
         for container in service.child("template").children("containers")
         for env in container.children("env")
-        if env.child("value_source", "secret_key_ref")
     ]
+    return {s for r in refs if r for s in references(r.get("secret")) or {r.get("secret")}}
 
 
 def test_api_waits_for_its_secret_version_and_access():
@@ -178,10 +217,9 @@ def test_api_waits_for_its_secret_version_and_access():
     config = Config.read(TERRAFORM)
     api = config.resource("google_cloud_run_v2_service.api")
     waits_for = config.depends_on(api.address)
-    secrets = secret_versions_read(api)
+    secrets = secrets_read(api)
     assert secrets, "the api reads no secret"
-    for secret in secrets:
-        secret_resource = secret.split(".")[0] + "." + secret.split(".")[1]
+    for secret_resource in secrets:
         versions = [
             v.address
             for v in config.resources("google_secret_manager_secret_version")
