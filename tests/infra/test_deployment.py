@@ -266,7 +266,7 @@ RUNTIME_ONLY = {
     "MA_API_PUBLIC_READ": "compose and KIND, whose dashboards have no sign-in (API on 127.0.0.1)",
     "MA_API_ALLOWED_HOSTS": "compose: its API on 127.0.0.1 answers loopback names only",
     "MA_GPU_SERVICE_AUTH": "Cloud Run's IAM-only model service",
-    "MA_WEBHOOK_TOKEN": "MinIO's webhook (compose, KIND); GCP's Pub/Sub push is authenticated by IAM",
+    "MA_WEBHOOK_TOKEN": "MinIO's webhook (compose, KIND); GCP's push is authenticated by IAM",
     "MA_METRICS_PORT": "long-lived instances (compose, KIND); Cloud Run uses log-based metrics",
     "AWS_ACCESS_KEY_ID": "MinIO credentials",
     "AWS_SECRET_ACCESS_KEY": "MinIO credentials",
