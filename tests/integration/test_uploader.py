@@ -50,6 +50,7 @@ def set_aside(folder: Path) -> list[str]:
 def drain(uploader, stream_id, folder, timeout=WAIT_S) -> None:
     """Run passes (as the rescan does) until every fragment is shipped, through the backoff."""
     deadline = time.monotonic() + timeout
+
     def left() -> list:
         return [*spooled(folder), *folder.glob(".spool/held/*.ts"), *folder.glob("*.ts")]
 
