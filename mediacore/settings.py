@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import (
@@ -239,6 +240,16 @@ class ApiSettings(Section):
         validation_alias="MA_CORS_ORIGINS",
         description="Origins allowed to call the API and read the bucket from a browser "
         "(the dashboard; HLS playback).",
+    )
+    logo_catalogue_dir: str = Field(
+        str(
+            Path(__file__).resolve().parent.parent / "functions/catalogue/node_modules/simple-icons"
+        ),
+        validation_alias="MA_LOGO_CATALOGUE_DIR",
+        description="The bundled logo catalogue (simple-icons: icons/*.svg and "
+        "data/simple-icons.json) that /v1/catalogue searches and adds logos from. Default: "
+        "the repository's functions/catalogue (npm ci in `make setup`); the functions image "
+        "sets its own copy. Missing: the catalogue routes answer 503, nothing else changes.",
     )
     firebase_auth_emulator_host: str | None = Field(
         None,

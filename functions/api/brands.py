@@ -1,13 +1,35 @@
-"""/v1/brands: the brand list the models look for, and each brand's reference logos."""
+"""/v1/brands: the brand list the models look for, each brand's reference logos, and its
+totals across streams.
+
+A brand's id is the label every backend writes into results (the logo matcher's library
+folder, Cloud Vision's answers mapped onto it), so the stream totals
+(``streams/{id}.brands.{brand_id}``) and appearances (``brand``) are keyed by it. The
+display name is only a field of ``brands/{brand_id}``: renaming changes that field alone,
+so logos, upload verdicts and history stay attached. The id never changes.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
 
 from functions.api.auth import CONTROL, READ, SECURITY, require
 from functions.api.errors import ApiError, ErrorBody
-from functions.api.schemas import Brand, BrandList, BrandPath, Logo, LogoList, LogoPath, PutBrand
+from functions.api.schemas import (
+    Brand,
+    BrandPath,
+    BrandTotals,
+    BrandTotalsList,
+    Logo,
+    LogoList,
+    LogoPath,
+    PutBrand,
+    RenameBrand,
+)
 from functions.api.services import services
 from functions.errors import BackendRejected, BackendUnavailable
 from mediacore.logo_images import InvalidLogo, as_stored
@@ -19,6 +41,12 @@ bp = APIBlueprint(
     "brands", __name__, url_prefix="/v1/brands", abp_tags=[TAG], abp_security=SECURITY
 )
 ERRORS = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody}
+# Totals read every stream document: one answer adds up at most MAX_STREAMS of them (in id
+# order, STREAM_PAGE a read) and says when there were more. Appearances are counted with
+# one Firestore count query per (stream, brand seen there), COUNT_THREADS at a time.
+MAX_STREAMS = 1000
+STREAM_PAGE = 200
+COUNT_THREADS = 8
 
 
 class LogoUpload(BaseModel):
@@ -39,10 +67,95 @@ def existing(brand_id: str) -> dict:
     return doc
 
 
-@bp.get("", responses={200: BrandList, **ERRORS})
+def read_streams() -> tuple[list[tuple[str, dict]], bool]:
+    """Stream documents in id order, at most MAX_STREAMS; True when there were more."""
+    registry, rows, after = services().registry, [], None
+    while True:
+        want = min(STREAM_PAGE, MAX_STREAMS + 1 - len(rows))
+        page = registry.page(want, after)
+        rows += page
+        if len(page) < want or len(rows) > MAX_STREAMS:
+            break
+        after = page[-1][0]
+    return rows[:MAX_STREAMS], len(rows) > MAX_STREAMS
+
+
+def count_appearances(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Appearances of each (stream, brand): streams/{id}/appearances where brand == it."""
+    registry = services().registry
+
+    def count(pair: tuple[str, str]) -> int:
+        query = registry.ref(pair[0]).collection("appearances")
+        query = query.where(filter=FieldFilter("brand", "==", pair[1]))
+        return int(query.count().get()[0][0].value)
+
+    if not pairs:
+        return {}
+    with ThreadPoolExecutor(min(COUNT_THREADS, len(pairs))) as pool:
+        return dict(zip(pairs, pool.map(count, pairs), strict=True))
+
+
+def totals(brand_ids: list[str]) -> tuple[dict[str, dict], int, bool]:
+    """Each brand's seconds, appearances, share of voice and streams, over the streams read.
+    Share of voice divides by every brand's seconds in those streams, brands outside the
+    library (settings' MA_BRANDS, deleted ones) included, as a stream's summary does."""
+    rows, truncated = read_streams()
+    wanted, all_seconds = set(brand_ids), 0.0
+    seen: dict[str, list[dict]] = defaultdict(list)
+    for stream_id, doc in rows:
+        for brand, entry in (doc.get("brands") or {}).items():
+            entry = entry or {}
+            seconds = float(entry.get("seconds") or 0.0)
+            all_seconds += seconds
+            if brand in wanted:
+                seen[brand].append(
+                    {
+                        "stream_id": stream_id,
+                        "name": doc.get("name", stream_id),
+                        "status": doc.get("status"),
+                        "seconds": round(seconds, 3),
+                        "first_seen": entry.get("first_seen"),
+                        "last_seen": entry.get("last_seen"),
+                        "live_since": doc.get("live_since"),
+                        "ended_at": doc.get("ended_at"),
+                    }
+                )
+    counts = count_appearances(
+        [(s["stream_id"], b) for b, streams in seen.items() for s in streams]
+    )
+    result = {}
+    for brand in brand_ids:
+        streams = seen.get(brand, [])
+        for stream in streams:
+            stream["appearances"] = counts[(stream["stream_id"], brand)]
+        streams.sort(key=lambda s: (-s["seconds"], s["stream_id"]))
+        seconds = sum(s["seconds"] for s in streams)
+        result[brand] = {
+            "seconds": round(seconds, 3),
+            "appearances": sum(s["appearances"] for s in streams),
+            "share_of_voice": round(seconds / all_seconds, 4) if all_seconds else 0.0,
+            "streams": streams,
+        }
+    return result, len(rows), truncated
+
+
+def brand_totals_view(doc: dict, brand_totals: dict) -> dict:
+    return BrandTotals(**brand_view(doc), **brand_totals).model_dump(mode="json")
+
+
+@bp.get("", responses={200: BrandTotalsList, **ERRORS})
 @require(READ)
 def list_brands():
-    return {"brands": [brand_view(doc) for doc in services().brands.all()]}
+    """Monitored brands with their logos count and their totals across streams: seconds on
+    screen, appearances, share of voice and the streams where each was seen. Totals add up
+    at most 1000 streams (``streams_truncated`` says when there are more)."""
+    docs = services().brands.all()
+    found, read, truncated = totals([doc["brand_id"] for doc in docs])
+    return {
+        "brands": [brand_totals_view(doc, found[doc["brand_id"]]) for doc in docs],
+        "streams_read": read,
+        "streams_truncated": truncated,
+    }
 
 
 @bp.put("/<brand_id>", responses={200: Brand, 201: Brand, **ERRORS})
@@ -53,10 +166,23 @@ def put_brand(path: BrandPath, body: PutBrand):
     return brand_view(existing(path.brand_id)), 201 if created else 200
 
 
-@bp.get("/<brand_id>", responses={200: Brand, **ERRORS})
+@bp.patch("/<brand_id>", responses={200: Brand, **ERRORS})
+@require(CONTROL)
+def rename_brand(path: BrandPath, body: RenameBrand):
+    """Rename a brand: only its display name changes; its id (the label in results), logos,
+    upload verdicts and history stay. 404 for a brand that does not exist (PUT creates)."""
+    existing(path.brand_id)
+    services().brands.put(path.brand_id, body.name)
+    return brand_view(existing(path.brand_id))
+
+
+@bp.get("/<brand_id>", responses={200: BrandTotals, **ERRORS})
 @require(READ)
 def get_brand(path: BrandPath):
-    return brand_view(existing(path.brand_id))
+    """One brand with its totals across streams (as in the list)."""
+    doc = existing(path.brand_id)
+    found, _, _ = totals([path.brand_id])
+    return brand_totals_view(doc, found[path.brand_id])
 
 
 @bp.delete("/<brand_id>", responses={204: None, **ERRORS})
@@ -113,6 +239,12 @@ def add_logo(path: BrandPath, form: LogoUpload):
     one is stored with the verdict and matched from the next segment analysed."""
     existing(path.brand_id)
     data = form.file.read(services().settings.api.max_body_bytes + 1)
+    return store_logo(path.brand_id, data)
+
+
+def store_logo(brand_id: str, data: bytes) -> tuple[dict, int]:
+    """Check and store one logo image for an existing brand: the path every logo takes,
+    uploaded or added from the catalogue. (response, 201), or ApiError with the reason."""
     if not data:
         raise ApiError(400, "empty file")
     try:
@@ -123,8 +255,8 @@ def add_logo(path: BrandPath, form: LogoUpload):
     if verdict is not None and not verdict.usable:
         raise ApiError(422, f"this logo cannot be used: {verdict.reason}")
     check = verdict.model_dump() if verdict is not None else None
-    logo = services().brands.add_logo(path.brand_id, data)
-    services().brands.record_check(path.brand_id, logo.logo_id, check)
+    logo = services().brands.add_logo(brand_id, data)
+    services().brands.record_check(brand_id, logo.logo_id, check)
     return {**vars(logo), "check": check}, 201
 
 

@@ -166,3 +166,74 @@ class Logo(BaseModel):
 
 class LogoList(BaseModel):
     logos: list[Logo]
+
+
+# --- brand totals across streams, renaming, the logo catalogue (backend-brands) ----------------
+class RenameBrand(Strict):
+    name: str = Field(min_length=1, max_length=100, description="New display name")
+
+
+class BrandStreamTotals(BaseModel):
+    stream_id: str
+    name: str
+    status: str | None = None
+    seconds: float = Field(description="Seconds this brand was on screen in this stream")
+    appearances: int = Field(description="Continuous stretches on screen in this stream")
+    first_seen: float | None = Field(None, description="Media time (s) in this stream")
+    last_seen: float | None = Field(None, description="Media time (s) in this stream")
+    live_since: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class BrandTotals(Brand):
+    seconds: float = Field(0.0, description="Seconds on screen across all streams read")
+    appearances: int = Field(0, description="Appearances across all streams read")
+    share_of_voice: float = Field(
+        0.0, description="This brand's seconds / all brands' seconds, across the same streams"
+    )
+    streams: list[BrandStreamTotals] = Field(
+        [], description="Streams where it was seen, most seconds first"
+    )
+
+
+class BrandTotalsList(BaseModel):
+    brands: list[BrandTotals]
+    streams_read: int = Field(description="Streams the totals were added up over")
+    streams_truncated: bool = Field(
+        description="True: there are more streams than one answer reads (the oldest ids "
+        "first); totals cover only streams_read of them"
+    )
+
+
+class CatalogueQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=100, description="Brand name, or part of it")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class CataloguePath(BaseModel):
+    slug: str = Field(pattern=r"^[a-z0-9_]{1,64}$", description="Catalogue slug, e.g. cocacola")
+
+
+class CatalogueLogoPath(BrandPath):
+    slug: str = Field(pattern=r"^[a-z0-9_]{1,64}$", description="Catalogue slug, e.g. cocacola")
+
+
+class CatalogueIcon(BaseModel):
+    slug: str
+    title: str
+    hex: str = Field(description="Brand colour, RRGGBB")
+    license: str = Field(description="The icon's license (simple-icons: CC0-1.0 unless named)")
+    svg_url: str = Field(description="Preview: the glyph in its brand colour (SVG)")
+
+
+class CatalogueMatches(BaseModel):
+    query: str
+    icons: list[CatalogueIcon]
+
+
+class CatalogueStatus(BaseModel):
+    available: bool
+    icons: int = 0
+    version: str | None = None
+    reason: str | None = Field(None, description="Why the catalogue is unavailable")
+

@@ -3,12 +3,13 @@ dashboard uses it: every kind of browser user against every kind of document. (T
 stack's bootstrap loads the rules, as deploying them does on GCP.)
 
 On GCP anyone with a Google account can sign in, so being signed in grants nothing:
-reading needs the ``viewer`` (or ``admin``) custom claim. Anonymous users read only in
-the embedded stack (its bootstrap says so in ``config/access``). Stream keys' hashes and
-publishers' addresses live in ``streams/{id}/private/*``, which no browser reads; no
-browser writes anything."""
+reading needs the ``viewer`` (or ``admin``) custom claim. Anonymous users never read; the
+embedded stack's dashboard signs in with the accounts its bootstrap seeds (with those
+claims). Stream keys' hashes and publishers' addresses live in ``streams/{id}/private/*``,
+which no browser reads; no browser writes anything."""
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -37,9 +38,20 @@ PUBLISHER_ADDR = "203.0.113.7"  # personal data: who published from where
 DEPLOYED = {"public_read": False, "anonymous_viewers": False}  # as terraform writes it
 
 
-def matrix(stack, stream_id: str, role: str) -> tuple[dict[str, str], dict | None]:
+def matrix(
+    stack, stream_id: str, role: str, account: dict | None = None
+) -> tuple[dict[str, str], dict | None]:
+    """What a browser user of ``role`` may do; role "account" signs ``account`` in (email
+    and password) on the stack's Auth emulator, as the dashboard does."""
     if not shutil.which("node") or not (NODE_SCRIPT.parent / "node_modules").exists():
         pytest.fail("node and tests/rules/node_modules are needed: run `make setup`")
+    env = dict(os.environ)
+    if account:
+        env.update(
+            MA_RULES_AUTH=stack.info["auth"],
+            MA_RULES_EMAIL=account["email"],
+            MA_RULES_PASSWORD=account["password"],
+        )
     done = subprocess.run(
         [
             "node",
@@ -52,6 +64,7 @@ def matrix(stack, stream_id: str, role: str) -> tuple[dict[str, str], dict | Non
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
@@ -127,9 +140,19 @@ def test_without_the_viewer_claim_a_deployment_shows_nothing(
     assert stream is None
 
 
-def test_embedded_stack_lets_its_anonymous_dashboard_read(stack_env, seeded, stream_id):
-    # config/access as the local bootstrap wrote it: the dashboard signs in anonymously.
+def test_embedded_stack_shows_nothing_to_anonymous_sign_ins(stack_env, seeded, stream_id):
+    # config/access as the local bootstrap wrote it (it used to let anonymous users read).
     result, stream = matrix(stack_env, stream_id, "anonymous")
+    assert set(result.values()) == {"denied"}, result
+    assert stream is None
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_seeded_accounts_sign_in_and_read_results_only(stack_env, seeded, stream_id, role):
+    """The embedded stack's demo accounts, signed in with email and password as the
+    dashboard does, read what their claim allows and nothing private."""
+    account = next(a for a in stack_env.info["accounts"] if a["role"] == role)
+    result, stream = matrix(stack_env, stream_id, "account", account)
     assert verdicts(result, VIEWER_READS) == dict.fromkeys(VIEWER_READS, "allowed")
     assert verdicts(result, NEVER) == dict.fromkeys(NEVER, "denied")
     assert_no_secrets(stream, seeded)

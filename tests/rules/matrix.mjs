@@ -4,8 +4,11 @@
 // ("stream" is the stream document as this user reads it, when the rules let them).
 //
 //   node matrix.mjs <host:port> <project> <streamId> <role>
-//   role: none | anonymous | signed-in | viewer | admin
+//   role: none | anonymous | signed-in | viewer | admin | account
+// "account" signs in for real, as the dashboard does: email and password on the Auth
+// emulator at MA_RULES_AUTH (host:port), from MA_RULES_EMAIL / MA_RULES_PASSWORD.
 import { initializeApp } from "firebase/app";
+import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from "firebase/auth";
 import {
   connectFirestoreEmulator, getFirestore, doc, getDoc, getDocs, collection,
   setDoc, updateDoc, deleteDoc, terminate,
@@ -28,10 +31,17 @@ const tokens = {
   viewer: signedIn({ viewer: true }),
   admin: signedIn({ admin: true }),
 };
-if (!(role in tokens)) throw new Error(`unknown role ${role}`);
+if (!(role in tokens) && role !== "account") throw new Error(`unknown role ${role}`);
 const app = initializeApp({ projectId: project, apiKey: "fake-api-key" });
 const db = getFirestore(app);
-connectFirestoreEmulator(db, host, Number(port), tokens[role] ? { mockUserToken: tokens[role] } : {});
+if (role === "account") {
+  const auth = getAuth(app);
+  connectAuthEmulator(auth, `http://${process.env.MA_RULES_AUTH}`, { disableWarnings: true });
+  await signInWithEmailAndPassword(auth, process.env.MA_RULES_EMAIL, process.env.MA_RULES_PASSWORD);
+  connectFirestoreEmulator(db, host, Number(port));
+} else {
+  connectFirestoreEmulator(db, host, Number(port), tokens[role] ? { mockUserToken: tokens[role] } : {});
+}
 
 const stream = doc(db, "streams", streamId);
 let streamData = null;
@@ -65,3 +75,4 @@ for (const [name, run] of Object.entries(operations)) {
 }
 await terminate(db);
 console.log(JSON.stringify({ results, stream: streamData }));
+process.exit(0); // a signed-in Auth instance keeps a token-refresh timer alive
