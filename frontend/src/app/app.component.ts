@@ -1,114 +1,125 @@
-import { Component, OnDestroy, OnInit, computed, inject, signal, viewChild } from '@angular/core';
-import { ApiService } from './core/api.service';
-import { FirebaseService } from './core/firebase.service';
-import { StreamDoc } from './core/models';
-import { OverlayOptions } from './player/overlay';
-import { PlayerComponent } from './player/player.component';
-import { PanelsComponent } from './results/panels.component';
-import { ResultsStore } from './results/results-store';
-import { ControlComponent } from './streams/control.component';
-import { StreamListComponent } from './streams/stream-list.component';
+import { Component, computed, effect, inject } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
+import { MatMenuModule } from '@angular/material/menu';
+import { MatToolbarModule } from '@angular/material/toolbar';
+import { MatTooltipModule } from '@angular/material/tooltip';
+import { headerState } from './core/header-state';
+import { SessionService } from './core/session.service';
+import { StreamsService } from './core/streams.service';
+import { IconComponent } from './ui/icon.component';
 
+/** The shell: top app bar (navigation, what the connection state means, who is signed in
+ *  with which role) around the routed page. */
 @Component({
   selector: 'ma-root',
-  imports: [StreamListComponent, PlayerComponent, PanelsComponent, ControlComponent],
-  // One results store for the selected stream, shared by the player, panels and control.
-  providers: [ResultsStore],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, MatMenuModule,
+            MatTooltipModule, IconComponent],
   template: `
-    <header>
-      <h1>Media Analyzer</h1>
-      <span class="muted">{{ connection() }}</span>
-    </header>
+    <mat-toolbar class="bar no-print" role="banner">
+      @if (allowed()) {
+        <button mat-icon-button class="nav-menu" [matMenuTriggerFor]="navMenu" aria-label="Navigation" data-testid="nav-menu">
+          <ma-icon name="menu" /></button>
+        <mat-menu #navMenu="matMenu">
+          @for (link of links; track link.path) {
+            <a mat-menu-item [routerLink]="link.path">{{ link.label }}</a>
+          }
+        </mat-menu>
+      }
+      <a class="logo" routerLink="/">Media Analyzer</a>
+      @if (allowed()) {
+        <nav class="links" aria-label="Main">
+          @for (link of links; track link.path) {
+            <a mat-button [routerLink]="link.path" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: link.exact }"
+               [attr.data-testid]="'nav-' + link.label.toLowerCase()">{{ link.label }}</a>
+          }
+        </nav>
+      }
+      <span class="spacer"></span>
+      @if (allowed()) {
+        <span class="ma-chip" [class]="state().tone" [matTooltip]="state().meaning" tabindex="0"
+              [attr.aria-label]="state().label + ': ' + state().meaning" data-testid="header-state">{{ state().label }}</span>
+      }
+      @if (session.user() || session.role()) {
+        <button mat-button class="user" [matMenuTriggerFor]="userMenu" data-testid="user-menu"
+                [attr.aria-label]="'Account: ' + who() + ', ' + roleLabel()">
+          <ma-icon name="person" /><span class="who">{{ who() }}</span>
+          <span class="role" data-testid="user-role">{{ roleLabel() }}</span>
+        </button>
+        <mat-menu #userMenu="matMenu">
+          <div class="menu-head">
+            <div>{{ who() }}</div>
+            <div class="muted">{{ roleMeaning() }}</div>
+          </div>
+          @if (session.hasAccount()) {
+            <button mat-menu-item (click)="signOut()" data-testid="sign-out"><ma-icon name="logout" /> Sign out</button>
+          }
+        </mat-menu>
+      }
+    </mat-toolbar>
     <main>
-      <aside class="left">
-        <ma-stream-list [streams]="streams()" [selected]="selectedId()" (select)="select($event)" />
-      </aside>
-      <section class="center">
-        @if (selected(); as s) {
-          <h2>{{ s.name || s.id }} <small class="muted">{{ s.status }}</small></h2>
-        } @else {
-          <h2 class="muted">Select or create a stream</h2>
-        }
-        <ma-player [playlist]="selected()?.playlist ?? null" [options]="overlay()" />
-        <div class="overlay-controls">
-          <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
-                        data-testid="toggle-objects" /> objects</label>
-          <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
-                        data-testid="toggle-logos" /> logos</label>
-          <label>min confidence
-            <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
-                   data-testid="min-score" /> {{ minScore() }}</label>
-        </div>
-        @if (selected()) { <ma-control /> }
-      </section>
-      <aside class="right">
-        @if (selected()) { <ma-panels (seek)="seek($event)" /> }
-      </aside>
+      <router-outlet />
     </main>
   `,
   styles: `
-    :host { display: block; }
-    header { display: flex; align-items: baseline; gap: 12px; padding: 8px 16px; border-bottom: 1px solid #333; }
-    h1 { font-size: 18px; margin: 0; }
-    main { display: grid; grid-template-columns: 260px 1fr 340px; gap: 16px; padding: 12px 16px; }
-    .muted { color: #999; font-size: 12px; }
-    .overlay-controls { display: flex; gap: 16px; align-items: center; font-size: 13px; margin: 6px 0 12px; }
-    @media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
+    :host { display: block; min-height: 100vh; }
+    .bar { position: sticky; top: 0; z-index: 10; gap: var(--ma-space-2); border-bottom: 1px solid var(--ma-border);
+           height: 56px; padding: 0 var(--ma-space-3); }
+    .logo { color: var(--ma-text); text-decoration: none; font-size: var(--ma-text-lg); font-weight: 700; margin-right: var(--ma-space-3);
+            white-space: nowrap; }
+    .links { display: flex; gap: var(--ma-space-1); }
+    .links a.active { background: var(--ma-surface-2); color: var(--ma-primary); }
+    .spacer { flex: 1; }
+    .user { display: inline-flex; align-items: center; gap: var(--ma-space-1); }
+    .user .who { max-width: 200px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; margin: 0 var(--ma-space-1); }
+    .role { font-size: var(--ma-text-xs); color: var(--ma-text-muted); text-transform: uppercase; letter-spacing: 0.04em; }
+    .menu-head { padding: var(--ma-space-2) var(--ma-space-4); border-bottom: 1px solid var(--ma-border); }
+    .nav-menu { display: none; }
+    main { max-width: 1680px; margin: 0 auto; padding: var(--ma-space-4); }
+    @media (max-width: 720px) {
+      .links { display: none; }
+      .nav-menu { display: inline-flex; }
+      .user .who { display: none; }
+      .logo { font-size: var(--ma-text-md); margin-right: 0; }
+      main { padding: var(--ma-space-2); }
+    }
   `,
 })
-export class AppComponent implements OnInit, OnDestroy {
-  readonly streams = signal<StreamDoc[]>([]);
-  readonly selectedId = signal<string | null>(null);
-  readonly connection = signal('connecting…');
-  readonly showObjects = signal(true);
-  readonly showLogos = signal(true);
-  readonly minScore = signal(0.3);
-  readonly overlay = computed<OverlayOptions>(() => ({
-    objects: this.showObjects(),
-    logos: this.showLogos(),
-    minScore: this.minScore(),
-  }));
-  readonly selected = computed(() => this.streams().find((s) => s.id === this.selectedId()) ?? null);
+export class AppComponent {
+  protected readonly session = inject(SessionService);
+  private readonly streams = inject(StreamsService);
+  private readonly router = inject(Router);
+  readonly links = [
+    { path: '/', label: 'Streams', exact: false },
+    { path: '/brands', label: 'Brands', exact: false },
+    { path: '/history', label: 'History', exact: false },
+  ];
+  readonly allowed = computed(() => this.session.access() === 'allow');
+  readonly state = computed(() => headerState(this.streams.listener(), this.streams.selected(), this.streams.error()));
+  readonly who = computed(() => {
+    const user = this.session.user();
+    if (!user || user.anonymous) return this.session.method === 'none' ? 'Public access' : 'Local user';
+    return user.email ?? user.displayName ?? user.uid;
+  });
+  readonly roleLabel = computed(() => ({ admin: 'Admin', viewer: 'Viewer', none: 'No access' })[this.session.role() ?? 'none']);
+  readonly roleMeaning = computed(() =>
+    ({
+      admin: 'Admin: can create and delete streams, change modes, edit brands.',
+      viewer: 'Viewer: can see streams, results and brands; cannot change them.',
+      none: 'No access yet: ask an admin to grant you a role.',
+    })[this.session.role() ?? 'none'],
+  );
 
-  private readonly store = inject(ResultsStore);
-  private readonly firebase = inject(FirebaseService);
-  private readonly api = inject(ApiService);
-  private readonly player = viewChild(PlayerComponent);
-  private stopStreams?: () => void;
-  private stopStream?: () => void;
-
-  async ngOnInit(): Promise<void> {
-    try {
-      this.stopStreams = await this.firebase.watchStreams(
-        (streams) => {
-          this.streams.set(streams.sort((a, b) => a.id.localeCompare(b.id)));
-          this.connection.set('live');
-        },
-        (error) => this.connection.set(`listener error: ${error.message}`),
-      );
-      this.player()?.setAuthorization(await this.api.authorization());
-      const wanted = new URLSearchParams(location.search).get('stream');
-      if (wanted) await this.select(wanted);
-    } catch (e) {
-      this.connection.set(`offline: ${e instanceof Error ? e.message : e}`);
-    }
+  constructor() {
+    // The streams listener serves the header and every page once the user may read.
+    effect(() => {
+      if (this.allowed()) void this.streams.start();
+    });
   }
 
-  async select(id: string): Promise<void> {
-    if (id === this.selectedId()) return;
-    this.stopStream?.();
-    this.store.clear();
-    this.selectedId.set(id);
-    this.player()?.setAuthorization(await this.api.authorization());
-    this.stopStream = await this.firebase.watchStream(id, this.store);
-  }
-
-  seek(mediaTime: number): void {
-    this.player()?.seekToMedia(mediaTime);
-  }
-
-  ngOnDestroy(): void {
-    this.stopStreams?.();
-    this.stopStream?.();
+  async signOut(): Promise<void> {
+    this.streams.stop();
+    await this.session.signOut();
+    await this.router.navigate(['/sign-in']);
   }
 }

@@ -22,8 +22,11 @@ export class ApiService {
   private readonly config = inject(RUNTIME_CONFIG);
   private readonly firebase = inject(FirebaseService);
 
+  /** The signed-in user's ID token; the embedded stack's development token only where
+   *  nobody signs in with an account (else a viewer would act with full control). */
   async authorization(): Promise<string> {
-    if (this.config.devToken) return `Bearer ${this.config.devToken}`;
+    const accounts = this.config.signIn === 'email' || this.config.signIn === 'google';
+    if (this.config.devToken && !accounts) return `Bearer ${this.config.devToken}`;
     const token = await this.firebase.idToken();
     return token ? `Bearer ${token}` : '';
   }
@@ -48,8 +51,13 @@ export class ApiService {
     return this.call('POST', '/v1/streams', { name });
   }
 
-  deleteStream(id: string): Promise<void> {
-    return this.call('DELETE', `/v1/streams/${encodeURIComponent(id)}`);
+  /** Deletes a stream; the API deletes its media in batches (202 until finished, then 204). */
+  async deleteStream(id: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const progress = await this.call<{ finished: boolean } | undefined>('DELETE', `/v1/streams/${encodeURIComponent(id)}`);
+      if (!progress || progress.finished) return;
+    }
+    throw new Error('the stream is still being deleted; try again');
   }
 
   rotateKey(id: string): Promise<CreatedStream> {

@@ -21,3 +21,10 @@ describe('signInMethod', () => {
     expect(signInMethod({ ...base, signIn: 'none' })).toBe('none');
   });
 });
+
+describe('signInMethod with accounts', () => {
+  it('keeps email sign-in wherever it is configured', () => {
+    expect(signInMethod({ ...base, signIn: 'email', emulators: { auth: '127.0.0.1:9099' } })).toBe('email');
+    expect(signInMethod({ ...base, signIn: 'email' })).toBe('email');
+  });
+});

@@ -6,11 +6,24 @@ export interface RuntimeConfig {
   firebase: { projectId: string; apiKey: string; authDomain?: string };
   /** host:port of the local emulators, when the dashboard runs against the embedded stack. */
   emulators?: { firestore?: string; auth?: string };
-  /** 'anonymous' (local Auth emulator), 'google' (a real Firebase project) or 'none'
-   * (a Firestore emulator without rules, as in docker compose). */
-  signIn: 'anonymous' | 'google' | 'none';
+  /** How users sign in: 'email' (email and password: the local Auth emulator's seeded
+   * accounts, or a project with that provider), 'google' (popup, a real Firebase project),
+   * 'anonymous' (the embedded stack before it seeded accounts) or 'none' (no sign-in:
+   * compose/KIND with the API's public read). */
+  signIn: 'email' | 'google' | 'anonymous' | 'none';
+  /** Accounts the embedded stack seeds in its Auth emulator, offered as one-click
+   *  sign-ins; never present in a real deployment. */
+  demoAccounts?: DemoAccount[];
+  /** Custom claim names (MA_API_VIEWER_CLAIM / MA_API_ADMIN_CLAIM); default viewer / admin. */
+  roleClaims?: { viewer?: string; admin?: string };
   /** The embedded stack's API development token; never present in a real deployment. */
   devToken?: string;
+}
+
+export interface DemoAccount {
+  email: string;
+  password: string;
+  role: string;
 }
 
 export const RUNTIME_CONFIG = new InjectionToken<RuntimeConfig>('RUNTIME_CONFIG');

@@ -8,6 +8,14 @@ import { Segment, StreamDoc } from './models';
 
 type Unsubscribe = () => void;
 
+export interface SignedInUser {
+  uid: string;
+  email: string | null;
+  displayName: string | null;
+  anonymous: boolean;
+  claims: Record<string, unknown>;
+}
+
 /** Where one stream's live documents go (the results store, in the app). */
 export interface StreamSink {
   setStream(stream: StreamDoc | null): void;
@@ -27,15 +35,16 @@ function plain(value: unknown): unknown {
 }
 
 /**
- * Firebase, loaded lazily (none of it is in the initial bundle): sign-in (anonymous
- * against the embedded stack's Auth emulator only, Google in a real project) and live
- * Firestore listeners. Reading needs the viewer claim outside the embedded stack.
+ * Firebase, loaded lazily (none of it is in the initial bundle): sign-in (email and
+ * password, Google popup, or anonymous against the embedded stack's Auth emulator only)
+ * and live Firestore listeners. Reading needs the viewer or admin claim outside the
+ * embedded stack's anonymous mode.
  */
 @Injectable({ providedIn: 'root' })
 export class FirebaseService {
   private readonly config = inject(RUNTIME_CONFIG);
   private app?: Promise<FirebaseApp>;
-  private auth?: Promise<Auth>;
+  private auth$?: Promise<Auth>;
   private db?: Promise<Firestore>;
 
   private firebaseApp(): Promise<FirebaseApp> {
@@ -43,31 +52,58 @@ export class FirebaseService {
     return this.app;
   }
 
-  signedIn(): Promise<Auth> {
-    this.auth ??= (async () => {
+  /** Firebase Auth once it knows who is signed in. Only the embedded stack's anonymous
+   *  mode signs in by itself; email and Google sign-ins come from the sign-in screen. */
+  auth(): Promise<Auth> {
+    this.auth$ ??= (async () => {
       const mod = await import('firebase/auth');
       const auth = mod.getAuth(await this.firebaseApp());
       const emulator = this.config.emulators?.auth;
       if (emulator) mod.connectAuthEmulator(auth, `http://${emulator}`, { disableWarnings: true });
       await auth.authStateReady();
-      const method = signInMethod(this.config);
-      if (!auth.currentUser && method !== 'none') {
-        if (method === 'google') await mod.signInWithPopup(auth, new mod.GoogleAuthProvider());
-        else await mod.signInAnonymously(auth);
-      }
+      if (!auth.currentUser && signInMethod(this.config) === 'anonymous') await mod.signInAnonymously(auth);
       return auth;
     })();
-    return this.auth;
+    return this.auth$;
+  }
+
+  /** Who is signed in, with the custom claims of a fresh ID token (roles change when an
+   *  admin grants them; `refresh` fetches a new token to see that). */
+  async currentUser(refresh = false): Promise<SignedInUser | null> {
+    const user = (await this.auth()).currentUser;
+    if (!user) return null;
+    const token = await user.getIdTokenResult(refresh);
+    return {
+      uid: user.uid,
+      email: user.email,
+      displayName: user.displayName,
+      anonymous: user.isAnonymous,
+      claims: token.claims as Record<string, unknown>,
+    };
+  }
+
+  async signInWithEmail(email: string, password: string): Promise<void> {
+    const mod = await import('firebase/auth');
+    await mod.signInWithEmailAndPassword(await this.auth(), email, password);
+  }
+
+  async signInWithGoogle(): Promise<void> {
+    const mod = await import('firebase/auth');
+    await mod.signInWithPopup(await this.auth(), new mod.GoogleAuthProvider());
+  }
+
+  async signOut(): Promise<void> {
+    await (await this.auth()).signOut();
   }
 
   async idToken(): Promise<string | null> {
-    const auth = await this.signedIn();
+    const auth = await this.auth();
     return auth.currentUser ? auth.currentUser.getIdToken() : null;
   }
 
   private firestore(): Promise<Firestore> {
     this.db ??= (async () => {
-      await this.signedIn(); // the rules let signed-in users read
+      await this.auth(); // the rules let users with a role read
       const mod = await import('firebase/firestore');
       const db = mod.getFirestore(await this.firebaseApp());
       const emulator = this.config.emulators?.firestore;
@@ -80,13 +116,22 @@ export class FirebaseService {
     return this.db;
   }
 
-  /** Every stream, live. */
-  async watchStreams(onStreams: (streams: StreamDoc[]) => void, onError: (e: Error) => void): Promise<Unsubscribe> {
+  /** Every stream, live. `fromCache` is true while the listener is cut off from the
+   *  backend (what the header calls "Offline"). */
+  async watchStreams(
+    onStreams: (streams: StreamDoc[], fromCache: boolean) => void,
+    onError: (e: Error) => void,
+  ): Promise<Unsubscribe> {
     const mod = await import('firebase/firestore');
     const db = await this.firestore();
     return mod.onSnapshot(
       mod.collection(db, 'streams'),
-      (snapshot) => onStreams(snapshot.docs.map((d) => ({ id: d.id, ...(plain(d.data()) as DocumentData) }) as StreamDoc)),
+      { includeMetadataChanges: true },
+      (snapshot) =>
+        onStreams(
+          snapshot.docs.map((d) => ({ id: d.id, ...(plain(d.data()) as DocumentData) }) as StreamDoc),
+          snapshot.metadata.fromCache,
+        ),
       onError,
     );
   }

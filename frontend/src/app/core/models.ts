@@ -38,4 +38,10 @@ export interface StreamDoc {
   analysed_seconds?: number;
   brands?: Record<string, BrandTotals>;
   objects?: Record<string, number>;
+  created_at?: Date;
+  live_since?: Date;
+  ended_at?: Date;
+  updated_at?: Date;
+  /** What the latest analysed segment warned about (functions/results.py). */
+  analysis_warnings?: { messages: string[]; seq: number };
 }

@@ -1,4 +1,4 @@
-import { Component, ElementRef, OnDestroy, effect, inject, input, signal, viewChild } from '@angular/core';
+import { Component, ElementRef, OnDestroy, computed, effect, inject, input, signal, viewChild } from '@angular/core';
 import Hls, { ErrorData, Fragment } from 'hls.js/light';
 import { RUNTIME_CONFIG } from '../core/config';
 import { ResultsStore } from '../results/results-store';
@@ -6,6 +6,16 @@ import { OverlayOptions, contentRect, drawDetections, visibleDetections } from '
 import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
 
 export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
+
+const PLAYER_HINTS: Record<PlayerStatus, string> = {
+  idle: 'No video yet: the stream has not been published.',
+  connecting: 'Loading the stream…',
+  playing: 'Boxes are drawn for the frame on screen.',
+  buffering: 'Waiting for the next segment…',
+  reconnecting: 'The stream is not reachable right now; retrying.',
+  ended: 'The recording ended.',
+  error: 'This video cannot be played here.',
+};
 
 /** What the overlay drew for the presented frame: kept as JSON in the canvas's
  *  `data-overlay` attribute, where the e2e sync measurement (and a person debugging in
@@ -30,16 +40,26 @@ export interface OverlayNow {
     <div class="stage">
       <video #video controls muted playsinline></video>
       <canvas #canvas data-testid="overlay"></canvas>
+    </div>
+    <!-- Below the picture, not over it: a badge on the video would hide the boxes' labels. -->
+    <div class="statusbar">
       <span class="status" [class]="status()" data-testid="player-status">{{ status() }}</span>
+      <span class="hint">{{ hint() }}</span>
     </div>
   `,
   styles: `
-    .stage { position: relative; background: #000; aspect-ratio: 16 / 9; }
+    :host { display: block; }
+    .stage { position: relative; background: #000; aspect-ratio: 16 / 9; border-radius: var(--ma-radius) var(--ma-radius) 0 0;
+             overflow: hidden; }
     video, canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
     canvas { pointer-events: none; }
-    .status { position: absolute; top: 8px; left: 8px; padding: 2px 8px; border-radius: 4px;
-              background: #0009; color: #fff; font: 12px system-ui; }
-    .status.playing { background: #c62828; }
+    .statusbar { display: flex; align-items: center; gap: var(--ma-space-2); padding: var(--ma-space-1) var(--ma-space-2);
+                 background: var(--ma-surface); border: 1px solid var(--ma-border); border-top: 0;
+                 border-radius: 0 0 var(--ma-radius) var(--ma-radius); font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
+    .status { padding: 1px 8px; border-radius: 999px; background: var(--ma-surface-2); color: var(--ma-text);
+              font-weight: 600; text-transform: capitalize; }
+    .status.playing { background: var(--ma-live); color: #fff; }
+    .status.error { background: var(--ma-error-bg); color: var(--ma-error); }
   `,
 })
 export class PlayerComponent implements OnDestroy {
@@ -49,6 +69,8 @@ export class PlayerComponent implements OnDestroy {
   readonly hold = input(2.2);
 
   readonly status = signal<PlayerStatus>('idle');
+  /** What the status means for the user. */
+  readonly hint = computed(() => PLAYER_HINTS[this.status()]);
   private readonly config = inject(RUNTIME_CONFIG);
   private readonly store = inject(ResultsStore);
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');

@@ -3,6 +3,7 @@ import { DecimalPipe } from '@angular/common';
 import { ApiService } from '../core/api.service';
 import { BackfillStatus } from '../core/backfill-status';
 import { FirebaseService } from '../core/firebase.service';
+import { SessionService } from '../core/session.service';
 import { ResultsStore } from '../results/results-store';
 
 /** Processing mode, backfill requests (progress followed by a Firestore listener), and
@@ -14,6 +15,10 @@ import { ResultsStore } from '../results/results-store';
     @if (store.stream(); as s) {
       <section data-testid="mode-control">
         <h3>Processing</h3>
+        @if (!session.canControl()) {
+          <p>Mode: <b>{{ s.mode === 'realtime' ? 'Realtime' : 'Batch' }}</b>
+            <span class="muted">— {{ s.mode === 'realtime' ? 'keyframes, skips segments far behind live' : '5 fps, never skips' }}</span></p>
+        } @else {
         <div class="modes">
           <button type="button" [class.on]="s.mode === 'realtime'" (click)="setMode('realtime')" data-testid="mode-realtime">
             Realtime</button>
@@ -29,6 +34,7 @@ import { ResultsStore } from '../results/results-store';
           <p data-testid="backfill-status">backfill {{ j.backfill_id }}: {{ j.finished }}/{{ j.segments }} {{ j.status }}</p>
         }
         @if (error()) { <p class="error">{{ error() }}</p> }
+        }
       </section>
 
       <section data-testid="perf-panel">
@@ -64,6 +70,7 @@ import { ResultsStore } from '../results/results-store';
 })
 export class ControlComponent {
   protected readonly store = inject(ResultsStore);
+  protected readonly session = inject(SessionService);
   readonly from = signal(0);
   readonly to = signal<number | null>(null);
   readonly job = signal<BackfillStatus | null>(null);

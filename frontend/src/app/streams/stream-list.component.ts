@@ -1,104 +1,99 @@
-import { Component, inject, input, output, signal } from '@angular/core';
-import { ApiService, CreatedStream } from '../core/api.service';
+import { Component, inject, input, signal } from '@angular/core';
+import { Router, RouterLink } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
+import { MatMenuModule } from '@angular/material/menu';
+import { brandCount, relativeTime } from '../core/format';
 import { StreamDoc } from '../core/models';
+import { SessionService } from '../core/session.service';
+import { IconComponent } from '../ui/icon.component';
+import { StreamActions, displayName } from './stream-actions';
 
-/** Every stream with its status; create (key shown once), rotate key, delete. */
+/** Streams, newest first (the order they come in), with status and brand count; rotating
+ *  a key and deleting are in each row's menu (admins only), behind a confirmation. */
 @Component({
   selector: 'ma-stream-list',
+  imports: [RouterLink, MatButtonModule, MatMenuModule, IconComponent],
   template: `
-    <h2>Streams</h2>
-    <form (submit)="create($event)" class="create">
-      <input #nameInput name="name" placeholder="New stream name" [value]="newName()" (input)="newName.set(nameInput.value)"
-             data-testid="new-stream-name" maxlength="100" />
-      <button type="submit" [disabled]="!newName().trim() || busy()">Create</button>
-    </form>
-    @if (error()) { <p class="error">{{ error() }}</p> }
-    @if (created(); as c) {
-      <div class="created" data-testid="created-stream">
-        <p><b>{{ c.stream.name }}</b> created. In OBS, Settings &gt; Stream, Service "Custom...":</p>
-        <label>Server <code>{{ c.obs.server }}</code> <button type="button" (click)="copy(c.obs.server)">Copy</button></label>
-        <label>Stream Key <code data-testid="stream-key">{{ c.obs.stream_key }}</code>
-          <button type="button" (click)="copy(c.obs.stream_key)">Copy</button></label>
-        <p>Settings &gt; Output: Keyframe Interval <b>{{ c.obs.keyframe_interval_s }} s</b>. The key is shown only now.</p>
-        <button type="button" (click)="created.set(null)">Done</button>
-      </div>
-    }
-    <ul>
+    @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
+    <ul class="rows" data-testid="stream-list">
       @for (s of streams(); track s.id) {
-        <li [class.selected]="s.id === selected()" (click)="select.emit(s.id)" [attr.data-stream]="s.id">
-          <span class="name">{{ s.name || s.id }}</span>
-          <span class="badge" [class]="s.status">{{ s.status === 'live' ? 'LIVE' : s.status }}</span>
-          @if (s.warnings?.['keyframe_interval']) { <span class="warn" [title]="s.warnings?.['keyframe_interval']">keyframes</span> }
-          @if (s.stats?.lag_s !== undefined) { <small>lag {{ s.stats?.lag_s?.toFixed(1) }} s</small> }
-          <span class="actions">
-            <button type="button" (click)="rotate(s.id, $event)" title="New stream key">Rotate key</button>
-            <button type="button" (click)="remove(s.id, $event)" title="Delete stream">Delete</button>
-          </span>
+        <li [class.selected]="s.id === selected()" [attr.data-stream]="s.id">
+          <a class="main" [routerLink]="['/streams', s.id]">
+            <span class="name">{{ name(s) }}</span>
+            <span class="meta">
+              {{ brands(s) }} brand{{ brands(s) === 1 ? '' : 's' }} seen · {{ when(s) }}
+            </span>
+          </a>
+          @if (s.warnings?.['keyframe_interval'] || s.analysis_warnings?.messages?.length) {
+            <span class="ma-chip warn" title="This stream has warnings: open it to see them">warnings</span>
+          }
+          <span class="ma-chip" [class]="s.status" data-testid="stream-status">{{ statusLabel(s) }}</span>
+          @if (session.canControl()) {
+            <button mat-icon-button [matMenuTriggerFor]="menu" [matMenuTriggerData]="{ stream: s }"
+                    [attr.aria-label]="'Actions for ' + name(s)" data-testid="stream-menu"><ma-icon name="more" /></button>
+          }
         </li>
-      } @empty {
-        <li class="empty">No streams yet.</li>
       }
     </ul>
+    <mat-menu #menu="matMenu">
+      <ng-template matMenuContent let-stream="stream">
+        <button mat-menu-item (click)="rotate(stream)" data-testid="rotate-key"><ma-icon name="key" /> Rotate stream key…</button>
+        <button mat-menu-item (click)="remove(stream)" data-testid="delete-stream" class="danger"><ma-icon name="delete" /> Delete stream…</button>
+      </ng-template>
+    </mat-menu>
   `,
   styles: `
-    ul { list-style: none; padding: 0; margin: 0; }
-    li { padding: 6px; border-bottom: 1px solid #333; cursor: pointer; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-    li.selected { background: #1e2a38; }
-    .badge { font-size: 11px; padding: 1px 6px; border-radius: 3px; background: #444; }
-    .badge.live { background: #c62828; color: #fff; }
-    .warn { font-size: 11px; background: #ff8f00; color: #000; padding: 1px 4px; border-radius: 3px; }
-    .actions { margin-left: auto; display: flex; gap: 4px; }
-    .actions button { font-size: 11px; }
-    .created { background: #1b3320; padding: 8px; margin: 8px 0; }
-    .created label { display: block; margin: 4px 0; }
-    code { word-break: break-all; }
-    .error { color: #ff6e6e; }
-    .create { display: flex; gap: 4px; margin-bottom: 8px; }
+    .rows { list-style: none; margin: 0; padding: 0; border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
+            background: var(--ma-surface); overflow: hidden; }
+    li { display: flex; align-items: center; gap: var(--ma-space-2); padding: var(--ma-space-1) var(--ma-space-2) var(--ma-space-1) 0;
+         border-bottom: 1px solid var(--ma-border); }
+    li:last-child { border-bottom: 0; }
+    li.selected { background: var(--ma-surface-2); }
+    li:hover { background: var(--ma-surface-2); }
+    .main { flex: 1; min-width: 0; display: flex; flex-direction: column; padding: var(--ma-space-2) var(--ma-space-3);
+            color: inherit; text-decoration: none; }
+    .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .meta { color: var(--ma-text-muted); font-size: var(--ma-text-xs); }
+    .danger { color: var(--ma-error); }
   `,
 })
 export class StreamListComponent {
   readonly streams = input.required<StreamDoc[]>();
   readonly selected = input<string | null>(null);
-  readonly select = output<string>();
-  readonly newName = signal('');
-  readonly created = signal<CreatedStream | null>(null);
   readonly error = signal('');
-  readonly busy = signal(false);
-  private readonly api = inject(ApiService);
+  protected readonly session = inject(SessionService);
+  private readonly actions = inject(StreamActions);
+  private readonly router = inject(Router);
 
-  async create(event: Event): Promise<void> {
-    event.preventDefault();
-    await this.run(async () => {
-      this.created.set(await this.api.createStream(this.newName().trim()));
-      this.newName.set('');
+  name = displayName;
+  brands = (s: StreamDoc) => brandCount(s.brands);
+
+  statusLabel(s: StreamDoc): string {
+    return { live: 'Live', idle: 'Idle', ended: 'Ended' }[s.status] ?? s.status;
+  }
+
+  when(s: StreamDoc): string {
+    if (s.status === 'live' && s.live_since) return `live since ${relativeTime(s.live_since)}`;
+    if (s.status === 'ended' && s.ended_at) return `ended ${relativeTime(s.ended_at)}`;
+    return s.created_at ? `created ${relativeTime(s.created_at)}` : 'not published yet';
+  }
+
+  async rotate(stream: StreamDoc): Promise<void> {
+    await this.guard(async () => {
+      if (await this.actions.rotate(stream)) await this.router.navigate(['/streams', stream.id]);
     });
   }
 
-  async rotate(id: string, event: Event): Promise<void> {
-    event.stopPropagation();
-    if (!confirm(`Issue a new key for ${id}? The current key stops working.`)) return;
-    await this.run(async () => this.created.set(await this.api.rotateKey(id)));
+  async remove(stream: StreamDoc): Promise<void> {
+    await this.guard(() => this.actions.remove(stream));
   }
 
-  async remove(id: string, event: Event): Promise<void> {
-    event.stopPropagation();
-    if (!confirm(`Delete ${id} with its key and results?`)) return;
-    await this.run(() => this.api.deleteStream(id));
-  }
-
-  copy(text: string): void {
-    void navigator.clipboard?.writeText(text);
-  }
-
-  private async run(action: () => Promise<unknown>): Promise<void> {
-    this.busy.set(true);
+  private async guard(action: () => Promise<unknown>): Promise<void> {
     this.error.set('');
     try {
       await action();
     } catch (e) {
       this.error.set(e instanceof Error ? e.message : String(e));
-    } finally {
-      this.busy.set(false);
     }
   }
 }

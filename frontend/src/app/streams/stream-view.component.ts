@@ -1,0 +1,182 @@
+import { Component, OnDestroy, computed, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
+import { DecimalPipe } from '@angular/common';
+import { Router, RouterLink } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
+import { MatMenuModule } from '@angular/material/menu';
+import { ApiService } from '../core/api.service';
+import { FirebaseService } from '../core/firebase.service';
+import { SessionService } from '../core/session.service';
+import { StreamsService } from '../core/streams.service';
+import { OverlayOptions } from '../player/overlay';
+import { PlayerComponent } from '../player/player.component';
+import { PanelsComponent } from '../results/panels.component';
+import { ResultsStore } from '../results/results-store';
+import { IconComponent } from '../ui/icon.component';
+import { ControlComponent } from './control.component';
+import { ObsSetupComponent } from './obs-setup.component';
+import { StreamActions, displayName } from './stream-actions';
+
+/** `#/streams/:id`: one stream — player with its overlay, results (primary), operator
+ *  controls (secondary). Provides the `ResultsStore` the player, panels and control share,
+ *  fed by this stream's Firestore listeners. */
+@Component({
+  selector: 'ma-stream-view',
+  imports: [DecimalPipe, RouterLink, MatButtonModule, MatMenuModule, IconComponent, PlayerComponent, PanelsComponent,
+            ControlComponent, ObsSetupComponent],
+  providers: [ResultsStore],
+  template: `
+    <div class="head">
+      <a mat-icon-button routerLink="/" aria-label="All streams" class="back"><ma-icon name="back" /></a>
+      <h1 data-testid="stream-title">{{ title() }}</h1>
+      @if (stream(); as s) {
+        <span class="ma-chip" [class]="s.status" data-testid="stream-status">{{ statusLabel() }}</span>
+      }
+      <span class="spacer"></span>
+      <a mat-stroked-button [routerLink]="['/streams', id(), 'report']" data-testid="open-report">
+        <ma-icon name="print" [size]="18" /> Report</a>
+      @if (session.canControl() && stream()) {
+        <button mat-icon-button [matMenuTriggerFor]="menu" [attr.aria-label]="'Actions for ' + title()" data-testid="stream-menu">
+          <ma-icon name="more" /></button>
+        <mat-menu #menu="matMenu">
+          <button mat-menu-item (click)="rotate()" data-testid="rotate-key"><ma-icon name="key" /> Rotate stream key…</button>
+          <button mat-menu-item (click)="remove()" data-testid="delete-stream" class="danger"><ma-icon name="delete" /> Delete stream…</button>
+        </mat-menu>
+      }
+    </div>
+    @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
+    @if (issued(); as created) { <ma-obs-setup [issued]="created" (done)="streams.issued.set(null)" /> }
+    @if (missing()) {
+      <div class="ma-card"><h2>This stream does not exist</h2>
+        <p class="muted">It may have been deleted. <a routerLink="/">Back to the streams</a></p></div>
+    }
+
+    <div class="layout" [class.hidden]="missing()">
+      <section class="watch" aria-label="Player">
+        <ma-player [playlist]="stream()?.playlist ?? null" [options]="overlay()" />
+        <div class="overlay-controls">
+          <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
+                        data-testid="toggle-objects" /> Objects</label>
+          <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
+                        data-testid="toggle-logos" /> Logos</label>
+          <label class="range">Min. confidence
+            <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
+                   data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} %</label>
+        </div>
+        @if (stream()) {
+          <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails>
+            <summary>Processing and performance</summary>
+            <ma-control />
+          </details>
+        }
+      </section>
+      <section class="results" aria-label="Results">
+        @if (stream()) { <ma-panels (seek)="seek($event)" /> }
+      </section>
+    </div>
+  `,
+  styles: `
+    .head { display: flex; align-items: center; gap: var(--ma-space-2); margin-bottom: var(--ma-space-3); flex-wrap: wrap; }
+    .head h1 { margin: 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .spacer { flex: 1; }
+    .danger { color: var(--ma-error); }
+    .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(320px, 400px); gap: var(--ma-space-4); align-items: start; }
+    .layout.hidden { display: none; }
+    .overlay-controls { display: flex; flex-wrap: wrap; gap: var(--ma-space-4); align-items: center; font-size: var(--ma-text-sm);
+                        margin: var(--ma-space-2) 0 var(--ma-space-3); }
+    .overlay-controls label { display: inline-flex; align-items: center; gap: var(--ma-space-1); }
+    .operator { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
+                padding: var(--ma-space-2) var(--ma-space-3); }
+    .operator summary { cursor: pointer; font-weight: 600; padding: var(--ma-space-1) 0; }
+    @media (max-width: 1000px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+  `,
+})
+export class StreamViewComponent implements OnDestroy {
+  /** The route's :id. */
+  readonly id = input.required<string>();
+  protected readonly session = inject(SessionService);
+  protected readonly streams = inject(StreamsService);
+  private readonly store = inject(ResultsStore);
+  private readonly firebase = inject(FirebaseService);
+  private readonly api = inject(ApiService);
+  private readonly actions = inject(StreamActions);
+  private readonly router = inject(Router);
+  private readonly player = viewChild(PlayerComponent);
+  private stopStream?: () => void;
+
+  readonly showObjects = signal(true);
+  readonly showLogos = signal(true);
+  readonly minScore = signal(0.3);
+  readonly operatorOpen = signal(false);
+  readonly error = signal('');
+  readonly overlay = computed<OverlayOptions>(() => ({
+    objects: this.showObjects(),
+    logos: this.showLogos(),
+    minScore: this.minScore(),
+  }));
+  /** The stream document, from this stream's own listener (the list may lag behind). */
+  readonly stream = computed(() => this.store.stream() ?? this.streams.selected());
+  /** The list has loaded and this stream is not in it. */
+  readonly missing = computed(() => this.streams.loaded() && !this.streams.selected() && !this.store.stream());
+  readonly title = computed(() => {
+    const s = this.stream();
+    return s ? displayName(s) : this.id();
+  });
+  readonly statusLabel = computed(() => ({ live: 'Live', idle: 'Idle', ended: 'Ended' })[this.stream()?.status ?? 'idle']);
+  /** OBS settings just issued for this stream (created or key rotated). */
+  readonly issued = computed(() => {
+    const issued = this.streams.issued();
+    return issued?.stream.stream_id === this.id() ? issued : null;
+  });
+
+  constructor() {
+    effect(() => {
+      const id = this.id();
+      untracked(() => void this.select(id));
+    });
+  }
+
+  private async select(id: string): Promise<void> {
+    this.stopStream?.();
+    this.store.clear();
+    this.streams.selectedId.set(id);
+    this.error.set('');
+    try {
+      const authorization = await this.api.authorization();
+      this.player()?.setAuthorization(authorization);
+      const stop = await this.firebase.watchStream(id, this.store);
+      if (this.id() !== id) stop();
+      else this.stopStream = stop;
+    } catch (e) {
+      this.error.set(`Cannot follow this stream: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  seek(mediaTime: number): void {
+    this.player()?.seekToMedia(mediaTime);
+  }
+
+  async rotate(): Promise<void> {
+    const s = this.stream();
+    if (!s) return;
+    try {
+      await this.actions.rotate(s);
+    } catch (e) {
+      this.error.set(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async remove(): Promise<void> {
+    const s = this.stream();
+    if (!s) return;
+    try {
+      if (await this.actions.remove(s)) await this.router.navigate(['/']);
+    } catch (e) {
+      this.error.set(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  ngOnDestroy(): void {
+    this.stopStream?.();
+    this.streams.selectedId.set(null);
+  }
+}
