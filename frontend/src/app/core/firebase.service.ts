@@ -136,6 +136,13 @@ export class FirebaseService {
     );
   }
 
+  /** How many brands the library monitors (`brands/*`), live. */
+  async watchBrandCount(onCount: (count: number) => void, onError: (e: Error) => void): Promise<Unsubscribe> {
+    const mod = await import('firebase/firestore');
+    const db = await this.firestore();
+    return mod.onSnapshot(mod.collection(db, 'brands'), (snapshot) => onCount(snapshot.size), onError);
+  }
+
   /** One stream's document and its newest segments, live, into `store`. */
   async watchStream(streamId: string, store: StreamSink, window = 120): Promise<Unsubscribe> {
     const mod = await import('firebase/firestore');

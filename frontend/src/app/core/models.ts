@@ -42,6 +42,8 @@ export interface StreamDoc {
   live_since?: Date;
   ended_at?: Date;
   updated_at?: Date;
+  /** The ingest's counters (mediacore/streams.py record_uploads / record_drops). */
+  ingest?: { uploaded?: number; dropped?: number; gaps?: number; last_upload_at?: Date };
   /** What the latest analysed segment warned about (functions/results.py). */
   analysis_warnings?: { messages: string[]; seq: number };
 }

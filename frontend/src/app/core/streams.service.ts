@@ -35,6 +35,8 @@ export class StreamsService {
   readonly error = signal('');
   readonly selectedId = signal<string | null>(null);
   readonly selected = computed(() => this.streams().find((s) => s.id === this.selectedId()) ?? null);
+  /** Brands in the library (null: not known), for "nothing to look for" states. */
+  readonly librarySize = signal<number | null>(null);
   /** The OBS settings of a stream just created or re-keyed: its key is shown only now. */
   readonly issued = signal<CreatedStream | null>(null);
   private stopListening?: () => void;
@@ -54,8 +56,14 @@ export class StreamsService {
           this.error.set(error.message);
         },
       )
-      .then((stop) => {
-        this.stopListening = stop;
+      .then(async (stop) => {
+        const stopBrands = await this.firebase
+          .watchBrandCount((n) => this.librarySize.set(n), () => this.librarySize.set(null))
+          .catch(() => () => undefined);
+        this.stopListening = () => {
+          stop();
+          stopBrands();
+        };
       })
       .catch((e) => {
         this.starting = undefined;
@@ -74,5 +82,6 @@ export class StreamsService {
     this.loaded.set(false);
     this.listener.set('connecting');
     this.issued.set(null);
+    this.librarySize.set(null);
   }
 }

@@ -1,13 +1,42 @@
 import { Component, computed, inject, output } from '@angular/core';
 import { DecimalPipe, PercentPipe } from '@angular/common';
+import { StreamsService } from '../core/streams.service';
 import { ResultsStore } from './results-store';
+import { WarningsComponent } from './warnings.component';
+import { emptyBrandsReason } from './warnings';
 
-/** Live results of the selected stream (the injected store): latest detections and scene,
- *  brand exposure with its timeline, objects, measures. */
+/** Live results of the selected stream (the injected store): brand exposure with its
+ *  timeline first, then latest detections and scene, objects, measures; each panel's
+ *  warnings beside it. */
 @Component({
   selector: 'ma-panels',
-  imports: [DecimalPipe, PercentPipe],
+  imports: [DecimalPipe, PercentPipe, WarningsComponent],
   template: `
+    <section data-testid="brand-panel">
+      <h3>Brands on screen</h3>
+      <table>
+        @for (b of store.brands(); track b.brand) {
+          <tr [attr.data-brand]="b.brand">
+            <td>{{ b.brand }}</td>
+            <td class="num" data-testid="brand-seconds">{{ b.seconds | number: '1.1-1' }} s</td>
+            <td class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></td>
+            <td class="num">{{ b.shareOfVoice | percent }}</td>
+          </tr>
+        }
+      </table>
+      @if (!store.brands().length) { <p class="empty" data-testid="brands-empty">{{ emptyBrands() }}</p> }
+      <ma-warnings panel="brands" />
+      @if (store.appearances().length) {
+        <svg class="timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" data-testid="brand-timeline">
+          @for (a of store.appearances(); track $index) {
+            <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="8" height="24"
+                  (click)="seek.emit(a.start)"><title>{{ a.brand }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
+          }
+        </svg>
+        <p class="muted">click an appearance to seek there</p>
+      }
+    </section>
+
     <section data-testid="results-panel">
       <h3>Latest results</h3>
       @if (store.latest(); as seg) {
@@ -20,36 +49,8 @@ import { ResultsStore } from './results-store';
         <ul class="chips scene">
           @for (s of seg.frames[seg.frames.length - 1].scene; track s.label) { <li>{{ s.label }} {{ s.score | percent }}</li> }
         </ul>
-      } @else { <p class="muted">waiting for the first analysed segment…</p> }
-    </section>
-
-    <section data-testid="brand-panel">
-      <h3>Brands on screen</h3>
-      <table>
-        @for (b of store.brands(); track b.brand) {
-          <tr [attr.data-brand]="b.brand">
-            <td>{{ b.brand }}</td>
-            <td class="num" data-testid="brand-seconds">{{ b.seconds | number: '1.1-1' }} s</td>
-            <td class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></td>
-            <td class="num">{{ b.shareOfVoice | percent }}</td>
-          </tr>
-        } @empty { <tr><td class="muted">no brand seen yet{{ analysisWarnings().length ? ' — see the warnings below' : '' }}</td></tr> }
-      </table>
-      @if (analysisWarnings().length) {
-        <ul class="warnings" data-testid="brand-warnings">
-          @for (w of analysisWarnings(); track w) { <li [title]="w">⚠ {{ w.length > 160 ? w.slice(0, 157) + '…' : w }}</li> }
-        </ul>
-        <p class="muted">Brand results may be incomplete: replace unusable logos on the brands API, or start the missing model.</p>
-      }
-      @if (store.appearances().length) {
-        <svg class="timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" data-testid="brand-timeline">
-          @for (a of store.appearances(); track $index) {
-            <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="8" height="24"
-                  (click)="seek.emit(a.start)"><title>{{ a.brand }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
-          }
-        </svg>
-        <p class="muted">click an appearance to seek there</p>
-      }
+      } @else { <p class="muted">{{ waiting() }}</p> }
+      <ma-warnings panel="results" />
     </section>
 
     <section data-testid="objects-panel">
@@ -71,24 +72,29 @@ import { ResultsStore } from './results-store';
     </section>
   `,
   styles: `
-    section { margin-bottom: 14px; }
-    h3 { margin: 4px 0; font-size: 14px; }
-    .muted { color: #999; font-size: 12px; }
-    .chips { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px; margin: 4px 0; }
-    .chips li { background: #263238; padding: 2px 6px; border-radius: 3px; font-size: 12px; }
-    .chips li.logo { background: #ffb300; color: #000; }
-    table { width: 100%; border-collapse: collapse; font-size: 13px; }
-    td.num { text-align: right; white-space: nowrap; }
-    td.bar { width: 40%; } td.bar span { display: block; height: 8px; background: #ffb300; }
-    .timeline { width: 100%; height: 40px; background: #111; }
-    .timeline rect { fill: #ffb300; cursor: pointer; }
-    .spark { width: 100%; height: 40px; background: #111; }
-    .colors { display: flex; height: 14px; margin-top: 4px; }
-    .warnings { list-style: none; padding: 6px 8px; margin: 6px 0; background: #3e2723; border-left: 3px solid #ffb300; font-size: 12px; }
+    :host { display: grid; gap: var(--ma-space-3); }
+    section { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
+              padding: var(--ma-space-3) var(--ma-space-4); }
+    h3 { margin: 0 0 var(--ma-space-2); font-size: var(--ma-text-md); }
+    .muted { color: var(--ma-text-muted); font-size: var(--ma-text-xs); }
+    .chips { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: var(--ma-space-1); margin: var(--ma-space-1) 0; }
+    .chips li { background: var(--ma-surface-2); padding: 2px var(--ma-space-2); border-radius: 999px; font-size: var(--ma-text-xs); }
+    .chips li.logo { background: var(--ma-logo); color: #000; }
+    table { width: 100%; border-collapse: collapse; font-size: var(--ma-text-sm); }
+    td { padding: 3px 0; }
+    td.num { text-align: right; white-space: nowrap; padding-left: var(--ma-space-2); font-variant-numeric: tabular-nums; }
+    td.bar { width: 40%; padding-left: var(--ma-space-2); }
+    td.bar span { display: block; height: 8px; border-radius: 4px; background: var(--ma-logo); }
+    .timeline { width: 100%; height: 40px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); margin-top: var(--ma-space-2); }
+    .timeline rect { fill: var(--ma-logo); cursor: pointer; }
+    .spark { width: 100%; height: 40px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); }
+    .colors { display: flex; height: 14px; margin-top: var(--ma-space-1); border-radius: var(--ma-radius-sm); overflow: hidden; }
+    .empty { color: var(--ma-text-muted); font-size: var(--ma-text-sm); margin: var(--ma-space-1) 0; }
   `,
 })
 export class PanelsComponent {
   protected readonly store = inject(ResultsStore);
+  private readonly streams = inject(StreamsService);
   readonly seek = output<number>();
 
   readonly latestDetections = computed(() => {
@@ -96,9 +102,23 @@ export class PanelsComponent {
     return seg ? seg.frames[seg.frames.length - 1].detections : [];
   });
 
-  /** What the latest segment's analysis warned about (a model unavailable, an unusable
-   *  logo reference), shown beside the brands so an empty list is not taken for "no brand". */
-  readonly analysisWarnings = computed(() => this.store.latest()?.warnings ?? []);
+  /** Why no brand is listed (analysis off, impaired, nothing to look for, nothing yet). */
+  readonly emptyBrands = computed(() =>
+    emptyBrandsReason(
+      this.store.stream(),
+      this.store.latest(),
+      this.store.warnings(),
+      this.streams.librarySize(),
+      this.store.segments().filter((s) => s.status === 'done').length,
+    ),
+  );
+
+  readonly waiting = computed(() => {
+    const status = this.store.stream()?.status;
+    if (status === 'live') return 'Waiting for the first analysed segment…';
+    if (status === 'ended') return 'No segment of this stream was analysed.';
+    return 'Nothing analysed yet: results appear here once OBS publishes.';
+  });
 
   readonly latestColors = computed(() => {
     const seg = this.store.latest();

@@ -1,6 +1,7 @@
 import { Injectable, computed, signal } from '@angular/core';
 import type { StreamSink } from '../core/firebase.service';
 import { SampledFrame, Segment, StreamDoc } from '../core/models';
+import { streamWarnings } from './warnings';
 
 export interface BrandRow {
   brand: string;
@@ -105,6 +106,10 @@ export class ResultsStore implements StreamSink {
   });
 
   readonly brands = computed(() => brandRows(this.stream()));
+  /** What to tell the user about this stream's state (results/warnings.ts). */
+  readonly warnings = computed(() =>
+    streamWarnings({ stream: this.stream(), latest: this.latest(), segments: this.segments() }),
+  );
   readonly appearances = computed(() => brandAppearances(this.segments()));
 
   readonly objects = computed(() =>

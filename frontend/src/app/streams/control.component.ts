@@ -57,15 +57,22 @@ import { ResultsStore } from '../results/results-store';
     }
   `,
   styles: `
-    h3 { margin: 4px 0; font-size: 14px; }
-    .muted { color: #999; font-size: 12px; }
-    .modes button.on { background: #1565c0; color: #fff; }
-    .backfill { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
-    .backfill input { width: 60px; }
-    table { width: 100%; font-size: 13px; } td.num { text-align: right; }
-    .bars { width: 100%; height: 50px; background: #111; }
-    .bars rect { fill: #66bb6a; } .bars rect.failed { fill: #ef5350; } .bars rect.skipped { fill: #999; }
-    .error { color: #ff6e6e; }
+    section { margin: var(--ma-space-2) 0 var(--ma-space-3); }
+    h3 { margin: 0 0 var(--ma-space-1); font-size: var(--ma-text-md); }
+    .muted { color: var(--ma-text-muted); font-size: var(--ma-text-xs); }
+    .modes { display: inline-flex; border: 1px solid var(--ma-border); border-radius: var(--ma-radius-sm); overflow: hidden; }
+    .modes button { background: var(--ma-surface-2); color: var(--ma-text); border: 0; padding: 6px 14px; cursor: pointer; font: inherit; }
+    .modes button.on { background: var(--ma-primary); color: #000; font-weight: 600; }
+    .backfill { display: flex; flex-wrap: wrap; gap: var(--ma-space-2); align-items: center; font-size: var(--ma-text-sm);
+                margin-top: var(--ma-space-2); }
+    .backfill input { width: 64px; }
+    .backfill button { background: var(--ma-surface-2); color: var(--ma-text); border: 1px solid var(--ma-border);
+                       border-radius: var(--ma-radius-sm); padding: 5px 12px; cursor: pointer; font: inherit; }
+    table { width: 100%; font-size: var(--ma-text-sm); border-collapse: collapse; }
+    td { padding: 2px 0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+    .bars { width: 100%; height: 50px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); }
+    .bars rect { fill: var(--ma-ok); } .bars rect.failed { fill: var(--ma-error); } .bars rect.skipped { fill: var(--ma-idle); }
+    .error { color: var(--ma-error); }
   `,
 })
 export class ControlComponent {

@@ -11,6 +11,7 @@ import { OverlayOptions } from '../player/overlay';
 import { PlayerComponent } from '../player/player.component';
 import { PanelsComponent } from '../results/panels.component';
 import { ResultsStore } from '../results/results-store';
+import { WarningsComponent } from '../results/warnings.component';
 import { IconComponent } from '../ui/icon.component';
 import { ControlComponent } from './control.component';
 import { ObsSetupComponent } from './obs-setup.component';
@@ -22,7 +23,7 @@ import { StreamActions, displayName } from './stream-actions';
 @Component({
   selector: 'ma-stream-view',
   imports: [DecimalPipe, RouterLink, MatButtonModule, MatMenuModule, IconComponent, PlayerComponent, PanelsComponent,
-            ControlComponent, ObsSetupComponent],
+            ControlComponent, ObsSetupComponent, WarningsComponent],
   providers: [ResultsStore],
   template: `
     <div class="head">
@@ -53,6 +54,7 @@ import { StreamActions, displayName } from './stream-actions';
     <div class="layout" [class.hidden]="missing()">
       <section class="watch" aria-label="Player">
         <ma-player [playlist]="stream()?.playlist ?? null" [options]="overlay()" />
+        <ma-warnings panel="player" />
         <div class="overlay-controls">
           <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
                         data-testid="toggle-objects" /> Objects</label>
@@ -63,6 +65,7 @@ import { StreamActions, displayName } from './stream-actions';
                    data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} %</label>
         </div>
         @if (stream()) {
+          <ma-warnings panel="processing" />
           <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails>
             <summary>Processing and performance</summary>
             <ma-control />

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Segment, StreamDoc } from '../core/models';
+import { analysisWarning, emptyBrandsReason, streamWarnings } from './warnings';
+
+const stream: StreamDoc = { id: 's', name: 'Show', status: 'live', mode: 'realtime' };
+
+function segment(fields: Partial<Segment> = {}): Segment {
+  return { seq: 3, status: 'done', backend: 'local', frames: [], warnings: [], ...fields } as unknown as Segment;
+}
+
+describe('analysis warnings (what the pipeline writes)', () => {
+  it('reads CLIP still loading as warming up, not as broken', () => {
+    const w = analysisWarning('CLIP unavailable, no scene or brand labels: still loading');
+    expect(w).toMatchObject({ id: 'clip-warming', severity: 'info', title: 'Brand recognition is warming up' });
+    const broken = analysisWarning('CLIP unavailable, no scene or brand labels: no weights at /opt/models');
+    expect(broken).toMatchObject({ id: 'clip-unavailable', severity: 'error', detail: 'no weights at /opt/models' });
+  });
+
+  it('names the unusable logo and links to the brands page', () => {
+    const w = analysisWarning('logo reference acme/2.png is not used: too few features');
+    expect(w.title).toContain('acme/2.png');
+    expect(w.detail).toBe('too few features');
+    expect(w.panels).toEqual(['brands']);
+    expect(w.link?.route).toBe('/brands');
+  });
+
+  it('keeps unknown messages, in the pipeline’s words', () => {
+    expect(analysisWarning('frame 3: quota exceeded')).toMatchObject({ severity: 'warn', detail: 'frame 3: quota exceeded' });
+    expect(analysisWarning('no object detector: darknet weights missing').panels).toContain('results');
+  });
+});
+
+describe('stream warnings', () => {
+  it('puts each warning beside its panel, errors first, each with what to do', () => {
+    const doc: StreamDoc = {
+      ...stream,
+      warnings: { keyframe_interval: 'Keyframes arrive every 8.0 s …' },
+      stats: { lag_s: 42, failed: 2, skipped: 1 },
+      ingest: { dropped: 3 },
+    };
+    const failed = segment({ seq: 7, status: 'failed', error: 'decode: invalid data' } as Partial<Segment>);
+    const warnings = streamWarnings({ stream: doc, latest: segment(), segments: [segment(), failed] });
+    expect(warnings.map((w) => w.id)).toEqual(['failed', 'keyframes', 'lag', 'dropped', 'skipped']);
+    expect(warnings.find((w) => w.id === 'keyframes')?.panels).toEqual(['player']);
+    expect(warnings.find((w) => w.id === 'failed')?.detail).toContain('#7');
+    expect(warnings.find((w) => w.id === 'lag')?.title).toBe('Results are 42 s behind live');
+    for (const w of warnings) expect(w.action.length).toBeGreaterThan(10);
+  });
+
+  it('says nothing when all is well, and no lag warning once the stream ended', () => {
+    expect(streamWarnings({ stream, latest: segment(), segments: [] })).toEqual([]);
+    expect(streamWarnings({ stream: { ...stream, status: 'ended', stats: { lag_s: 99 } }, latest: null, segments: [] })).toEqual([]);
+  });
+
+  it('falls back to the stream document’s analysis warnings before segments load', () => {
+    const doc = { ...stream, analysis_warnings: { messages: ['CLIP unavailable, x: still loading'], seq: 2 } };
+    expect(streamWarnings({ stream: doc, latest: null, segments: [] }).map((w) => w.id)).toEqual(['clip-warming']);
+  });
+});
+
+describe('empty brand panel', () => {
+  const reason = (latest: Segment | null, warnings: ReturnType<typeof streamWarnings>, library: number | null = 3) =>
+    emptyBrandsReason(stream, latest, warnings, library, latest ? 5 : 0);
+
+  it('never just says "no brand seen yet": it says why', () => {
+    const off = streamWarnings({ stream, latest: segment({ backend: 'measures' }), segments: [] });
+    expect(reason(segment({ backend: 'measures' }), off)).toContain('Brand analysis is off');
+    expect(reason(segment(), [], 0)).toContain('No brands to look for');
+    const broken = streamWarnings({ stream, latest: segment({ warnings: ['CLIP unavailable, x: boom'] }), segments: [] });
+    expect(reason(segment(), broken)).toContain('impaired');
+    const warming = streamWarnings({ stream, latest: segment({ warnings: ['CLIP unavailable, x: still loading'] }), segments: [] });
+    expect(reason(segment(), warming)).toContain('warming up');
+    expect(reason(null, [])).toContain('Waiting for the first analysed segment');
+    expect(reason(segment(), [])).toBe('None of the 3 monitored brands has been on screen so far (5 segments analysed).');
+    expect(reason(segment(), [], 1)).toBe('The monitored brand has not been on screen so far (5 segments analysed).');
+    for (const text of [reason(segment(), []), reason(null, [])]) expect(text).not.toMatch(/no brand seen yet/i);
+  });
+});

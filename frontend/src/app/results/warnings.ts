@@ -1,0 +1,219 @@
+import { Segment, StreamDoc } from '../core/models';
+
+/** Where a warning is shown: next to the panel whose content it affects. */
+export type WarningPanel = 'player' | 'brands' | 'results' | 'processing';
+
+export interface StreamWarning {
+  id: string;
+  severity: 'info' | 'warn' | 'error';
+  panels: WarningPanel[];
+  title: string;
+  /** the pipeline's own words, when they add something */
+  detail?: string;
+  /** what to do about it */
+  action: string;
+  /** a page of this app that fixes it */
+  link?: { label: string; route: string };
+}
+
+/** Results behind live by more than this (s) are worth a warning. */
+export const LAG_WARN_S = 10;
+/** The backend label of a deployment without models (functions/analyze.py BACKEND_LABELS). */
+export const NO_MODELS_BACKEND = 'measures';
+
+const BRANDS_LINK = { label: 'Open Brands', route: '/brands' };
+
+/** One message of a segment's `warnings` (gpu_service/app.py, gpu_service/models.py,
+ *  functions/doc_size.py), read as what it means and what to do. */
+export function analysisWarning(message: string): StreamWarning {
+  const clip = /^CLIP unavailable[^:]*:\s*(.*)$/s.exec(message);
+  if (clip && clip[1].trim() === 'still loading') {
+    return {
+      id: 'clip-warming',
+      severity: 'info',
+      panels: ['brands', 'results'],
+      title: 'Brand recognition is warming up',
+      detail: 'The CLIP model is still loading on the model service; scene labels and CLIP brand labels start when it is ready.',
+      action: 'Nothing to do: it usually takes under a minute. Logo matching already runs.',
+    };
+  }
+  if (clip) {
+    return {
+      id: 'clip-unavailable',
+      severity: 'error',
+      panels: ['brands', 'results'],
+      title: 'Brand recognition (CLIP) is unavailable',
+      detail: clip[1],
+      action: 'Scene labels and CLIP brand labels are off; logo matching still runs. Check the model service (gpu_service: /readyz and its log).',
+    };
+  }
+  const detector = /^no object detector:\s*(.*)$/s.exec(message);
+  if (detector) {
+    return {
+      id: 'no-detector',
+      severity: 'error',
+      panels: ['results', 'brands'],
+      title: 'No object detector',
+      detail: detector[1],
+      action: 'Objects are not detected. Check the model service (gpu_service: /readyz and its log) and restart it once fixed.',
+    };
+  }
+  const logo = /^logo reference (.+?) is not used:\s*(.*)$/s.exec(message);
+  if (logo) {
+    return {
+      id: `logo:${logo[1]}`,
+      severity: 'warn',
+      panels: ['brands'],
+      title: `Logo reference “${logo[1]}” is not used`,
+      detail: logo[2],
+      action: 'Replace it with a clearer image of the logo (flat, high contrast, the logo filling the picture).',
+      link: BRANDS_LINK,
+    };
+  }
+  if (/labels left out/.test(message)) {
+    return {
+      id: 'labels-left-out',
+      severity: 'info',
+      panels: ['results'],
+      title: 'Some low-scoring labels were left out',
+      detail: message,
+      action: 'Nothing to do: only the weakest labels were dropped so the segment fits one document.',
+    };
+  }
+  return {
+    id: `other:${message}`,
+    severity: 'warn',
+    panels: ['results'],
+    title: 'The analysis reported a problem',
+    detail: message,
+    action: 'Results may be incomplete; see the analyze function’s log.',
+  };
+}
+
+export interface WarningInput {
+  stream: StreamDoc | null;
+  /** the newest analysed segment */
+  latest: Segment | null;
+  /** the newest segments (any status) */
+  segments: readonly Segment[];
+}
+
+/** Everything the dashboard should say about a stream's state, each with what to do. */
+export function streamWarnings({ stream, latest, segments }: WarningInput): StreamWarning[] {
+  const out: StreamWarning[] = [];
+  if (!stream) return out;
+
+  const keyframes = stream.warnings?.['keyframe_interval'];
+  if (keyframes) {
+    out.push({
+      id: 'keyframes',
+      severity: 'warn',
+      panels: ['player'],
+      title: 'Keyframes are too far apart',
+      detail: keyframes,
+      action: 'In OBS: Settings › Output › Keyframe Interval 2 s, then stop and start streaming.',
+    });
+  }
+
+  if (latest?.backend === NO_MODELS_BACKEND) {
+    out.push({
+      id: 'no-models',
+      severity: 'info',
+      panels: ['brands', 'results'],
+      title: 'Brand and object analysis is off',
+      detail: 'This deployment runs without a model backend: only brightness, colours and motion are measured.',
+      action: 'Set MA_ANALYZER_BACKEND to local (the model service) or cloud-vision to find brands.',
+    });
+  }
+
+  const messages = latest ? latest.warnings ?? [] : stream.analysis_warnings?.messages ?? [];
+  const seen = new Set<string>();
+  for (const message of messages) {
+    const warning = analysisWarning(message);
+    if (!seen.has(warning.id)) out.push(warning);
+    seen.add(warning.id);
+  }
+
+  const lag = stream.stats?.lag_s;
+  if (stream.status === 'live' && typeof lag === 'number' && lag > LAG_WARN_S) {
+    out.push({
+      id: 'lag',
+      severity: 'warn',
+      panels: ['player', 'processing'],
+      title: `Results are ${Math.round(lag)} s behind live`,
+      action:
+        stream.mode === 'batch'
+          ? 'Batch mode never skips a segment: switch to Realtime (Processing) to stay close to live.'
+          : 'The model service cannot keep up: give it a GPU or more instances. Realtime mode skips segments far behind.',
+    });
+  }
+
+  const failed = stream.stats?.failed ?? 0;
+  if (failed > 0) {
+    const newest = [...segments].reverse().find((s) => s.status === 'failed');
+    out.push({
+      id: 'failed',
+      severity: 'error',
+      panels: ['processing', 'results'],
+      title: `${failed} segment${failed === 1 ? '' : 's'} failed`,
+      detail: newest?.error ? `Newest (#${newest.seq}): ${newest.error}` : undefined,
+      action: 'Those seconds have no results. Once the cause is fixed, re-analyse them with a backfill (Processing).',
+    });
+  }
+
+  const skipped = stream.stats?.skipped ?? 0;
+  if (skipped > 0) {
+    out.push({
+      id: 'skipped',
+      severity: 'info',
+      panels: ['processing'],
+      title: `${skipped} segment${skipped === 1 ? '' : 's'} skipped to stay live`,
+      action: 'Realtime mode skips segments far behind live. Backfill their time range (Processing) to analyse them.',
+    });
+  }
+
+  const dropped = stream.ingest?.dropped ?? 0;
+  if (dropped > 0) {
+    out.push({
+      id: 'dropped',
+      severity: 'warn',
+      panels: ['player'],
+      title: `${dropped} segment${dropped === 1 ? '' : 's'} never reached storage`,
+      action: 'The ingest could not upload them (storage unreachable); that video is lost. Check the ingest’s connection to the bucket.',
+    });
+  }
+
+  const order = { error: 0, warn: 1, info: 2 };
+  return out.sort((a, b) => order[a.severity] - order[b.severity]);
+}
+
+/** Why the brand panel is empty, in words: never a bare "no brand seen yet". */
+export function emptyBrandsReason(
+  stream: StreamDoc | null,
+  latest: Segment | null,
+  warnings: readonly StreamWarning[],
+  librarySize: number | null,
+  analysedSegments: number,
+): string {
+  if (warnings.some((w) => w.id === 'no-models')) {
+    return 'Brand analysis is off in this deployment (no model backend), so no brand can be found.';
+  }
+  if (librarySize === 0) return 'No brands to look for yet: add the brands to monitor, with a logo or two each.';
+  const broken = warnings.find((w) => w.severity === 'error' && w.panels.includes('brands'));
+  if (!latest) {
+    if (stream?.status === 'live') return 'Waiting for the first analysed segment…';
+    if (stream?.status === 'ended') return 'No segment of this stream was analysed, so no brand was found.';
+    return 'Nothing analysed yet: start streaming from OBS and brands appear as they are found.';
+  }
+  if (broken) return `No brand found so far, and brand recognition is impaired: ${broken.title.toLowerCase()} (see below).`;
+  if (warnings.some((w) => w.id === 'clip-warming')) {
+    return 'No logo found so far; brand recognition is still warming up (see below).';
+  }
+  const unusable = warnings.filter((w) => w.id.startsWith('logo:')).length;
+  const none = librarySize === null ? 'No monitored brand' : librarySize === 1 ? 'The monitored brand has not' : `None of the ${librarySize} monitored brands`;
+  const segments = `${analysedSegments} segment${analysedSegments === 1 ? '' : 's'} analysed`;
+  return (
+    `${none}${librarySize === 1 ? '' : ' has'} been on screen so far (${segments}).` +
+    (unusable ? ` ${unusable} logo reference${unusable === 1 ? ' is' : 's are'} unusable (see below).` : '')
+  );
+}
