@@ -15,6 +15,11 @@ platform's request timeout and the event source's ack deadline. The model calls
 get what is left of it less the write's reserve (at most MA_MODEL_BUDGET_S); with
 too little left they are not started and the event comes back (5xx) instead of
 being delivered a second time while this one still runs.
+
+Evidence: a done segment with logo detections stores one JPEG per brand (its best
+frame, box drawn; functions/evidence.py) before the write, by the same point the
+models must end, so the write keeps its reserve. A frame not stored is a warning
+on the segment, never a failure.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from functions.backends.base import MIN_TRY_S
 from functions.decode import DecodedSegment, sample_frames
 from functions.errors import BackendUnavailable, PermanentError, StreamGone
 from functions.events import ObjectEvent, parse_time
+from functions.evidence import EvidenceWriter
 from functions.measures import measure
 from functions.modes import BATCH, REALTIME, ModeCache
 from functions.results import ResultWriter
@@ -67,8 +73,8 @@ def _float(metadata: dict[str, str], key: str) -> float | None:
 
 
 class SegmentAnalyzer:
-    """One segment event -> one segment document, in named steps:
-    new result -> keep up with live -> read -> decode -> infer -> assemble frames -> write."""
+    """One segment event -> one segment document, in named steps: new result -> keep up
+    with live -> read -> decode -> infer -> assemble frames -> evidence frames -> write."""
 
     def __init__(
         self,
@@ -85,6 +91,7 @@ class SegmentAnalyzer:
         self._modes = modes
         self._backend = backend if backend is not None else create_backend(settings)
         self._brand_names = brand_names  # the managed brand list (mediacore.brands.BrandNames)
+        self._evidence = EvidenceWriter(store)
 
     def handle(self, event: ObjectEvent) -> Outcome:
         try:
@@ -121,6 +128,7 @@ class SegmentAnalyzer:
             decoded = self._decode(result, data, segment.ext, context)
             labels = self._infer(result, decoded, context, models_end)
             self._assemble(result, decoded, labels)
+            self._store_evidence(result, decoded, context, models_end)
         except _Superseded:
             metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
             return Outcome("superseded")
@@ -257,6 +265,39 @@ class SegmentAnalyzer:
         ]
         result.status = "done"
 
+    def _store_evidence(
+        self, result: SegmentResult, decoded: DecodedSegment, context: dict, end: float
+    ) -> None:
+        """Each brand's best frame as a JPEG in the bucket, named on the result; what could
+        not be stored is a warning (the analysis stands without it)."""
+        if not any(d.kind == "logo" for f in result.frames for d in f.detections):
+            return
+        started = time.perf_counter()
+        images = [f.image if f.image is not None else f.rgb for f in decoded.frames]
+        try:
+            stored = self._evidence.store(
+                result.stream_id, result.seq, result.frames, images, deadline=end
+            )
+        except Exception as exc:  # EvidenceWriter.store catches its own; belt and braces
+            log.exception("evidence frames not stored", extra=context)
+            result.warnings = [*result.warnings, f"evidence frames not stored: {exc}"]
+            return
+        finally:
+            result.timings.evidence_ms = _ms_since(started)
+        result.evidence = stored.objects
+        fields = context | {"stage": "evidence", "evidence_ms": result.timings.evidence_ms}
+        fields["evidence_bytes"] = sum(stored.sizes.values())
+        if stored.failed:
+            reasons = "; ".join(f"{b}: {why}" for b, why in sorted(stored.failed.items()))
+            log.warning("evidence frames not stored: %s", reasons, extra=fields)
+            result.warnings = [
+                *result.warnings,
+                f"evidence frames of {len(stored.failed)} brand(s) not stored "
+                "(appearances show no thumbnail for this segment)",
+            ]
+        else:
+            log.info("evidence frames stored: %d", len(stored.objects), extra=fields)
+
     def _finish(self, result: SegmentResult, context: dict) -> Outcome:
         result.timings.finished_at = datetime.now(UTC)
         stream_id = result.stream_id
@@ -302,7 +343,7 @@ def stage_timings(t: SegmentTimings) -> dict[str, float]:
     return {k: v for k, v in stages.items() if v is not None}
 
 
-STAGE_KEYS = ("event", "start", "decode", "inference", "write", "result")
+STAGE_KEYS = ("event", "start", "decode", "inference", "evidence", "write", "result")
 
 
 def record_metrics(stream_id: str, result: SegmentResult, timings: dict[str, float]) -> None:

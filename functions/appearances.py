@@ -7,10 +7,11 @@ next segment continues it instead of starting a new one.
 
 ``streams/{id}/appearances/{brand}-{start_ms}`` holds one appearance. Each
 segment writes only its own part under ``parts.{seq}`` (end, peak box and
-size, best frame and score) and moves ``end`` with a server-side maximum, so a
+size, best frame and score, and the bucket object of the brand's evidence frame
+in that segment when one was stored) and moves ``end`` with a server-side maximum, so a
 redelivered segment rewrites the same part and counts nothing twice. Readers
-(API, dashboard) take start, end, the peak box and the best frame from the
-parts. If a segment is analysed before the one before it has been written,
+(API, dashboard) take start, end, the peak box, the best frame and the evidence
+frame from the parts. If a segment is analysed before the one before it has been written,
 its run starts afresh: the appearance is then split in two at that boundary.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mediacore.names import brand_slug
 from mediacore.schema import Appearance, Detection, FrameResult, SegmentResult
 
 
@@ -32,6 +34,7 @@ class RunPart:
     best_score: float
     source: str = "logo"
     frames: int = 0
+    evidence: str | None = None  # bucket object of the brand's evidence frame in this segment
 
 
 @dataclass
@@ -85,6 +88,10 @@ def segment_runs(segment: SegmentResult, previous_open: dict[str, float] | None)
     for brand, run in active.items():
         result.parts.append(run)
         result.open_runs[brand] = run.start
+    for part in result.parts:
+        # One frame per brand and segment (its best detection there): a brand that left
+        # and came back within one segment shows the same frame for both parts.
+        part.evidence = segment.evidence.get(part.brand)
     return result
 
 
@@ -93,32 +100,43 @@ def appearance_id(brand: str, start: float) -> str:
 
 
 def part_fields(seq: int, part: RunPart) -> dict:
+    fields = {
+        "end": part.end,
+        "frames": part.frames,
+        "peak_box": part.peak_box,
+        "peak_area": round(part.peak_area, 6),
+        "best_t": part.best_t,
+        "best_score": round(part.best_score, 4),
+    }
+    if part.evidence:
+        fields["evidence"] = part.evidence
     return {
         "brand": part.brand,
         "source": part.source,
         "start": part.start,
-        "parts": {
-            f"{seq:08d}": {
-                "end": part.end,
-                "frames": part.frames,
-                "peak_box": part.peak_box,
-                "peak_area": round(part.peak_area, 6),
-                "best_t": part.best_t,
-                "best_score": round(part.best_score, 4),
-            }
-        },
+        "parts": {f"{seq:08d}": fields},
     }
 
 
-def summarise(doc: dict) -> Appearance:
-    """One appearance document as the API shows it: start, end, seconds, peak, best frame."""
+def evidence_path(stream_id: str, seq: int, brand: str) -> str:
+    """The API path that serves a brand's evidence frame of a segment (the slug is
+    URL-safe; the route takes the label too)."""
+    return f"/v1/streams/{stream_id}/evidence/{seq}/{brand_slug(brand)}"
+
+
+def summarise(doc: dict, stream_id: str | None = None) -> Appearance:
+    """One appearance document as the API shows it: start, end, seconds, peak, best frame,
+    and the evidence frame of its best part that has one (its API path needs ``stream_id``)."""
     parts = list((doc.get("parts") or {}).values())
     peak = max(parts, key=lambda p: p["peak_area"], default=None)
     best = max(parts, key=lambda p: p["best_score"], default=None)
+    shown = [(int(seq), p) for seq, p in (doc.get("parts") or {}).items() if p.get("evidence")]
+    evidence_seq = max(shown, key=lambda sp: sp[1]["best_score"], default=(None, None))[0]
     end = max((p["end"] for p in parts), default=doc.get("start", 0.0))
     start = float(doc.get("start", 0.0))
+    brand = doc.get("brand")
     return Appearance(
-        brand=doc.get("brand"),
+        brand=brand,
         source=doc.get("source", "logo"),
         start=start,
         end=end,
@@ -127,4 +145,10 @@ def summarise(doc: dict) -> Appearance:
         peak_size=round(peak["peak_area"], 6) if peak else None,
         best_frame_t=best["best_t"] if best else None,
         best_score=best["best_score"] if best else None,
+        evidence_seq=evidence_seq,
+        evidence=(
+            evidence_path(stream_id, evidence_seq, brand)
+            if stream_id and evidence_seq is not None
+            else None
+        ),
     )

@@ -5,6 +5,9 @@ and a stream created again with the same id must start empty: the old segments
 would otherwise show in its playlist and backfills, and hold the names its own
 segments need (the uploader's create would find them taken).
 
+Its media is every object under ``mediacore.names.media_prefixes``: the segments and
+playlist under ``streams/{id}/`` and the evidence frames under ``evidence/{id}/``.
+
 Order: the tombstone first, marked ``media_pending`` (StreamRegistry.mark_deleted),
 so an analysis still in flight cannot bring the stream back and the id cannot be
 created again before its media is gone; the documents; the media; then the media
@@ -22,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from mediacore.names import stream_prefix
+from mediacore.names import media_prefixes
 from mediacore.storage import ObjectStore
 from mediacore.streams import StreamRegistry
 
@@ -38,9 +41,9 @@ class Deletion:
 
 
 def delete_media(store: ObjectStore, stream_id: str, deadline: float) -> Deletion:
-    """The objects under the stream's prefix (segments, playlist), until ``deadline``
-    (time.monotonic())."""
-    names = [obj.name for obj in store.list(stream_prefix(stream_id))]
+    """The objects under the stream's prefixes (segments, playlist, evidence frames), until
+    ``deadline`` (time.monotonic())."""
+    names = [obj.name for prefix in media_prefixes(stream_id) for obj in store.list(prefix)]
 
     def delete(name: str) -> bool:
         if time.monotonic() >= deadline:

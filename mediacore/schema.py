@@ -105,6 +105,7 @@ class SegmentTimings(Schema):
     started_at: datetime | None = None
     decode_ms: float | None = None
     inference_ms: float | None = None
+    evidence_ms: float | None = Field(None, description="rendering and storing evidence frames")
     finished_at: datetime | None = None
 
 
@@ -130,6 +131,11 @@ class SegmentResult(Schema):
     timings: SegmentTimings = SegmentTimings()
     open_runs: dict[str, float] = Field(
         {}, description="brand -> start of an appearance still on screen at the segment's end"
+    )
+    evidence: dict[str, str] = Field(
+        {},
+        description="brand -> bucket object of its evidence JPEG: the frame of its best logo "
+        "detection in this segment, box drawn (a brand whose upload failed is absent)",
     )
 
     def to_firestore(self) -> dict:
@@ -190,6 +196,14 @@ class Appearance(Schema):
     peak_size: float | None = Field(None, description="its share of the frame's area")
     best_frame_t: float | None = Field(None, description="media time of the clearest view")
     best_score: float | None = None
+    evidence_seq: int | None = Field(
+        None, description="segment whose evidence frame shows this appearance"
+    )
+    evidence: str | None = Field(
+        None,
+        description="API path of that JPEG (GET /v1/streams/{id}/evidence/{seq}/{brand}, "
+        "same credentials as the rest of the API); null: no frame stored",
+    )
 
 
 class StreamStats(Schema):

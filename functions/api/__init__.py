@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI
 
-from functions.api import auth, brands, catalogue, errors, streams
+from functions.api import auth, brands, catalogue, errors, exports, streams
 from functions.api.services import KEY, Services
 
 VERSION = "1.0.0"
@@ -45,6 +45,7 @@ def create_app(services: Services) -> OpenAPI:
     )
     app.register_api(streams.bp)
     app.register_api(brands.bp)
+    app.register_api(exports.bp)
     app.register_api(catalogue.bp)
 
     @app.get("/v1/openapi.json", doc_ui=False)

@@ -237,3 +237,42 @@ class CatalogueStatus(BaseModel):
     version: str | None = None
     reason: str | None = Field(None, description="Why the catalogue is unavailable")
 
+
+# --- evidence frames, exposure over time, exports (backend-evidence) ---------------------------
+class EvidencePath(StreamPath):
+    seq: int = Field(ge=0, le=10**12, description="Segment sequence number")
+    brand: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Brand label, or its slug as in an appearance's evidence path",
+    )
+
+
+class ExportQuery(BaseModel):
+    brand: list[str] = Field(
+        [], max_length=50, description="Only these brands (repeat the parameter); none: all"
+    )
+    start: float | None = Field(None, ge=0, le=1e7, description="Media time (s) from")
+    end: float | None = Field(None, gt=0, le=1e7, description="Media time (s) to")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Only appearances whose best detection scored this much"
+    )
+
+
+class TimelineQuery(ExportQuery):
+    bucket_s: float = Field(10.0, ge=1, le=86400, description="Bucket length (media seconds)")
+
+
+class TimelineSeries(BaseModel):
+    brand: str
+    seconds: list[float] = Field(description="Seconds on screen in each bucket")
+    total: float = Field(description="Seconds on screen in the range")
+
+
+class TimelineAnswer(BaseModel):
+    stream_id: str
+    start: float = Field(description="Media time (s) of the first bucket's start")
+    end: float = Field(description="Media time (s) of the last bucket's end")
+    bucket_s: float
+    buckets: list[float] = Field(description="Each bucket's start (media s); the last may be short")
+    series: list[TimelineSeries] = Field(description="One per brand, most seconds first")

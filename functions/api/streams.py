@@ -215,7 +215,7 @@ def summary(path: StreamPath):
         key=lambda o: (-o["count"], o["label"]),
     )
     appearances = [
-        summarise(a.to_dict()).model_dump()
+        summarise(a.to_dict(), path.stream_id).model_dump()
         for a in services()
         .registry.ref(path.stream_id)
         .collection("appearances")

@@ -47,6 +47,12 @@ export interface SegmentResult {
   open_runs: {
     [k: string]: number;
   };
+  /**
+   * brand -> bucket object of its evidence JPEG: the frame of its best logo detection in this segment, box drawn (a brand whose upload failed is absent)
+   */
+  evidence: {
+    [k: string]: string;
+  };
 }
 /**
  * This interface was referenced by `ResultSchema`'s JSON-Schema
@@ -123,6 +129,10 @@ export interface SegmentTimings {
   started_at: Date | null;
   decode_ms: number | null;
   inference_ms: number | null;
+  /**
+   * rendering and storing evidence frames
+   */
+  evidence_ms: number | null;
   finished_at: Date | null;
 }
 /**
@@ -153,6 +163,14 @@ export interface Appearance {
    */
   best_frame_t: number | null;
   best_score: number | null;
+  /**
+   * segment whose evidence frame shows this appearance
+   */
+  evidence_seq: number | null;
+  /**
+   * API path of that JPEG (GET /v1/streams/{id}/evidence/{seq}/{brand}, same credentials as the rest of the API); null: no frame stored
+   */
+  evidence: string | null;
 }
 /**
  * ``stats`` of a stream document: segment counters and live latency (the latency
@@ -182,5 +200,9 @@ export interface SegmentTimings1 {
   started_at: Date | null;
   decode_ms: number | null;
   inference_ms: number | null;
+  /**
+   * rendering and storing evidence frames
+   */
+  evidence_ms: number | null;
   finished_at: Date | null;
 }
