@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Response, redirect, render_template
@@ -46,7 +47,8 @@ bp = APIBlueprint(
 )
 
 REPORT_BRANDS = 8  # drawn one by one in the report's charts and thumbnails; the rest grouped
-REPORT_TABLE_ROWS = 15  # rows that fit one A4 page with the charts
+REPORT_TABLE_ROWS = 10  # rows that fit one A4 page with the charts (brands.csv has all)
+REPORT_PLOT = exposure.Plot(height=165, top=24, right=28)  # room for the unit and 1:00:00
 # The report is a standalone page: styles inline, images as data: URIs, nothing else.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -223,30 +225,17 @@ def report(path: StreamPath, query: ExportQuery):
     filters = filters_of(query)
     rows = [a for _, a in read_appearances(path.stream_id, filters)]
     start, end = time_range(path.stream_id, filters, rows)
-    totals = exposure.brand_totals(rows, filters)
-    palette = exposure.colours([t.brand for t in totals[:REPORT_BRANDS]])
-    line = exposure.timeline(rows, start, end, exposure.report_bucket(end - start))
-    page = render_template(
-        "report.html",
-        stream_id=path.stream_id,
-        name=doc.get("name") or path.stream_id,
-        status=doc.get("status", "idle"),
-        live_since=_when(doc.get("live_since")),
-        ended_at=_when(doc.get("ended_at")),
-        start=exposure.media_time(start),
-        end=exposure.media_time(end),
-        filters=filters,
-        analysed=analysed_seconds(path.stream_id, doc, filters.start, filters.end),
-        total_seconds=round(sum(t.seconds for t in totals), 1),
-        table=totals[:REPORT_TABLE_ROWS],
-        more_brands=max(0, len(totals) - REPORT_TABLE_ROWS),
-        palette=palette,
-        bars=exposure.share_bars(exposure.grouped_totals(totals, REPORT_BRANDS), palette),
-        area=exposure.area_chart(line, keep=REPORT_BRANDS, palette=palette),
-        thumbnails=_thumbnails(path.stream_id, rows, [t.brand for t in totals[:REPORT_BRANDS]]),
-        media_time=exposure.media_time,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
+    analysed = analysed_seconds(path.stream_id, doc, filters.start, filters.end)
+    store = services().store
+
+    def frame(brand: str, seq: int) -> bytes | None:
+        try:
+            return store.read(evidence_object(path.stream_id, seq, brand))
+        except ObjectNotFound:
+            log.warning("evidence frame of %s in %s/%d missing", brand, path.stream_id, seq)
+            return None
+
+    page = report_page(path.stream_id, doc, filters, rows, (start, end), analysed, frame)
     return Response(
         page,
         mimetype="text/html",
@@ -254,24 +243,60 @@ def report(path: StreamPath, query: ExportQuery):
     )
 
 
+def report_page(
+    stream_id: str,
+    doc: dict,
+    filters: exposure.Filters,
+    rows: list[Appearance],
+    period: tuple[float, float],
+    analysed: float,
+    frame: Callable[[str, int], bytes | None],
+) -> str:
+    """The report's HTML from what was read (``frame(brand, seq)``: an evidence JPEG)."""
+    start, end = period
+    totals = exposure.brand_totals(rows, filters)
+    top = [t.brand for t in totals[:REPORT_BRANDS]]
+    palette = exposure.colours(top)
+    line = exposure.timeline(rows, start, end, exposure.report_bucket(end - start))
+    return render_template(
+        "report.html",
+        stream_id=stream_id,
+        name=doc.get("name") or stream_id,
+        status=doc.get("status", "idle"),
+        live_since=_when(doc.get("live_since")),
+        ended_at=_when(doc.get("ended_at")),
+        start=exposure.media_time(start),
+        end=exposure.media_time(end),
+        filters=filters,
+        analysed=analysed,
+        total_seconds=round(sum(t.seconds for t in totals), 1),
+        table=totals[:REPORT_TABLE_ROWS],
+        more_brands=max(0, len(totals) - REPORT_TABLE_ROWS),
+        palette=palette,
+        bars=exposure.share_bars(
+            exposure.grouped_totals(totals, REPORT_BRANDS), palette, width=520, row=14
+        ),
+        area=exposure.area_chart(line, REPORT_PLOT, keep=REPORT_BRANDS, palette=palette),
+        thumbnails=_thumbnails(rows, top, frame),
+        media_time=exposure.media_time,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
 def _when(value) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else None
 
 
-def _thumbnails(stream_id: str, rows: list[Appearance], brands: list[str]) -> list[dict]:
+def _thumbnails(
+    rows: list[Appearance], brands: list[str], frame: Callable[[str, int], bytes | None]
+) -> list[dict]:
     """Each brand's best-scoring appearance with a stored frame, as a data: URI."""
-    store = services().store
     shown = []
     for brand in brands:
         framed = [a for a in rows if a.brand == brand and a.evidence_seq is not None]
         best = max(framed, key=lambda a: a.best_score or 0.0, default=None)
-        if best is None:
-            continue
-        try:
-            data = store.read(evidence_object(stream_id, best.evidence_seq, brand))
-        except ObjectNotFound:
-            seq = best.evidence_seq
-            log.warning("evidence frame of %s in %s/%d missing", brand, stream_id, seq)
+        data = frame(brand, best.evidence_seq) if best else None
+        if data is None:
             continue
         shown.append(
             {
