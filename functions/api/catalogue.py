@@ -216,7 +216,12 @@ def status():
         loaded = catalogue()
     except ApiError as exc:
         return {"available": False, "icons": 0, "version": None, "reason": exc.message}
-    return {"available": True, "icons": len(loaded.icons), "version": loaded.version}
+    return {
+        "available": True,
+        "icons": len(loaded.icons),
+        "version": loaded.version,
+        "reason": None,
+    }
 
 
 @bp.get(
