@@ -6,7 +6,8 @@ import { SessionService } from './session.service';
  *  admin for access" to an account without one), coming back here afterwards. */
 export const accessGuard: CanActivateFn = async (_route, state) => {
   const session = inject(SessionService);
+  const router = inject(Router); // inject() only before the first await
   await session.init();
   if (session.access() === 'allow') return true;
-  return inject(Router).createUrlTree(['/sign-in'], { queryParams: { next: state.url } });
+  return router.createUrlTree(['/sign-in'], { queryParams: { next: state.url } });
 };
