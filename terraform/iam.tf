@@ -75,6 +75,19 @@ resource "google_storage_bucket_iam_member" "analyze_reads" {
   member = "serviceAccount:${google_service_account.analyze.email}"
 }
 
+# Evidence thumbnails (the best frame of each appearance): analyze writes them, and only
+# under evidence/ (IAM condition), so it still cannot touch a segment or a logo.
+resource "google_storage_bucket_iam_member" "analyze_writes_evidence" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.analyze.email}"
+
+  condition {
+    title      = "evidence-only"
+    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.media.name}/objects/evidence/\")"
+  }
+}
+
 resource "google_storage_bucket_iam_member" "gpu_reads_logos" {
   bucket = google_storage_bucket.media.name
   role   = "roles/storage.objectViewer"

@@ -18,7 +18,7 @@ resource "google_storage_bucket" "media" {
   lifecycle_rule {
     condition {
       age            = var.segment_retention_days
-      matches_prefix = ["streams/"]
+      matches_prefix = ["streams/", "evidence/"] # thumbnails expire with their segments
     }
     action {
       type = "Delete"

@@ -602,3 +602,51 @@ def test_filter_language_subset():
     assert not pubsub_filter(
         f'hasPrefix(attributes.objectId, "streams/") AND {playlist}', attributes
     )
+
+
+# --- evidence thumbnails (issue 17) -----------------------------------------------------------
+def evidence_grant_problems(config: Config) -> list[str]:
+    """analyze writes each appearance's best frame under evidence/ (mediacore.names); on
+    GCP it holds only objectViewer on the bucket, so the write needs a grant, kept to that
+    prefix by an IAM condition (cloud.google.com/storage/docs/access-control/iam#conditions)."""
+    from mediacore.names import EVIDENCE_ROOT
+
+    for grant in config.resources("google_storage_bucket_iam_member"):
+        if "google_service_account.analyze" not in grant.references():
+            continue
+        if grant.get("role") not in ("roles/storage.objectUser", "roles/storage.objectCreator"):
+            continue
+        condition = grant.child("condition")
+        expression = condition.get("expression") if condition else ""
+        if f"/objects/{EVIDENCE_ROOT}" in (expression or ""):
+            return []
+        return [f"{grant.address}: analyze may write anywhere in the bucket"]
+    return ["analyze has no grant to write evidence/ (thumbnails would be refused)"]
+
+
+def test_analyze_may_write_evidence_and_nothing_else(config):
+    assert evidence_grant_problems(config) == []
+
+
+def test_evidence_check_rejects_a_missing_or_unconditioned_grant(tmp_path):
+    base = textwrap.dedent(
+        """
+        resource "google_service_account" "analyze" {
+          account_id = "analyze"
+        }
+        resource "google_storage_bucket" "media" {
+          name = "m"
+        }
+        resource "google_storage_bucket_iam_member" "analyze_reads" {
+          bucket = google_storage_bucket.media.name
+          role   = "roles/storage.objectViewer"
+          member = "serviceAccount:${google_service_account.analyze.email}"
+        }
+        """
+    )
+    (tmp_path / "main.tf").write_text(base)
+    assert "no grant" in evidence_grant_problems(Config.read(tmp_path))[0]
+    (tmp_path / "main.tf").write_text(
+        base.replace("objectViewer", "objectUser").replace("analyze_reads", "analyze_writes")
+    )
+    assert "anywhere" in evidence_grant_problems(Config.read(tmp_path))[0]
