@@ -73,3 +73,183 @@ export class ApiService {
     return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/backfills`, { start, end });
   }
 }
+
+// --- brands page and history (brands-history helper): brands, logos, catalogue, summaries ---
+
+/** The model service's verdict on a reference logo (mediacore/schema.py LogoCheck). */
+export interface LogoCheck {
+  usable: boolean;
+  quality: 'good' | 'fair' | 'poor' | 'unusable';
+  reason?: string | null;
+  found: number;
+  trials: number;
+  smallest_found_px?: number | null;
+  keypoints?: boolean;
+}
+
+export interface BrandLogo {
+  logo_id: string;
+  brand_id: string;
+  object: string;
+  size: number;
+  content_type?: string | null;
+  /** null where the analyzer backend has no logo matcher of ours (nothing was checked). */
+  check?: LogoCheck | null;
+}
+
+export interface BrandStreamTotals {
+  stream_id: string;
+  name: string;
+  status?: string | null;
+  seconds: number;
+  appearances: number;
+  first_seen?: number | null;
+  last_seen?: number | null;
+  live_since?: string | null;
+  ended_at?: string | null;
+}
+
+export interface BrandWithTotals {
+  brand_id: string;
+  name: string;
+  logos: number;
+  seconds: number;
+  appearances: number;
+  share_of_voice: number;
+  streams: BrandStreamTotals[];
+}
+
+export interface BrandTotalsList {
+  brands: BrandWithTotals[];
+  streams_read: number;
+  streams_truncated: boolean;
+}
+
+export interface CatalogueIcon {
+  slug: string;
+  title: string;
+  hex: string;
+  license: string;
+  svg_url: string;
+}
+
+export interface CatalogueStatus {
+  available: boolean;
+  icons: number;
+  version?: string | null;
+  reason?: string | null;
+}
+
+export interface ExposureRow {
+  brand: string;
+  seconds: number;
+  share_of_voice: number;
+  screen_share?: number | null;
+  first_seen?: number | null;
+  last_seen?: number | null;
+}
+
+export interface SummaryAppearance {
+  brand: string;
+  start: number;
+  end: number;
+  seconds: number;
+  best_score?: number | null;
+}
+
+/** GET /v1/streams/{id}/summary (functions/api/schemas.py Summary). */
+export interface StreamSummary {
+  stream_id: string;
+  status: string;
+  analysed_seconds: number;
+  brands: ExposureRow[];
+  appearances: SummaryAppearance[];
+}
+
+/** The brands page's and history's calls, on the same credential as the rest. */
+@Injectable({ providedIn: 'root' })
+export class BrandsApi {
+  private readonly config = inject(RUNTIME_CONFIG);
+  private readonly api = inject(ApiService);
+
+  private url(path: string): string {
+    return `${this.config.apiBase}${path}`;
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const json = body !== undefined && !(body instanceof FormData);
+    const response = await fetch(this.url(path), {
+      method,
+      headers: { Authorization: await this.api.authorization(), ...(json ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : json ? JSON.stringify(body) : (body as FormData),
+    });
+    if (!response.ok) {
+      const error = await response.json().catch(() => null);
+      throw new ApiError(response.status, error?.error?.message ?? `HTTP ${response.status}`);
+    }
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  brands(): Promise<BrandTotalsList> {
+    return this.send('GET', '/v1/brands');
+  }
+
+  /** PUT creates (201) or renames an existing id: callers check the id is new first. */
+  addBrand(id: string, name: string): Promise<{ brand_id: string; name: string; logos: number }> {
+    return this.send('PUT', `/v1/brands/${encodeURIComponent(id)}`, { name });
+  }
+
+  renameBrand(id: string, name: string): Promise<{ brand_id: string; name: string; logos: number }> {
+    return this.send('PATCH', `/v1/brands/${encodeURIComponent(id)}`, { name });
+  }
+
+  deleteBrand(id: string): Promise<void> {
+    return this.send('DELETE', `/v1/brands/${encodeURIComponent(id)}`);
+  }
+
+  logos(id: string): Promise<{ logos: BrandLogo[] }> {
+    return this.send('GET', `/v1/brands/${encodeURIComponent(id)}/logos`);
+  }
+
+  /** Multipart upload (field `file`); 201 with the check's verdict, or an ApiError whose
+   *  status and message say why the logo was refused (400, 413, 422, 503). */
+  uploadLogo(id: string, file: Blob, filename: string): Promise<BrandLogo> {
+    const form = new FormData();
+    form.append('file', file, filename);
+    return this.send('POST', `/v1/brands/${encodeURIComponent(id)}/logos`, form);
+  }
+
+  deleteLogo(id: string, logoId: string): Promise<void> {
+    return this.send('DELETE', `/v1/brands/${encodeURIComponent(id)}/logos/${encodeURIComponent(logoId)}`);
+  }
+
+  /** The stored reference image, as a blob for an <img> (the route needs a credential). */
+  async logoImage(id: string, logoId: string): Promise<Blob> {
+    const response = await fetch(this.url(`/v1/brands/${encodeURIComponent(id)}/logos/${encodeURIComponent(logoId)}`), {
+      headers: { Authorization: await this.api.authorization() },
+    });
+    if (!response.ok) throw new ApiError(response.status, `HTTP ${response.status}`);
+    return response.blob();
+  }
+
+  catalogueStatus(): Promise<CatalogueStatus> {
+    return this.send('GET', '/v1/catalogue/status');
+  }
+
+  searchCatalogue(q: string, limit = 24): Promise<{ query: string; icons: CatalogueIcon[] }> {
+    return this.send('GET', `/v1/catalogue?q=${encodeURIComponent(q)}&limit=${limit}`);
+  }
+
+  /** A catalogue preview's absolute URL (public: an <img src> needs no credential). */
+  catalogueSvg(icon: CatalogueIcon): string {
+    return this.url(icon.svg_url);
+  }
+
+  addFromCatalogue(id: string, slug: string): Promise<BrandLogo> {
+    return this.send('POST', `/v1/brands/${encodeURIComponent(id)}/logos/catalogue/${encodeURIComponent(slug)}`);
+  }
+
+  streamSummary(streamId: string): Promise<StreamSummary> {
+    return this.send('GET', `/v1/streams/${encodeURIComponent(streamId)}/summary`);
+  }
+}
