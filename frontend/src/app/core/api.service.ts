@@ -2,6 +2,7 @@ import { Injectable, inject } from '@angular/core';
 import { BackfillStatus } from './backfill-status';
 import { RUNTIME_CONFIG } from './config';
 import { FirebaseService } from './firebase.service';
+import type { Appearance } from './result-schema';
 
 export interface CreatedStream {
   stream: { stream_id: string; name: string };
@@ -251,5 +252,61 @@ export class BrandsApi {
 
   streamSummary(streamId: string): Promise<StreamSummary> {
     return this.send('GET', `/v1/streams/${encodeURIComponent(streamId)}/summary`);
+  }
+}
+
+// --- analyst view (frontend/src/app/analyst, report/) ------------------------------------------
+
+/** GET /v1/streams/{id}/summary with the full appearances (mediacore/schema.py Appearance:
+ *  peak box, best score, evidence path). */
+export interface AnalystSummary {
+  stream_id: string;
+  status: string;
+  analysed_seconds: number;
+  brands: ExposureRow[];
+  /** by start; the API lists at most 1000 */
+  appearances: Appearance[];
+}
+
+/** GET /v1/streams/{id}/timeline: seconds on screen per brand per bucket of media time. */
+export interface StreamTimeline {
+  stream_id: string;
+  start: number;
+  end: number;
+  bucket_s: number;
+  buckets: number[];
+  series: { brand: string; seconds: number[]; total: number }[];
+}
+
+/** The analyst view's and report's reads; paths with filters come from analyst/exposure.ts. */
+@Injectable({ providedIn: 'root' })
+export class AnalystApi {
+  private readonly config = inject(RUNTIME_CONFIG);
+  private readonly api = inject(ApiService);
+
+  private async get(path: string): Promise<Response> {
+    const response = await fetch(`${this.config.apiBase}${path}`, {
+      headers: { Authorization: await this.api.authorization() },
+    });
+    if (!response.ok) {
+      const error = await response.json().catch(() => null);
+      throw new ApiError(response.status, error?.error?.message ?? `HTTP ${response.status}`);
+    }
+    return response;
+  }
+
+  async summary(streamId: string): Promise<AnalystSummary> {
+    return (await this.get(`/v1/streams/${encodeURIComponent(streamId)}/summary`)).json();
+  }
+
+  /** `path`: exportPath(id, 'timeline', filters, { bucket_s }). */
+  async timeline(path: string): Promise<StreamTimeline> {
+    return (await this.get(path)).json();
+  }
+
+  /** A resource behind the user's credential (an evidence JPEG, a CSV file, the HTML report)
+   *  as a Blob for an object URL: an <img> or a link cannot send the header. */
+  async blob(path: string): Promise<Blob> {
+    return (await this.get(path)).blob();
   }
 }
