@@ -1,0 +1,429 @@
+import { Component, ElementRef, OnDestroy, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatMenuModule } from '@angular/material/menu';
+import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
+import { MatTooltipModule } from '@angular/material/tooltip';
+import { ApiError, BrandLogo, BrandWithTotals, BrandsApi, CatalogueIcon } from '../core/api.service';
+import { confirmAction } from '../ui/confirm-dialog.component';
+import { IconComponent } from '../ui/icon.component';
+import { Verdict, checkDetail, duration, percent, precheck, refusedVerdict, storedVerdict } from './brand-logic';
+import { CatalogueSearchComponent } from './catalogue-search.component';
+
+/** One logo sent for the check (uploaded or from the catalogue) and what became of it. */
+interface Outcome {
+  key: number;
+  name: string;
+  preview: string | null;
+  verdict: Verdict | null; // null while the model service checks it
+}
+
+const SHOWN_STREAMS = 5;
+
+/** One monitored brand: its totals across streams, its reference logos with the check's
+ *  verdicts, and (admins) rename, delete, logo upload by drag and drop or file picker, and
+ *  logos from the catalogue. */
+@Component({
+  selector: 'ma-brand-card',
+  imports: [RouterLink, MatButtonModule, MatMenuModule, MatTooltipModule, MatProgressSpinnerModule, IconComponent,
+            CatalogueSearchComponent],
+  host: {
+    '[class.dragging]': 'dragging()',
+    '[attr.data-brand]': 'brand().brand_id',
+    '(dragenter)': 'dragOver($event)',
+    '(dragover)': 'dragOver($event)',
+    '(dragleave)': 'dragLeave($event)',
+    '(drop)': 'drop($event)',
+  },
+  template: `
+    <article class="ma-card card" [attr.aria-labelledby]="'brand-' + brand().brand_id">
+      <header class="head">
+        @if (renaming()) {
+          <form class="rename" (submit)="saveName($event)">
+            <label class="visually-hidden" [for]="'rename-' + brand().brand_id">New name for {{ brand().name }}</label>
+            <input #nameBox [id]="'rename-' + brand().brand_id" type="text" [value]="brand().name" maxlength="100"
+                   data-testid="rename-input" (keydown.escape)="renaming.set(false)" />
+            <button mat-flat-button type="submit" [disabled]="busy()" data-testid="rename-save">Save</button>
+            <button mat-button type="button" (click)="renaming.set(false)">Cancel</button>
+          </form>
+        } @else {
+          <h2 [id]="'brand-' + brand().brand_id" data-testid="brand-name">{{ brand().name }}</h2>
+          <code class="id" matTooltip="The label results carry; it stays when the brand is renamed">{{ brand().brand_id }}</code>
+        }
+        <span class="spacer"></span>
+        @if (canControl() && !renaming()) {
+          <button mat-icon-button [matMenuTriggerFor]="menu" [attr.aria-label]="'Actions for ' + brand().name" data-testid="brand-menu">
+            <ma-icon name="more" /></button>
+          <mat-menu #menu="matMenu">
+            <button mat-menu-item (click)="startRename()" data-testid="rename-brand">Rename…</button>
+            <button mat-menu-item (click)="remove()" class="danger" data-testid="delete-brand"><ma-icon name="delete" /> Delete brand…</button>
+          </mat-menu>
+        }
+      </header>
+      @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
+
+      <dl class="stats">
+        <div><dt>On screen</dt><dd data-testid="brand-seconds" [attr.data-value]="brand().seconds">{{ duration(brand().seconds) }}</dd></div>
+        <div><dt>Appearances</dt><dd data-testid="brand-appearances">{{ brand().appearances }}</dd></div>
+        <div><dt>Share of voice</dt>
+          <dd data-testid="brand-share" [attr.data-value]="brand().share_of_voice">{{ percent(brand().share_of_voice) }}
+            <span class="bar" aria-hidden="true"><span [style.width.%]="100 * brand().share_of_voice"></span></span></dd></div>
+        <div><dt>Streams</dt><dd data-testid="brand-streams">{{ brand().streams.length }}</dd></div>
+      </dl>
+
+      <section class="logos" aria-label="Reference logos">
+        <h3>Reference logos <span class="muted">({{ logos().length }})</span></h3>
+        @if (!loadingLogos() && !logos().length) {
+          <p class="warn-text" data-testid="no-logos">No reference logo yet: this brand cannot be found on screen until one is added.</p>
+        }
+        <ul class="thumbs">
+          @for (logo of logos(); track logo.logo_id) {
+            <li class="thumb" [attr.data-logo]="logo.logo_id">
+              <div class="img">
+                @if (previews()[logo.logo_id]; as src) { <img [src]="src" [alt]="'Reference logo of ' + brand().name" /> }
+                @else { <span class="ph">{{ kind(logo) }}</span> }
+              </div>
+              <span class="q" [class]="logo.check?.quality ?? 'none'" [matTooltip]="logo.check ? detail(logo) : 'Not checked by this server'"
+                    tabindex="0" data-testid="logo-quality">{{ logo.check?.quality ?? 'not checked' }}</span>
+              @if (canControl()) {
+                <button mat-icon-button class="del" (click)="removeLogo(logo)" [attr.aria-label]="'Delete this logo of ' + brand().name"
+                        data-testid="delete-logo"><ma-icon name="delete" [size]="18" /></button>
+              }
+            </li>
+          }
+          @if (canControl()) {
+            <li class="drop">
+              <label class="dropzone" [class.active]="dragging()">
+                <ma-icon name="add" />
+                <span><b>Drop logo files</b> or <u>browse</u></span>
+                <span class="muted">PNG, SVG, JPEG, WebP · several at once</span>
+                <input #files type="file" multiple accept=".png,.jpg,.jpeg,.webp,.svg,image/png,image/jpeg,image/webp,image/svg+xml"
+                       (change)="picked(files)" data-testid="logo-input" class="visually-hidden" />
+              </label>
+            </li>
+          }
+        </ul>
+        @if (canControl()) {
+          <div class="catalogue">
+            <button mat-stroked-button type="button" (click)="showCatalogue.set(!showCatalogue())" data-testid="open-catalogue"
+                    [attr.aria-expanded]="showCatalogue()">{{ showCatalogue() ? 'Close the catalogue' : 'Add from catalogue…' }}</button>
+            @if (showCatalogue()) {
+              <ma-catalogue-search [brandId]="brand().brand_id" [initial]="brand().name" [blocked]="catalogueBlocked()"
+                                   [busy]="checking()" (picked)="addFromCatalogue($event)" />
+            }
+          </div>
+        }
+        @if (outcomes().length) {
+          <ul class="outcomes" aria-live="polite" data-testid="upload-outcomes">
+            @for (o of outcomes(); track o.key) {
+              <li [class]="o.verdict?.tone ?? 'checking'" data-testid="upload-outcome">
+                @if (o.preview) { <img [src]="o.preview" alt="" width="36" height="36" /> }
+                <div class="what">
+                  <span class="file">{{ o.name }}</span>
+                  @if (o.verdict; as v) {
+                    <b data-testid="verdict-title">{{ v.title }}</b>
+                    <span data-testid="verdict-detail">{{ v.detail }}</span>
+                  } @else {
+                    <span class="checking-line"><mat-spinner diameter="16" /> Checking: the detector looks for it in 8 test scenes…</span>
+                  }
+                </div>
+                @if (o.verdict) {
+                  <button mat-icon-button (click)="dismiss(o)" aria-label="Dismiss"><ma-icon name="check" [size]="18" /></button>
+                }
+              </li>
+            }
+          </ul>
+        }
+      </section>
+
+      @if (brand().streams.length) {
+        <section class="seen" aria-label="Streams where seen">
+          <h3>Seen in</h3>
+          <ul>
+            @for (s of shownStreams(); track s.stream_id) {
+              <li><a [routerLink]="['/streams', s.stream_id]" data-testid="seen-stream">{{ s.name || s.stream_id }}</a>
+                <span class="muted">{{ duration(s.seconds) }} · {{ s.appearances }} appearance{{ s.appearances === 1 ? '' : 's' }}</span></li>
+            }
+          </ul>
+          @if (brand().streams.length > SHOWN_STREAMS) {
+            <button mat-button (click)="allStreams.set(!allStreams())">
+              {{ allStreams() ? 'Fewer' : 'All ' + brand().streams.length + ' streams' }}</button>
+          }
+        </section>
+      }
+      @if (dragging()) { <div class="dropveil" aria-hidden="true">Drop to add logos to {{ brand().name }}</div> }
+    </article>
+  `,
+  styles: `
+    :host { display: block; position: relative; }
+    .card { display: flex; flex-direction: column; gap: var(--ma-space-3); }
+    .head { display: flex; align-items: center; gap: var(--ma-space-2); min-width: 0; }
+    .head h2 { margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .id { color: var(--ma-text-muted); font-size: var(--ma-text-xs); }
+    .spacer { flex: 1; }
+    .rename { display: flex; gap: var(--ma-space-2); flex: 1; min-width: 0; }
+    .rename input { flex: 1; min-width: 0; padding: 6px 8px; font-size: var(--ma-text-md); }
+    .stats { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: var(--ma-space-2); margin: 0; }
+    .stats div { background: var(--ma-surface-2); border-radius: var(--ma-radius-sm); padding: var(--ma-space-2) var(--ma-space-3); }
+    dt { font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
+    dd { margin: 0; font-size: var(--ma-text-lg); font-weight: 600; font-variant-numeric: tabular-nums; }
+    .bar { display: block; height: 4px; margin-top: 4px; border-radius: 2px; background: var(--ma-border); }
+    .bar span { display: block; height: 100%; border-radius: 2px; background: var(--ma-primary); }
+    h3 { margin-bottom: var(--ma-space-2); }
+    .warn-text { color: var(--ma-warn); font-size: var(--ma-text-sm); margin: 0 0 var(--ma-space-2); }
+    .thumbs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: var(--ma-space-2); }
+    .thumb { position: relative; width: 112px; display: flex; flex-direction: column; align-items: center; gap: var(--ma-space-1); }
+    .img { width: 112px; height: 84px; display: grid; place-items: center; background: #fff; border-radius: var(--ma-radius-sm);
+           border: 1px solid var(--ma-border); overflow: hidden; }
+    .img img { max-width: 100%; max-height: 100%; object-fit: contain; padding: 6px; box-sizing: border-box; }
+    .ph { color: #555; font-size: var(--ma-text-xs); text-transform: uppercase; }
+    .q { font-size: var(--ma-text-xs); padding: 0 var(--ma-space-2); border-radius: 999px; background: var(--ma-surface-2); }
+    .q.good { color: var(--ma-ok); } .q.fair { color: var(--ma-primary); } .q.poor { color: var(--ma-warn); }
+    .del { position: absolute; top: -6px; right: -6px; background: var(--ma-surface); transform: scale(0.8); }
+    .drop { width: 180px; }
+    .dropzone { height: 84px; box-sizing: border-box; display: flex; flex-direction: column; align-items: center; justify-content: center;
+                text-align: center; gap: 2px; padding: var(--ma-space-2); border: 2px dashed var(--ma-border);
+                border-radius: var(--ma-radius-sm); cursor: pointer; font-size: var(--ma-text-sm); }
+    .dropzone:hover, .dropzone.active, .dropzone:focus-within { border-color: var(--ma-primary); background: var(--ma-surface-2); }
+    .dropzone .muted { font-size: var(--ma-text-xs); }
+    .catalogue { margin-top: var(--ma-space-3); display: flex; flex-direction: column; gap: var(--ma-space-2); align-items: flex-start; }
+    .catalogue ma-catalogue-search { align-self: stretch; }
+    .outcomes { list-style: none; margin: var(--ma-space-3) 0 0; padding: 0; display: grid; gap: var(--ma-space-2); }
+    .outcomes li { display: flex; gap: var(--ma-space-2); align-items: flex-start; padding: var(--ma-space-2);
+                   border-radius: var(--ma-radius-sm); border-left: 3px solid var(--ma-border); background: var(--ma-surface-2); }
+    .outcomes li.ok { border-left-color: var(--ma-ok); }
+    .outcomes li.warn { border-left-color: var(--ma-warn); background: var(--ma-warn-bg); }
+    .outcomes li.error { border-left-color: var(--ma-error); background: var(--ma-error-bg); }
+    .outcomes img { background: #fff; border-radius: var(--ma-radius-sm); object-fit: contain; flex: none; }
+    .what { flex: 1; min-width: 0; display: flex; flex-direction: column; font-size: var(--ma-text-sm); }
+    .file { color: var(--ma-text-muted); font-size: var(--ma-text-xs); overflow-wrap: anywhere; }
+    .ok b { color: var(--ma-ok); } .warn b { color: var(--ma-warn); } .error b { color: var(--ma-error); }
+    .checking-line { display: flex; gap: var(--ma-space-2); align-items: center; }
+    .seen ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 2px; }
+    .seen li { display: flex; flex-wrap: wrap; gap: 0 var(--ma-space-2); align-items: baseline; }
+    .danger { color: var(--ma-error); }
+    .dropveil { position: absolute; inset: 0; display: grid; place-items: center; border: 2px dashed var(--ma-primary);
+                border-radius: var(--ma-radius); background: rgb(16 20 24 / 85%); font-size: var(--ma-text-lg); pointer-events: none; }
+    @media (max-width: 560px) {
+      .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+      .thumb, .img { width: 96px; } .img { height: 72px; }
+      .drop { width: 100%; }
+    }
+  `,
+})
+export class BrandCardComponent implements OnDestroy {
+  readonly brand = input.required<BrandWithTotals>();
+  readonly canControl = input(false);
+  /** Why the catalogue cannot be used ('' when it can). */
+  readonly catalogueBlocked = input('');
+  /** Open the catalogue at once (a brand just added). */
+  readonly openCatalogue = input(false);
+  /** Logos or the name changed: the page re-reads the list. */
+  readonly changed = output<void>();
+  readonly removed = output<string>();
+
+  private readonly api = inject(BrandsApi);
+  private readonly dialog = inject(MatDialog);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly nameBox = viewChild<ElementRef<HTMLInputElement>>('nameBox');
+  protected readonly SHOWN_STREAMS = SHOWN_STREAMS;
+  protected readonly duration = duration;
+  protected readonly percent = percent;
+
+  readonly logos = signal<BrandLogo[]>([]);
+  readonly loadingLogos = signal(true);
+  /** logo id -> image URL (the API's image, or the file / glyph just added). */
+  readonly previews = signal<Record<string, string>>({});
+  readonly outcomes = signal<Outcome[]>([]);
+  readonly checking = computed(() => this.outcomes().some((o) => !o.verdict));
+  readonly showCatalogue = signal(false);
+  readonly renaming = signal(false);
+  readonly busy = signal(false);
+  readonly dragging = signal(false);
+  readonly allStreams = signal(false);
+  readonly error = signal('');
+  readonly shownStreams = computed(() => (this.allStreams() ? this.brand().streams : this.brand().streams.slice(0, SHOWN_STREAMS)));
+  private readonly ownedUrls: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private keys = 0;
+
+  constructor() {
+    effect(() => {
+      const id = this.brand().brand_id;
+      untracked(() => void this.loadLogos(id));
+    });
+    effect(() => {
+      if (this.openCatalogue()) untracked(() => {
+        this.showCatalogue.set(true);
+        this.host.nativeElement.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      });
+    });
+  }
+
+  kind(logo: BrandLogo): string {
+    return (logo.content_type ?? logo.logo_id.split('.').pop() ?? '').replace('image/', '');
+  }
+
+  detail(logo: BrandLogo): string {
+    return logo.check ? `${logo.check.quality}: ${checkDetail(logo.check)}` : '';
+  }
+
+  async loadLogos(id = this.brand().brand_id): Promise<void> {
+    try {
+      const { logos } = await this.api.logos(id);
+      this.logos.set(logos);
+      for (const logo of logos) if (!this.previews()[logo.logo_id]) void this.loadPreview(id, logo.logo_id);
+    } catch (e) {
+      this.error.set(`Cannot read the logos: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      this.loadingLogos.set(false);
+    }
+  }
+
+  private async loadPreview(id: string, logoId: string): Promise<void> {
+    try {
+      const url = URL.createObjectURL(await this.api.logoImage(id, logoId));
+      this.ownedUrls.push(url);
+      this.previews.update((p) => ({ ...p, [logoId]: url }));
+    } catch {
+      // No image route on this server (or gone): the tile shows the file's type instead.
+    }
+  }
+
+  // --- adding logos: each goes through the check in turn (the model service is shared) ---
+  dragOver(event: DragEvent): void {
+    if (!this.canControl() || !event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    this.dragging.set(true);
+  }
+
+  dragLeave(event: DragEvent): void {
+    const to = event.relatedTarget as Node | null;
+    if (!to || !this.host.nativeElement.contains(to)) this.dragging.set(false);
+  }
+
+  drop(event: DragEvent): void {
+    if (!this.canControl()) return;
+    event.preventDefault();
+    this.dragging.set(false);
+    this.addFiles([...(event.dataTransfer?.files ?? [])]);
+  }
+
+  picked(input: HTMLInputElement): void {
+    this.addFiles([...(input.files ?? [])]);
+    input.value = ''; // the same file can be chosen again
+  }
+
+  addFiles(files: File[]): void {
+    for (const file of files) {
+      const early = precheck(file);
+      const preview = early ? null : this.own(URL.createObjectURL(file));
+      const outcome = this.startOutcome(file.name, preview, early);
+      if (!early) this.enqueue(outcome, () => this.api.uploadLogo(this.brand().brand_id, file, file.name), preview);
+    }
+  }
+
+  addFromCatalogue(icon: CatalogueIcon): void {
+    const preview = this.api.catalogueSvg(icon);
+    const outcome = this.startOutcome(`${icon.title} (catalogue)`, preview, null);
+    this.enqueue(outcome, () => this.api.addFromCatalogue(this.brand().brand_id, icon.slug), preview);
+  }
+
+  private startOutcome(name: string, preview: string | null, verdict: Verdict | null): Outcome {
+    const outcome = { key: ++this.keys, name, preview, verdict };
+    this.outcomes.update((list) => [outcome, ...list]);
+    return outcome;
+  }
+
+  private enqueue(outcome: Outcome, send: () => Promise<BrandLogo>, preview: string | null): void {
+    this.queue = this.queue.then(async () => {
+      let verdict: Verdict;
+      try {
+        const logo = await send();
+        verdict = storedVerdict(logo);
+        if (preview) this.previews.update((p) => ({ ...p, [logo.logo_id]: p[logo.logo_id] ?? preview }));
+        await this.loadLogos();
+        this.changed.emit();
+      } catch (e) {
+        verdict = e instanceof ApiError ? refusedVerdict(e.status, e.message) : refusedVerdict(0, e instanceof Error ? e.message : String(e));
+      }
+      this.outcomes.update((list) => list.map((o) => (o.key === outcome.key ? { ...o, verdict } : o)));
+    });
+  }
+
+  dismiss(outcome: Outcome): void {
+    this.outcomes.update((list) => list.filter((o) => o.key !== outcome.key));
+  }
+
+  private own(url: string): string {
+    this.ownedUrls.push(url);
+    return url;
+  }
+
+  // --- rename, delete ---
+  startRename(): void {
+    this.renaming.set(true);
+    setTimeout(() => this.nameBox()?.nativeElement.select());
+  }
+
+  async saveName(event: Event): Promise<void> {
+    event.preventDefault();
+    const name = this.nameBox()?.nativeElement.value.trim() ?? '';
+    if (!name || name === this.brand().name) {
+      this.renaming.set(false);
+      return;
+    }
+    await this.act(async () => {
+      await this.api.renameBrand(this.brand().brand_id, name);
+      this.renaming.set(false);
+      this.changed.emit();
+    });
+  }
+
+  async remove(): Promise<void> {
+    const b = this.brand();
+    const logos = this.logos().length;
+    const ok = await confirmAction(this.dialog, {
+      title: `Delete the brand “${b.name}”?`,
+      message: `“${b.name}” will no longer be looked for in any stream, and its ${logos} reference logo${logos === 1 ? '' : 's'} will be deleted. Results already recorded keep their seconds.`,
+      confirmLabel: 'Delete brand',
+    });
+    if (ok) await this.act(async () => {
+      await this.api.deleteBrand(b.brand_id);
+      this.removed.emit(b.brand_id);
+    });
+  }
+
+  async removeLogo(logo: BrandLogo): Promise<void> {
+    const b = this.brand();
+    const last = this.logos().length === 1;
+    const ok = await confirmAction(this.dialog, {
+      title: `Delete a logo of “${b.name}”?`,
+      message: `This reference logo of “${b.name}” is deleted and no longer looked for.${last ? ` It is the brand’s only logo: “${b.name}” cannot be found until another is added.` : ''}`,
+      confirmLabel: 'Delete logo',
+    });
+    if (ok) await this.act(async () => {
+      await this.api.deleteLogo(b.brand_id, logo.logo_id);
+      await this.loadLogos();
+      this.changed.emit();
+    });
+  }
+
+  private async act(action: () => Promise<void>): Promise<void> {
+    this.busy.set(true);
+    this.error.set('');
+    try {
+      await action();
+    } catch (e) {
+      this.error.set(e instanceof Error ? e.message : String(e));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  ngOnDestroy(): void {
+    for (const url of this.ownedUrls) URL.revokeObjectURL(url);
+  }
+}
