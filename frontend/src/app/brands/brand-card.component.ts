@@ -244,13 +244,14 @@ export class BrandCardComponent implements OnDestroy {
   readonly allStreams = signal(false);
   readonly error = signal('');
   readonly shownStreams = computed(() => (this.allStreams() ? this.brand().streams : this.brand().streams.slice(0, SHOWN_STREAMS)));
+  private readonly brandId = computed(() => this.brand().brand_id);
   private readonly ownedUrls: string[] = [];
   private queue: Promise<void> = Promise.resolve();
   private keys = 0;
 
   constructor() {
     effect(() => {
-      const id = this.brand().brand_id;
+      const id = this.brandId(); // not on every re-read of the list: only a new brand
       untracked(() => void this.loadLogos(id));
     });
     effect(() => {

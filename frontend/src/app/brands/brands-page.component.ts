@@ -13,6 +13,8 @@ type Sort = 'seen' | 'name';
 @Component({
   selector: 'ma-brands-page',
   imports: [MatButtonModule, BrandCardComponent],
+  // A file dropped beside a card would make the browser open it in place of the page.
+  host: { '(window:dragover)': 'keepPage($event)', '(window:drop)': 'keepPage($event)' },
   template: `
     <div class="head">
       <div>
@@ -125,6 +127,10 @@ export class BrandsPageComponent {
   constructor() {
     void this.reload();
     void this.checkCatalogue();
+  }
+
+  keepPage(event: DragEvent): void {
+    if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
   }
 
   async reload(): Promise<void> {

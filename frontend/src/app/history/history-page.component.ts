@@ -229,14 +229,19 @@ export class HistoryPageComponent {
   private readonly summaries = signal<Record<string, StreamSummary>>({});
   readonly loading = signal(false);
   readonly compareError = signal('');
+  /** Stream names, changing only when a name does (not with every live update). */
+  private readonly streamNames = computed(
+    () => Object.fromEntries(this.streams.streams().map((s) => [s.id, s.name])) as Record<string, string>,
+    { equal: (a, b) => Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => a[k] === b[k]) },
+  );
   readonly comparison = computed<Comparison | null>(() => {
     const ids = this.selected();
     const summaries = this.summaries();
     if (ids.length < 2 || ids.some((id) => !summaries[id])) return null;
-    const byId = new Map(this.streams.streams().map((s) => [s.id, s]));
+    const names = this.streamNames();
     return compareStreams(ids.map((id) => ({
       id,
-      name: byId.get(id)?.name || id,
+      name: names[id] || id,
       seconds: secondsByBrand(summaries[id], this.range()),
     })));
   });
