@@ -17,6 +17,10 @@ const PLAYER_HINTS: Record<PlayerStatus, string> = {
   error: 'This video cannot be played here.',
 };
 
+/** How far (in target durations) a live player may fall behind before hls.js jumps to the
+ *  live edge; lifted while the user watches an earlier moment (seekToMedia). */
+const LIVE_MAX_LATENCY_COUNT = 6;
+
 /** What the overlay drew for the presented frame: kept as JSON in the canvas's
  *  `data-overlay` attribute, where the e2e sync measurement (and a person debugging in
  *  the devtools) reads it. */
@@ -44,7 +48,10 @@ export interface OverlayNow {
     <!-- Below the picture, not over it: a badge on the video would hide the boxes' labels. -->
     <div class="statusbar">
       <span class="status" [class]="status()" data-testid="player-status">{{ status() }}</span>
-      <span class="hint">{{ hint() }}</span>
+      <span class="hint">{{ reviewing() ? 'Playing from an earlier moment; the live edge waits.' : hint() }}</span>
+      @if (reviewing()) {
+        <button type="button" class="live-btn" (click)="goLive()" data-testid="go-live">Back to live</button>
+      }
     </div>
   `,
   styles: `
@@ -60,6 +67,9 @@ export interface OverlayNow {
               font-weight: 600; text-transform: capitalize; }
     .status.playing { background: var(--ma-live); color: #fff; }
     .status.error { background: var(--ma-error-bg); color: var(--ma-error); }
+    .hint { flex: 1; min-width: 0; }
+    .live-btn { font: inherit; font-weight: 600; color: #fff; background: var(--ma-live); border: 0; border-radius: 999px;
+                padding: 1px 10px; cursor: pointer; }
   `,
 })
 export class PlayerComponent implements OnDestroy {
@@ -71,6 +81,24 @@ export class PlayerComponent implements OnDestroy {
   readonly status = signal<PlayerStatus>('idle');
   /** What the status means for the user. */
   readonly hint = computed(() => PLAYER_HINTS[this.status()]);
+  /** The user chose an earlier moment of a live stream: hls.js does not pull it back to live. */
+  readonly reviewing = signal(false);
+  /** Bumped when the fragments known change (for `held`). */
+  private readonly spansVersion = signal(0);
+  /** The stream media time the player can seek to now (its playlist's window, where the
+   *  segments' media starts are known); null before any is. */
+  readonly held = computed<{ start: number; end: number } | null>(() => {
+    this.spansVersion();
+    let start = Infinity;
+    let end = -Infinity;
+    for (const f of this.spans) {
+      const mediaStart = this.store.mediaStartOf(f.sn);
+      if (mediaStart === null || mediaStart === undefined) continue;
+      start = Math.min(start, mediaStart);
+      end = Math.max(end, mediaStart + f.duration);
+    }
+    return end > start ? { start, end } : null;
+  });
   private readonly config = inject(RUNTIME_CONFIG);
   private readonly store = inject(ResultsStore);
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');
@@ -91,11 +119,31 @@ export class PlayerComponent implements OnDestroy {
     this.authorization = value;
   }
 
+  /** Shows the frame at a stream media time, if the playlist still lists its segment (a
+   *  live playlist holds the last ~60 s; an ended stream's stays). On a live stream the
+   *  player then stays there (`reviewing`) until goLive(). */
   seekToMedia(mediaTime: number): boolean {
     const target = videoTimeFor(mediaTime, this.spans, this.store.mediaStartOf);
     if (target === undefined) return false;
-    this.video().nativeElement.currentTime = target;
+    const video = this.video().nativeElement;
+    const hls = this.hls;
+    if (hls && hls.levels[hls.currentLevel]?.details?.live) {
+      hls.config.liveMaxLatencyDurationCount = Infinity;
+      this.reviewing.set(true);
+    }
+    video.currentTime = target;
+    if (video.paused) video.play().catch(() => undefined);
     return true;
+  }
+
+  /** Back to the live edge after seekToMedia. */
+  goLive(): void {
+    this.reviewing.set(false);
+    const hls = this.hls;
+    if (!hls) return;
+    hls.config.liveMaxLatencyDurationCount = LIVE_MAX_LATENCY_COUNT;
+    const edge = hls.liveSyncPosition;
+    if (edge !== null) this.video().nativeElement.currentTime = edge;
   }
 
   ngOnDestroy(): void {
@@ -114,7 +162,7 @@ export class PlayerComponent implements OnDestroy {
     const apiBase = this.config.apiBase;
     const hls = new Hls({
       liveSyncDurationCount: 2,
-      liveMaxLatencyDurationCount: 6,
+      liveMaxLatencyDurationCount: LIVE_MAX_LATENCY_COUNT,
       maxLiveSyncPlaybackRate: 1.5, // catch up with the live edge by playing faster
       xhrSetup: (xhr, requestUrl) => {
         if (this.authorization && requestUrl.startsWith(apiBase)) {
@@ -127,7 +175,10 @@ export class PlayerComponent implements OnDestroy {
       this.retryDelay = 1000;
       video.play().catch(() => this.status.set('error'));
     });
-    hls.on(Hls.Events.LEVEL_UPDATED, (_, data) => this.remember(data.details.fragments));
+    hls.on(Hls.Events.LEVEL_UPDATED, (_, data) => {
+      this.remember(data.details.fragments);
+      if (!data.details.live) this.reviewing.set(false); // the stream ended: nothing to go back to
+    });
     hls.on(Hls.Events.FRAG_PARSED, (_, data) => this.remember([data.frag]));
     hls.on(Hls.Events.ERROR, (_, data) => this.onError(data));
     video.onplaying = () => this.status.set('playing');
@@ -146,6 +197,8 @@ export class PlayerComponent implements OnDestroy {
     this.hls = undefined;
     this.fragments.clear();
     this.spans = [];
+    this.spansVersion.update((v) => v + 1);
+    this.reviewing.set(false);
   }
 
   private remember(frags: readonly Fragment[]): void {
@@ -161,6 +214,7 @@ export class PlayerComponent implements OnDestroy {
       this.fragments.set(f.sn, { sn: f.sn, start, duration, parsed });
     }
     this.spans = [...this.fragments.values()].sort((a, b) => a.start - b.start);
+    this.spansVersion.update((v) => v + 1);
   }
 
   private onError(data: ErrorData): void {

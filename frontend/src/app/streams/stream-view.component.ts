@@ -1,8 +1,10 @@
-import { Component, OnDestroy, computed, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
+import { Component, ElementRef, OnDestroy, computed, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
 import { DecimalPipe } from '@angular/common';
 import { Router, RouterLink } from '@angular/router';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
+import { AnalystViewComponent } from '../analyst/analyst-view.component';
+import { mediaClock } from '../analyst/exposure';
 import { ApiService } from '../core/api.service';
 import { FirebaseService } from '../core/firebase.service';
 import { SessionService } from '../core/session.service';
@@ -23,7 +25,7 @@ import { StreamActions, displayName } from './stream-actions';
 @Component({
   selector: 'ma-stream-view',
   imports: [DecimalPipe, RouterLink, MatButtonModule, MatMenuModule, IconComponent, PlayerComponent, PanelsComponent,
-            ControlComponent, ObsSetupComponent, WarningsComponent],
+            ControlComponent, ObsSetupComponent, WarningsComponent, AnalystViewComponent],
   providers: [ResultsStore],
   template: `
     <div class="head">
@@ -33,8 +35,6 @@ import { StreamActions, displayName } from './stream-actions';
         <span class="ma-chip" [class]="s.status" data-testid="stream-status">{{ statusLabel() }}</span>
       }
       <span class="spacer"></span>
-      <a mat-stroked-button [routerLink]="['/streams', id(), 'report']" data-testid="open-report">
-        <ma-icon name="print" [size]="18" /> Report</a>
       @if (session.canControl() && stream()) {
         <button mat-icon-button [matMenuTriggerFor]="menu" [attr.aria-label]="'Actions for ' + title()" data-testid="stream-menu">
           <ma-icon name="more" /></button>
@@ -52,30 +52,35 @@ import { StreamActions, displayName } from './stream-actions';
     }
 
     <div class="layout" [class.hidden]="missing()">
-      <section class="watch" aria-label="Player">
+      <section class="watch" aria-label="Player" #watch>
         <ma-player [playlist]="stream()?.playlist ?? null" [options]="overlay()" />
+        @if (seekNote()) { <p class="seek-note" role="status" data-testid="seek-note">{{ seekNote() }}</p> }
         <ma-warnings panel="player" />
         <div class="overlay-controls">
           <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
                         data-testid="toggle-objects" /> Objects</label>
           <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
                         data-testid="toggle-logos" /> Logos</label>
-          <label class="range">Min. confidence
+          <label class="range">Boxes from
             <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
-                   data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} %</label>
+                   data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} % confidence</label>
         </div>
-        @if (stream()) {
-          <ma-warnings panel="processing" />
-          <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails>
-            <summary>Processing and performance</summary>
-            <ma-control />
-          </details>
-        }
       </section>
-      <section class="results" aria-label="Results">
+      <section class="results" aria-label="Live results">
         @if (stream()) { <ma-panels (seek)="seek($event)" /> }
       </section>
     </div>
+    @if (stream() && !missing()) {
+      <!-- The analyst's results first; the operator's controls folded away below them. -->
+      <ma-analyst class="analysis" [streamId]="id()" [held]="player()?.held() ?? null" (seek)="seek($event)" />
+      <div class="operator-area">
+        <ma-warnings panel="processing" />
+        <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails>
+          <summary>Processing and performance</summary>
+          <ma-control />
+        </details>
+      </div>
+    }
   `,
   styles: `
     .head { display: flex; align-items: center; gap: var(--ma-space-2); margin-bottom: var(--ma-space-3); flex-wrap: wrap; }
@@ -87,6 +92,10 @@ import { StreamActions, displayName } from './stream-actions';
     .overlay-controls { display: flex; flex-wrap: wrap; gap: var(--ma-space-4); align-items: center; font-size: var(--ma-text-sm);
                         margin: var(--ma-space-2) 0 var(--ma-space-3); }
     .overlay-controls label { display: inline-flex; align-items: center; gap: var(--ma-space-1); }
+    .watch { scroll-margin-top: 72px; }
+    .seek-note { margin: var(--ma-space-2) 0 0; color: var(--ma-warn); font-size: var(--ma-text-sm); }
+    .analysis { display: grid; margin-top: var(--ma-space-5); }
+    .operator-area { margin-top: var(--ma-space-5); display: grid; gap: var(--ma-space-2); }
     .operator { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
                 padding: var(--ma-space-2) var(--ma-space-3); }
     .operator summary { cursor: pointer; font-weight: 600; padding: var(--ma-space-1) 0; }
@@ -103,7 +112,10 @@ export class StreamViewComponent implements OnDestroy {
   private readonly api = inject(ApiService);
   private readonly actions = inject(StreamActions);
   private readonly router = inject(Router);
-  private readonly player = viewChild(PlayerComponent);
+  protected readonly player = viewChild(PlayerComponent);
+  private readonly watch = viewChild<ElementRef<HTMLElement>>('watch');
+  /** Why the last seek could not happen (that moment has left the player's window). */
+  readonly seekNote = signal('');
   private stopStream?: () => void;
 
   readonly showObjects = signal(true);
@@ -118,8 +130,11 @@ export class StreamViewComponent implements OnDestroy {
   }));
   /** The stream document, from this stream's own listener (the list may lag behind). */
   readonly stream = computed(() => this.store.stream() ?? this.streams.selected());
-  /** The list has loaded and this stream is not in it. */
-  readonly missing = computed(() => this.streams.loaded() && !this.streams.selected() && !this.store.stream());
+  /** The list has loaded and this stream is not in it (nor just created: the list may
+   *  not have caught up with it yet). */
+  readonly missing = computed(
+    () => this.streams.loaded() && !this.streams.selected() && !this.store.stream() && !this.issued(),
+  );
   readonly title = computed(() => {
     const s = this.stream();
     return s ? displayName(s) : this.id();
@@ -154,8 +169,22 @@ export class StreamViewComponent implements OnDestroy {
     }
   }
 
+  /** Play from a stream media time (an appearance, the brand timeline), and bring the
+   *  player into view; say so when the player no longer holds that moment. */
   seek(mediaTime: number): void {
-    this.player()?.seekToMedia(mediaTime);
+    const player = this.player();
+    if (player?.seekToMedia(mediaTime)) {
+      this.seekNote.set('');
+      this.watch()?.nativeElement.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      return;
+    }
+    const held = player?.held();
+    this.seekNote.set(
+      held
+        ? `${mediaClock(mediaTime)} is no longer in the player: it holds ${mediaClock(held.start)} – ${mediaClock(held.end)} ` +
+            '(the newest minute of the stream). The evidence frame shows that moment.'
+        : 'The player has no video of that moment yet.',
+    );
   }
 
   async rotate(): Promise<void> {

@@ -1,0 +1,150 @@
+import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { EvidenceComponent } from './evidence';
+import { Appearance, BrandTotal, durationLabel, mediaClock, positionLabel } from './exposure';
+
+const FIRST_ROWS = 8;
+
+/** Media range the player holds (its playlist's window), where seeking works. */
+export interface HeldRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Appearances per brand (brands by seconds, each brand's appearances by time): when, how
+ * long, how large and where, how sure, from which source, with the evidence frame. A row
+ * seeks the player to the appearance's start when the player still holds that moment.
+ */
+@Component({
+  selector: 'ma-appearance-list',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [EvidenceComponent],
+  template: `
+    @for (group of groups(); track group.brand) {
+      <section class="group" [attr.data-brand]="group.brand" data-testid="appearance-group">
+        <header>
+          <span class="swatch" [style.background]="colour()(group.brand)"></span>
+          <h3>{{ group.brand }}</h3>
+          <span class="meta">{{ group.total.appearances }} appearance{{ group.total.appearances === 1 ? '' : 's' }} ·
+            {{ duration(group.total.seconds) }}</span>
+        </header>
+        <ol>
+          @for (a of group.rows; track a.brand + '@' + a.start) {
+            <li>
+              <button type="button" class="row" (click)="seek.emit(from(a))" data-testid="appearance"
+                      [attr.data-start]="a.start" [attr.data-end]="a.end" [class.outside]="!holds(a)"
+                      [attr.aria-label]="label(a)">
+                <ma-evidence [path]="a.evidence" [alt]="'Evidence: ' + a.brand + ' at ' + clock(a.best_frame_t ?? a.start)" />
+                <span class="text">
+                  <span class="when">{{ clock(a.start) }} – {{ clock(a.end) }}
+                    <span class="dur">{{ duration(a.seconds) }}</span></span>
+                  <span class="facts">
+                    @if (position(a); as where) { <span>{{ where }}</span> }
+                    @if (a.best_score !== null) { <span>{{ percent(a.best_score) }} confidence</span> }
+                    <span class="source">{{ a.source }}</span>
+                  </span>
+                  <span class="go">{{ holds(a) ? '▶ Play from ' + clock(from(a)) : 'Older than the player’s window' }}</span>
+                </span>
+              </button>
+            </li>
+          }
+        </ol>
+        @if (group.hidden) {
+          <button type="button" class="more" (click)="toggle(group.brand)">
+            {{ expanded().has(group.brand) ? 'Show fewer' : 'Show all ' + group.total.appearances }}</button>
+        }
+      </section>
+    } @empty {
+      <p class="empty" data-testid="appearances-empty">{{ emptyText() }}</p>
+    }
+  `,
+  styles: `
+    :host { display: grid; gap: var(--ma-space-4); }
+    header { display: flex; align-items: baseline; gap: var(--ma-space-2); flex-wrap: wrap; margin-bottom: var(--ma-space-2); }
+    h3 { margin: 0; font-size: var(--ma-text-md); }
+    .swatch { width: 12px; height: 12px; border-radius: 3px; align-self: center; }
+    .meta { color: var(--ma-text-muted); font-size: var(--ma-text-sm); }
+    ol { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--ma-space-2);
+         grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
+    .row { display: grid; grid-template-columns: 128px minmax(0, 1fr); gap: var(--ma-space-3); align-items: center; width: 100%;
+           text-align: left; font: inherit; color: inherit; background: var(--ma-surface-2); border: 1px solid transparent;
+           border-radius: var(--ma-radius); padding: var(--ma-space-2); cursor: pointer; }
+    .row:hover, .row:focus-visible { border-color: var(--ma-primary); outline: none; }
+    .row.outside .go { color: var(--ma-text-muted); }
+    .text { display: grid; gap: 2px; min-width: 0; }
+    .when { font-weight: 600; font-variant-numeric: tabular-nums; }
+    .dur { font-weight: 400; color: var(--ma-text-muted); margin-left: var(--ma-space-1); }
+    .facts { display: flex; flex-wrap: wrap; gap: 2px var(--ma-space-2); font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
+    .source { text-transform: uppercase; letter-spacing: 0.04em; }
+    .go { font-size: var(--ma-text-xs); color: var(--ma-primary); }
+    .more { margin-top: var(--ma-space-2); font: inherit; font-size: var(--ma-text-sm); background: none; border: 0;
+            color: var(--ma-primary); cursor: pointer; padding: 0; }
+    .empty { color: var(--ma-text-muted); font-size: var(--ma-text-sm); margin: 0; }
+    @media (max-width: 480px) {
+      ol { grid-template-columns: minmax(0, 1fr); }
+      .row { grid-template-columns: 112px minmax(0, 1fr); gap: var(--ma-space-2); }
+    }
+  `,
+})
+export class AppearanceListComponent {
+  /** The appearances the filters keep, by start. */
+  readonly appearances = input.required<readonly Appearance[]>();
+  /** Their per-brand totals, in the order the groups are shown. */
+  readonly totals = input.required<readonly BrandTotal[]>();
+  readonly colour = input.required<(brand: string) => string>();
+  readonly held = input<HeldRange | null>(null);
+  readonly emptyText = input('No appearance in this range.');
+  readonly seek = output<number>();
+  readonly expanded = signal<ReadonlySet<string>>(new Set());
+
+  readonly groups = computed(() => {
+    const byBrand = new Map<string, Appearance[]>();
+    for (const a of this.appearances()) byBrand.set(a.brand, [...(byBrand.get(a.brand) ?? []), a]);
+    const open = this.expanded();
+    return this.totals()
+      .filter((t) => byBrand.has(t.brand))
+      .map((total) => {
+        const all = byBrand.get(total.brand)!;
+        return {
+          brand: total.brand,
+          total,
+          rows: open.has(total.brand) ? all : all.slice(0, FIRST_ROWS),
+          hidden: all.length > FIRST_ROWS,
+        };
+      });
+  });
+
+  readonly clock = mediaClock;
+  readonly duration = durationLabel;
+
+  position(a: Appearance): string {
+    return positionLabel(a.peak_box, a.peak_size);
+  }
+
+  percent(score: number): string {
+    return `${Math.round(score * 100)}%`;
+  }
+
+  /** Whether the player can show this appearance (unknown player range: try). */
+  holds(a: Appearance): boolean {
+    const held = this.held();
+    return !held || (a.end > held.start && a.start < held.end);
+  }
+
+  /** Where to seek: the start, or the player's first held second when the start is older. */
+  from(a: Appearance): number {
+    const held = this.held();
+    return held && a.start < held.start && a.end > held.start ? held.start + 0.1 : a.start;
+  }
+
+  label(a: Appearance): string {
+    const facts = [this.position(a), a.best_score !== null ? `${this.percent(a.best_score)} confidence` : ''].filter(Boolean);
+    return `${a.brand} from ${mediaClock(a.start)} to ${mediaClock(a.end)}, ${durationLabel(a.seconds)}${facts.length ? ', ' + facts.join(', ') : ''}. Play from there.`;
+  }
+
+  toggle(brand: string): void {
+    const next = new Set(this.expanded());
+    if (!next.delete(brand)) next.add(brand);
+    this.expanded.set(next);
+  }
+}

@@ -1,0 +1,200 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  OnDestroy,
+  computed,
+  effect,
+  input,
+  output,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import type { Chart, ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
+import type { StreamTimeline } from '../core/api.service';
+import { bucketLabel, mediaClock, sharePercent } from './exposure';
+
+export type ChartMode = 'seconds' | 'share';
+type Point = { x: number; y: number };
+
+/** Axis, grid and text colours: the dashboard's dark surfaces, or paper for the report. */
+const THEMES = {
+  dark: { text: '#c5ccd4', grid: 'rgba(255,255,255,0.08)', axis: 'rgba(255,255,255,0.25)' },
+  paper: { text: '#222', grid: 'rgba(0,0,0,0.1)', axis: 'rgba(0,0,0,0.4)' },
+} as const;
+
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+
+/** A media-time tick step: whole seconds, minutes or hours, about `ticks` of them. */
+export function timeStep(span: number, ticks = 6): number {
+  return TIME_STEPS.find((s) => span / s <= ticks) ?? TIME_STEPS[TIME_STEPS.length - 1];
+}
+
+/**
+ * Share of voice over time as a stacked area chart (chart.js, loaded on first use): x is
+ * media time (m:ss), y the seconds each brand was on screen in each bucket, or its share of
+ * the brands' seconds there (%). New data updates the same chart in place (live streams
+ * refresh it every few seconds), so nothing flickers or re-animates.
+ */
+@Component({
+  selector: 'ma-sov-chart',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <div class="frame" [style.height]="height()">
+      <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="sov-chart"></canvas>
+      @if (empty()) { <p class="empty" data-testid="sov-empty">{{ emptyText() }}</p> }
+    </div>
+  `,
+  styles: `
+    :host { display: block; }
+    .frame { position: relative; width: 100%; }
+    canvas { position: absolute; inset: 0; }
+    .empty { position: absolute; inset: 0; display: grid; place-items: center; margin: 0; text-align: center;
+             color: var(--ma-text-muted); font-size: var(--ma-text-sm); padding: var(--ma-space-4); }
+  `,
+})
+export class SovChartComponent implements OnDestroy {
+  readonly timeline = input<StreamTimeline | null>(null);
+  readonly colour = input.required<(brand: string) => string>();
+  readonly mode = input<ChartMode>('seconds');
+  readonly theme = input<keyof typeof THEMES>('dark');
+  readonly height = input('260px');
+  /** Drawn at this pixel ratio (the report: crisp when printed). */
+  readonly pixelRatio = input<number | undefined>(undefined);
+  readonly emptyText = input('No brand on screen in this range.');
+  /** Emitted once the chart has drawn data (the report waits for it before printing). */
+  readonly drawn = output<void>();
+
+  private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
+  private chart?: Chart<'line', Point[]>;
+  private loading?: Promise<typeof import('./chart-setup')>;
+  private destroyed = false;
+  readonly ready = signal(false);
+
+  readonly empty = computed(() => !this.timeline()?.series.length);
+  readonly description = computed(() => {
+    const t = this.timeline();
+    if (!t?.series.length) return 'Share of voice over time: no brand on screen';
+    const parts = t.series.map((s) => `${s.brand} ${s.total.toFixed(1)} s`);
+    return `Share of voice over time, ${mediaClock(t.start)} to ${mediaClock(t.end)}: ${parts.join(', ')}`;
+  });
+
+  constructor() {
+    effect(() => {
+      const timeline = this.timeline();
+      const mode = this.mode();
+      const colour = this.colour();
+      untracked(() => void this.render(timeline, mode, colour));
+    });
+  }
+
+  private async render(timeline: StreamTimeline | null, mode: ChartMode, colour: (b: string) => string): Promise<void> {
+    if (!timeline) return;
+    if (!this.chart) {
+      const { Chart } = await (this.loading ??= import('./chart-setup'));
+      if (this.destroyed) return;
+      this.chart ??= new Chart(this.canvas().nativeElement, this.config());
+      // Newer data may have come while chart.js loaded: draw the newest.
+      timeline = this.timeline() ?? timeline;
+      mode = this.mode();
+      colour = this.colour();
+    }
+    const chart = this.chart;
+    const shares = mode === 'share' ? sharePercent(timeline.series) : null;
+    // A point in each bucket's middle, and the first and last values held out to the
+    // range's edges, so the areas span the whole axis.
+    const xs = timeline.buckets.map((b) => Math.min(b + timeline.bucket_s / 2, (b + timeline.end) / 2));
+    const points = (values: number[]): Point[] =>
+      values.length
+        ? [{ x: timeline.start, y: values[0] }, ...values.map((y, i) => ({ x: xs[i], y })), { x: timeline.end, y: values[values.length - 1] }]
+        : [];
+    const known = new Map(chart.data.datasets.map((d) => [d.label, d]));
+    chart.data.datasets = timeline.series.map((s, index) => {
+      const data = points(shares ? shares[index] : s.seconds);
+      const c = colour(s.brand);
+      const dataset: ChartDataset<'line', Point[]> = known.get(s.brand) ?? { label: s.brand, data };
+      Object.assign(dataset, {
+        data,
+        borderColor: c,
+        backgroundColor: `${c}b3`,
+        borderWidth: 1.5,
+        pointRadius: 0,
+        pointHitRadius: 6,
+        cubicInterpolationMode: 'monotone',
+        fill: index === 0 ? 'origin' : '-1',
+      });
+      return dataset;
+    });
+    const scales = chart.options.scales!;
+    Object.assign(scales['x']!, { min: timeline.start, max: timeline.end });
+    (scales['x']!.ticks as { stepSize?: number }).stepSize = timeStep(timeline.end - timeline.start);
+    Object.assign(scales['y']!, mode === 'share' ? { max: 100, suggestedMax: undefined } : { max: undefined, suggestedMax: timeline.bucket_s });
+    (scales['y']!.title as { text: string }).text =
+      mode === 'share' ? 'Share of voice (%)' : `Seconds on screen per ${bucketLabel(timeline.bucket_s)}`;
+    this.bucket = timeline.bucket_s;
+    this.unit = mode === 'share' ? '%' : 's';
+    chart.update('none');
+    if (!this.ready()) {
+      this.ready.set(true);
+      this.drawn.emit();
+    }
+  }
+
+  private bucket = 10;
+  private unit = 's';
+
+  private config(): ChartConfiguration<'line', Point[]> {
+    const theme = THEMES[this.theme()];
+    const font = { family: getComputedStyle(document.body).fontFamily || 'sans-serif', size: 12 };
+    return {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        devicePixelRatio: this.pixelRatio(),
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'index', intersect: false, axis: 'x' },
+        layout: { padding: { top: 4, right: 8 } },
+        scales: {
+          x: {
+            type: 'linear',
+            border: { color: theme.axis },
+            grid: { color: theme.grid },
+            ticks: { color: theme.text, font, callback: (v) => mediaClock(Number(v)), maxRotation: 0, autoSkipPadding: 12 },
+            title: { display: true, text: 'Media time (m:ss)', color: theme.text, font },
+          },
+          y: {
+            type: 'linear',
+            stacked: true,
+            beginAtZero: true,
+            border: { color: theme.axis },
+            grid: { color: theme.grid },
+            ticks: { color: theme.text, font, precision: 1 },
+            title: { display: true, text: 'Seconds on screen', color: theme.text, font },
+          },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title: (items: TooltipItem<'line'>[]) => {
+                const x = items[0]?.parsed.x ?? 0;
+                return `${mediaClock(x - this.bucket / 2)} – ${mediaClock(x + this.bucket / 2)}`;
+              },
+              label: (item: TooltipItem<'line'>) =>
+                ` ${item.dataset.label}: ${(item.parsed.y ?? 0).toFixed(1)} ${this.unit}`,
+            },
+          },
+        },
+      },
+    };
+  }
+
+  ngOnDestroy(): void {
+    this.destroyed = true;
+    this.chart?.destroy();
+  }
+}
