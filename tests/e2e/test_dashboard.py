@@ -1,15 +1,18 @@
 """The dashboard end to end in headless Debian Chromium, against the real embedded stack,
 while ffmpeg publishes a generated clip over RTMP as OBS would.
 
-Checks that the video plays, boxes appear over the right objects, the brand panel counts
-the brand shown in the clip, the mode toggle changes the stream document; measures how
-far the overlay is from the frame on screen (each frame carries its number in its pixels).
+Signs in as the embedded stack's admin (a seeded demo account), creates a stream, then
+opens it by its old-style link (``?stream=ID``, which must still work). Checks that the
+video plays, boxes appear over the right objects, the brand panel counts the brand shown
+in the clip, the mode toggle changes the stream document; measures how far the overlay is
+from the frame on screen (each frame carries its number in its pixels).
 Screenshots go to test-artifacts/e2e/.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 
@@ -98,6 +101,19 @@ def browser():
         browser.close()
 
 
+def sign_in(page, dashboard: str, accounts: list[dict], role: str) -> None:
+    """Sign in on the sign-in screen with the stack's seeded account for ``role`` (its
+    one-click button), and wait until the app shows that role in its top bar."""
+    page.goto(dashboard)
+    page.wait_for_url(re.compile(r"#/sign-in"))
+    email = next(a["email"] for a in accounts if a["role"] == role)
+    button = page.get_by_test_id(f"demo-{role}")
+    assert email in button.inner_text(), button.inner_text()
+    button.click()
+    page.get_by_test_id("user-role").filter(has_text=re.compile(role, re.I)).wait_for()
+    page.wait_for_url(re.compile(r"#/(?!sign-in)"))
+
+
 def test_dashboard_plays_draws_counts_and_controls(stack_env, db, browser, tmp_path):
     dashboard = stack_env.info["dashboard"]
     api = stack_env.info["api"]
@@ -121,16 +137,17 @@ def test_dashboard_plays_draws_counts_and_controls(stack_env, db, browser, tmp_p
     page.set_default_timeout(WAIT_MS)
     console: list[str] = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.goto(dashboard)
+    sign_in(page, dashboard, stack_env.info["accounts"], "admin")
     page.get_by_test_id("new-stream-name").fill("E2E studio")
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Create", exact=True).click()
     key = page.get_by_test_id("stream-key").inner_text(timeout=WAIT_MS)
     stream_id = key.split("?", 1)[0]
+    page.wait_for_url(re.compile(rf"#/streams/{stream_id}$"))  # the new stream opens at once
     page.screenshot(path=str(ARTIFACTS / "01-created.png"))
 
     publisher = publish(f"{stack_env.info['rtmp']}/{key}", clip)
     try:
-        run_checks(page, db, stream_id, logo_box)
+        run_checks(page, db, dashboard, stream_id, logo_box)
         sync = page.evaluate("window.__maSync")
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
@@ -152,11 +169,12 @@ def sampled_frames(db, stream_id: str) -> list[tuple[float, float]]:
     )
 
 
-def run_checks(page, db, stream_id: str, logo_box) -> None:
+def run_checks(page, db, dashboard: str, stream_id: str, logo_box) -> None:
     from tests.e2e.clip import CODE_BITS, CODE_BLOCK
 
-    dashboard = page.url.split("?")[0]
-    page.goto(f"{dashboard}?stream={stream_id}")
+    # A link from before hash routing opens the stream's page.
+    page.goto(f"{dashboard.rstrip('/')}/?stream={stream_id}")
+    page.wait_for_url(re.compile(rf"#/streams/{stream_id}$"))
     page.add_script_tag(content=SYNC_PROBE % (CODE_BITS, CODE_BLOCK, FPS))
     status = page.get_by_test_id("player-status")
     status.filter(has_text="playing").wait_for(timeout=WAIT_MS)
@@ -206,7 +224,9 @@ def run_checks(page, db, stream_id: str, logo_box) -> None:
     seconds.wait_for(timeout=WAIT_MS)
     assert float(seconds.inner_text().split()[0]) > 0
 
-    # The mode toggle changes the stream document.
+    # The mode toggle (operator controls, folded away under the player) changes the
+    # stream document.
+    page.get_by_text("Processing and performance").click()
     page.get_by_test_id("mode-batch").click()
     deadline = time.monotonic() + WAIT_S
     while db.collection("streams").document(stream_id).get().get("mode") != "batch":
