@@ -31,7 +31,10 @@ API_KEY = {"X-API-Key": TEST_API_KEY}
 
 def shot(page, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+    if full_page:  # from the top: a sticky header would be drawn where the page was scrolled to
+        page.evaluate("window.scrollTo(0, 0)")
+    # Animations off: a dialog or menu is shown as it settles, not half faded in.
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page, animations="disabled")
 
 
 def delete_every_stream(api: str) -> None:

@@ -16,8 +16,7 @@ import { ResultsStore } from '../results/results-store';
       <section data-testid="mode-control">
         <h3>Processing</h3>
         @if (!session.canControl()) {
-          <p>Mode: <b>{{ s.mode === 'realtime' ? 'Realtime' : 'Batch' }}</b>
-            <span class="muted">— {{ s.mode === 'realtime' ? 'keyframes, skips segments far behind live' : '5 fps, never skips' }}</span></p>
+          <p>Mode: <b>{{ s.mode === 'realtime' ? 'Realtime' : 'Batch' }}</b>&nbsp;<span class="muted">— {{ s.mode === 'realtime' ? 'keyframes, skips segments far behind live' : '5 fps, never skips' }}</span></p>
         } @else {
         <div class="modes">
           <button type="button" [class.on]="s.mode === 'realtime'" (click)="setMode('realtime')" data-testid="mode-realtime">

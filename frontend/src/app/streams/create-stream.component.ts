@@ -23,7 +23,7 @@ import { StreamsService } from '../core/streams.service';
   `,
 })
 export class CreateStreamComponent {
-  readonly placeholder = input('New stream name, e.g. “Saturday match”');
+  readonly placeholder = input('New stream name');
   readonly name = signal('');
   readonly busy = signal(false);
   readonly error = signal('');

@@ -15,7 +15,7 @@ export type { ConfirmData } from './confirm';
     <mat-dialog-content>
       <p data-testid="confirm-message">{{ data.message }}</p>
       @if (data.typeToConfirm !== undefined) {
-        <label class="type">Type <b>{{ data.typeToConfirm }}</b> to confirm
+        <label class="type"><span>Type <b>{{ data.typeToConfirm }}</b> to confirm</span>
           <input #typed type="text" (input)="typedText.set(typed.value)" data-testid="confirm-input" autocomplete="off"
                  [attr.aria-label]="'Type ' + data.typeToConfirm + ' to confirm'" /></label>
       }
