@@ -178,6 +178,8 @@ def run_checks(page, db, dashboard: str, stream_id: str, logo_box) -> None:
     page.add_script_tag(content=SYNC_PROBE % (CODE_BITS, CODE_BLOCK, FPS))
     status = page.get_by_test_id("player-status")
     status.filter(has_text="playing").wait_for(timeout=WAIT_MS)
+    # The header says "Live" (this stream is publishing), not just "Connected".
+    page.get_by_test_id("header-state").filter(has_text="Live").wait_for(timeout=WAIT_MS)
 
     # Boxes over the right objects: the logo where it was pasted, objects from the photo.
     # What was drawn and the canvas pixels are read in one task, so no redraw between.
