@@ -44,6 +44,13 @@ HERE = Path(__file__).parent
 NGINX_UNPRIVILEGED = HERE / "images" / "nginx-unprivileged"
 SITE_PACKAGES = ROOT / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 SITE_PACKAGES = SITE_PACKAGES / "site-packages"
+# A private /tmp for the image's processes. The checkout itself may live under /tmp (CI
+# clones into a temporary folder): it is carried over the new tmpfs by a bind mount.
+PRIVATE_TMP = (
+    f"install -d /run/ma-smoke-root && mount --rbind {ROOT} /run/ma-smoke-root\n"
+    "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+    f"mkdir -p {ROOT} && mount --rbind /run/ma-smoke-root {ROOT}\n"
+)
 PATH = "/tmp/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -208,7 +215,7 @@ def run_dashboard(dockerfile: Path, staging: Path, compose_env: dict[str, str]):
     script = (
         layout
         + (
-            "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+            PRIVATE_TMP
             + hand_stdio_to(101, 101)
             + f"{run} {NGINX_UNPRIVILEGED}/20-envsubst-on-templates.sh\n"
             + f"{run} nginx -t\n"
@@ -295,7 +302,7 @@ def run_rtmp(template: Path | None = None):
     script = (
         (f"mount --bind {template} {ROOT}/ingest/nginx.conf.template\n" if template else "")
         + "mount -t tmpfs -o mode=0755 tmpfs /var/log/nginx\nchown root:adm /var/log/nginx\n"
-        + "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        + PRIVATE_TMP
         + python_stand_in()
         + f"install -d -o {uid} -g {gid} /tmp/data /tmp/home\n"
         + hand_stdio_to(uid, gid)
@@ -342,7 +349,7 @@ def run_function(service_name: str, env_text: str, probe: str):
     command = " ".join(shlex.quote(word) for word in service.get("command") or stage.cmd)
     port = int(env["PORT"])
     script = (
-        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        PRIVATE_TMP
         + python_stand_in()
         + f"install -d -o {uid} -g {uid} /tmp/home\n"
         + hand_stdio_to(uid, uid)
@@ -399,7 +406,7 @@ def test_model_service_entry_point_imports_as_its_user(dockerfile):
     env = {**stage.env, "PATH": PATH, "PYTHONPATH": PYTHONPATH, "HOME": "/tmp/home"}
     check = f"import gunicorn, {module} as m; assert callable(m.{factory[:-2]}); print('::ok')"
     script = (
-        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        PRIVATE_TMP
         + python_stand_in()
         + f"install -d -o {uid} -g {uid} /tmp/home\n"
         + f"cd {ROOT}\n{as_user(uid, uid, env)} python -c {shlex.quote(check)}\n"
@@ -420,7 +427,7 @@ def test_ingest_image_serves_its_hooks_as_its_user():
     port = int(env.get("MA_INGEST_PORT", "8086"))
     command = " ".join(shlex.quote(word) for word in service.get("command") or stage.cmd)
     script = (
-        "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+        PRIVATE_TMP
         + python_stand_in()
         + f"install -d -o {uid} -g {gid} /tmp/data /tmp/home\n"
         + hand_stdio_to(uid, gid)
