@@ -82,14 +82,16 @@ const SHOWN_STREAMS = 5;
             <li class="thumb" [attr.data-logo]="logo.logo_id">
               <div class="img">
                 @if (previews()[logo.logo_id]; as src) { <img [src]="src" [alt]="'Reference logo of ' + brand().name" /> }
-                @else { <span class="ph">{{ kind(logo) }}</span> }
+                @else { <span class="ph" title="This server does not serve logo previews">{{ kind(logo) }}<br />{{ kb(logo) }}</span> }
               </div>
-              <span class="q" [class]="logo.check?.quality ?? 'none'" [matTooltip]="logo.check ? detail(logo) : 'Not checked by this server'"
-                    tabindex="0" data-testid="logo-quality">{{ logo.check?.quality ?? 'not checked' }}</span>
-              @if (canControl()) {
-                <button mat-icon-button class="del" (click)="removeLogo(logo)" [attr.aria-label]="'Delete this logo of ' + brand().name"
-                        data-testid="delete-logo"><ma-icon name="delete" [size]="18" /></button>
-              }
+              <div class="under">
+                <span class="q" [class]="logo.check?.quality ?? 'none'" [matTooltip]="logo.check ? detail(logo) : 'Not checked by this server'"
+                      tabindex="0" data-testid="logo-quality">{{ logo.check?.quality ?? 'not checked' }}</span>
+                @if (canControl()) {
+                  <button mat-icon-button class="del" (click)="removeLogo(logo)" [attr.aria-label]="'Delete this logo of ' + brand().name"
+                          matTooltip="Delete this logo" data-testid="delete-logo"><ma-icon name="delete" [size]="18" /></button>
+                }
+              </div>
             </li>
           }
           @if (canControl()) {
@@ -106,9 +108,13 @@ const SHOWN_STREAMS = 5;
         </ul>
         @if (canControl()) {
           <div class="catalogue">
-            <button mat-stroked-button type="button" (click)="showCatalogue.set(!showCatalogue())" data-testid="open-catalogue"
-                    [attr.aria-expanded]="showCatalogue()">{{ showCatalogue() ? 'Close the catalogue' : 'Add from catalogue…' }}</button>
-            @if (showCatalogue()) {
+            <div class="catalogue-row">
+              <button mat-stroked-button type="button" (click)="showCatalogue.set(!showCatalogue())" data-testid="open-catalogue"
+                      [disabled]="!!catalogueBlocked()" [attr.aria-expanded]="showCatalogue()">
+                {{ showCatalogue() ? 'Close the catalogue' : 'Add from catalogue…' }}</button>
+              @if (catalogueBlocked()) { <span class="muted" data-testid="catalogue-blocked">Not installed on this server</span> }
+            </div>
+            @if (showCatalogue() && !catalogueBlocked()) {
               <ma-catalogue-search [brandId]="brand().brand_id" [initial]="brand().name" [blocked]="catalogueBlocked()"
                                    [busy]="checking()" (picked)="addFromCatalogue($event)" />
             }
@@ -128,9 +134,7 @@ const SHOWN_STREAMS = 5;
                     <span class="checking-line"><mat-spinner diameter="16" /> Checking: the detector looks for it in 8 test scenes…</span>
                   }
                 </div>
-                @if (o.verdict) {
-                  <button mat-icon-button (click)="dismiss(o)" aria-label="Dismiss"><ma-icon name="check" [size]="18" /></button>
-                }
+                @if (o.verdict) { <button mat-button class="dismiss" (click)="dismiss(o)">Dismiss</button> }
               </li>
             }
           </ul>
@@ -173,21 +177,24 @@ const SHOWN_STREAMS = 5;
     h3 { margin-bottom: var(--ma-space-2); }
     .warn-text { color: var(--ma-warn); font-size: var(--ma-text-sm); margin: 0 0 var(--ma-space-2); }
     .thumbs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: var(--ma-space-2); }
-    .thumb { position: relative; width: 112px; display: flex; flex-direction: column; align-items: center; gap: var(--ma-space-1); }
+    .thumb { width: 112px; display: flex; flex-direction: column; align-items: stretch; gap: 2px; }
     .img { width: 112px; height: 84px; display: grid; place-items: center; background: #fff; border-radius: var(--ma-radius-sm);
            border: 1px solid var(--ma-border); overflow: hidden; }
-    .img img { max-width: 100%; max-height: 100%; object-fit: contain; padding: 6px; box-sizing: border-box; }
-    .ph { color: #555; font-size: var(--ma-text-xs); text-transform: uppercase; }
+    .img img { width: 100%; height: 100%; object-fit: contain; padding: 6px; box-sizing: border-box; }
+    .ph { color: #555; font-size: var(--ma-text-xs); text-align: center; }
+    .under { display: flex; align-items: center; justify-content: space-between; min-height: 32px; }
     .q { font-size: var(--ma-text-xs); padding: 0 var(--ma-space-2); border-radius: 999px; background: var(--ma-surface-2); }
     .q.good { color: var(--ma-ok); } .q.fair { color: var(--ma-primary); } .q.poor { color: var(--ma-warn); }
-    .del { position: absolute; top: -6px; right: -6px; background: var(--ma-surface); transform: scale(0.8); }
-    .drop { width: 180px; }
-    .dropzone { height: 84px; box-sizing: border-box; display: flex; flex-direction: column; align-items: center; justify-content: center;
+    .del { --mat-icon-button-state-layer-size: 32px; width: 32px; height: 32px; padding: 4px; color: var(--ma-text-muted); }
+    .del:hover { color: var(--ma-error); }
+    .drop { width: 200px; }
+    .dropzone { min-height: 84px; box-sizing: border-box; display: flex; flex-direction: column; align-items: center; justify-content: center;
                 text-align: center; gap: 2px; padding: var(--ma-space-2); border: 2px dashed var(--ma-border);
                 border-radius: var(--ma-radius-sm); cursor: pointer; font-size: var(--ma-text-sm); }
     .dropzone:hover, .dropzone.active, .dropzone:focus-within { border-color: var(--ma-primary); background: var(--ma-surface-2); }
     .dropzone .muted { font-size: var(--ma-text-xs); }
     .catalogue { margin-top: var(--ma-space-3); display: flex; flex-direction: column; gap: var(--ma-space-2); align-items: flex-start; }
+    .catalogue-row { display: flex; flex-wrap: wrap; align-items: center; gap: var(--ma-space-2); }
     .catalogue ma-catalogue-search { align-self: stretch; }
     .outcomes { list-style: none; margin: var(--ma-space-3) 0 0; padding: 0; display: grid; gap: var(--ma-space-2); }
     .outcomes li { display: flex; gap: var(--ma-space-2); align-items: flex-start; padding: var(--ma-space-2);
@@ -199,6 +206,7 @@ const SHOWN_STREAMS = 5;
     .what { flex: 1; min-width: 0; display: flex; flex-direction: column; font-size: var(--ma-text-sm); }
     .file { color: var(--ma-text-muted); font-size: var(--ma-text-xs); overflow-wrap: anywhere; }
     .ok b { color: var(--ma-ok); } .warn b { color: var(--ma-warn); } .error b { color: var(--ma-error); }
+    .dismiss { flex: none; }
     .checking-line { display: flex; gap: var(--ma-space-2); align-items: center; }
     .seen ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 2px; }
     .seen li { display: flex; flex-wrap: wrap; gap: 0 var(--ma-space-2); align-items: baseline; }
@@ -264,6 +272,10 @@ export class BrandCardComponent implements OnDestroy {
 
   kind(logo: BrandLogo): string {
     return (logo.content_type ?? logo.logo_id.split('.').pop() ?? '').replace('image/', '');
+  }
+
+  kb(logo: BrandLogo): string {
+    return `${Math.max(1, Math.round(logo.size / 1024))} kB`;
   }
 
   detail(logo: BrandLogo): string {

@@ -14,7 +14,7 @@ const DEBOUNCE_MS = 250;
              autocomplete="off" data-testid="catalogue-query" [attr.aria-describedby]="'cat-help-' + brandId()" />
     </label>
     <p class="muted help" [id]="'cat-help-' + brandId()">
-      {{ unavailable() || 'Brand glyphs from simple-icons (CC0 unless named), in the brand colour. Each is checked like an upload.' }}
+      {{ unavailable() || 'Choose a logo to add it. Brand glyphs from simple-icons (CC0 unless named), in the brand colour, checked like an upload.' }}
     </p>
     @if (!unavailable()) {
       @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
