@@ -4,7 +4,8 @@ import { IconComponent } from '../ui/icon.component';
 import { ResultsStore } from './results-store';
 import { WarningPanel } from './warnings';
 
-/** The selected stream's warnings that concern one panel, each with what to do. */
+/** The selected stream's warnings shown beside one panel, each with what to do. A warning
+ *  that affects several panels is shown once, beside the first (its `panels[0]`). */
 @Component({
   selector: 'ma-warnings',
   imports: [RouterLink, IconComponent],
@@ -40,7 +41,7 @@ import { WarningPanel } from './warnings';
 export class WarningsComponent {
   readonly panel = input.required<WarningPanel>();
   private readonly store = inject(ResultsStore);
-  readonly shown = computed(() => this.store.warnings().filter((w) => w.panels.includes(this.panel())));
+  readonly shown = computed(() => this.store.warnings().filter((w) => w.panels[0] === this.panel()));
 
   clip(text: string): string {
     return text.length > 220 ? `${text.slice(0, 217)}…` : text;

@@ -6,6 +6,7 @@ export type WarningPanel = 'player' | 'brands' | 'results' | 'processing';
 export interface StreamWarning {
   id: string;
   severity: 'info' | 'warn' | 'error';
+  /** the panels it affects; shown beside the first */
   panels: WarningPanel[];
   title: string;
   /** the pipeline's own words, when they add something */
