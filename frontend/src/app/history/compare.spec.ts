@@ -105,9 +105,9 @@ describe('history list', () => {
   const all = [s('a', 'ended', '2026-11-01'), s('b', 'live', '2026-11-15'), s('c', 'ended', '2026-11-30'), s('d', 'idle', null)];
 
   it('filters by date range and status', () => {
-    expect(filterStreams(all, '', '', false).map((x) => x.id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(filterStreams(all, '', '', true).map((x) => x.id)).toEqual(['a', 'c']);
-    expect(filterStreams(all, '2026-11-15', '', false).map((x) => x.id)).toEqual(['b', 'c']);
+    expect(filterStreams(all, '', '', false).map((x) => x.id)).toEqual(['c', 'b', 'a', 'd']); // latest first
+    expect(filterStreams(all, '', '', true).map((x) => x.id)).toEqual(['c', 'a']);
+    expect(filterStreams(all, '2026-11-15', '', false).map((x) => x.id)).toEqual(['c', 'b']);
     expect(filterStreams(all, '2026-11-01', '2026-11-15', true).map((x) => x.id)).toEqual(['a']);
     expect(filterStreams(all, '2026-11-30', '2026-11-30', false).map((x) => x.id)).toEqual(['c']);
   });

@@ -60,16 +60,19 @@ export function streamDate(s: StreamDoc): Date | null {
 }
 
 /** Streams whose date falls within [from, to] (local calendar days, 'YYYY-MM-DD'; empty:
- *  open), optionally ended ones only. */
+ *  open), optionally ended ones only; the latest first (streams never published last). */
 export function filterStreams(streams: readonly StreamDoc[], from: string, to: string, endedOnly: boolean): StreamDoc[] {
   const lo = from ? new Date(`${from}T00:00:00`).getTime() : -Infinity;
   const hi = to ? new Date(`${to}T23:59:59.999`).getTime() : Infinity;
-  return streams.filter((s) => {
-    if (endedOnly && s.status !== 'ended') return false;
-    const date = streamDate(s);
-    if (!date) return !from && !to;
-    return date.getTime() >= lo && date.getTime() <= hi;
-  });
+  const when = (s: StreamDoc) => streamDate(s)?.getTime() ?? -Infinity;
+  return streams
+    .filter((s) => {
+      if (endedOnly && s.status !== 'ended') return false;
+      const date = streamDate(s);
+      if (!date) return !from && !to;
+      return date.getTime() >= lo && date.getTime() <= hi;
+    })
+    .sort((a, b) => when(b) - when(a) || (a.name || a.id).localeCompare(b.name || b.id));
 }
 
 /** A stream's brands, most seconds first (for the list's "top brands"). */

@@ -1,7 +1,6 @@
 import { Component, ElementRef, OnDestroy, effect, input, viewChild } from '@angular/core';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { duration, percent } from '../brands/brand-logic';
-import { BRAND_PALETTE } from '../core/design-tokens';
 import type { Comparison } from './compare';
 
 // Only what a grouped bar chart needs (chart.js is tree-shaken; this route is lazy).
@@ -13,7 +12,8 @@ const MUTED = '#9aa4af';
 const GRID = '#2e3640';
 const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12 };
 
-/** Seconds on screen per brand (x) for each compared stream (one bar colour per stream). */
+/** Seconds on screen per stream (x), one bar per brand in the brand's colour (the same as in
+ *  the list and the rest of the app). */
 @Component({
   selector: 'ma-comparison-chart',
   template: `<div class="box"><canvas #canvas role="img" [attr.aria-label]="label()"></canvas></div>`,
@@ -27,11 +27,13 @@ export class ComparisonChartComponent implements OnDestroy {
   readonly comparison = input.required<Comparison>();
   /** brand id -> display name */
   readonly names = input<Record<string, string>>({});
+  /** brand id -> colour */
+  readonly colors = input<Record<string, string>>({});
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
   private chart?: Chart<'bar'>;
 
   constructor() {
-    effect(() => this.draw(this.comparison(), this.names()));
+    effect(() => this.draw(this.comparison(), this.names(), this.colors()));
   }
 
   label(): string {
@@ -39,14 +41,13 @@ export class ComparisonChartComponent implements OnDestroy {
     return `Seconds on screen per brand, for ${c.streams.map((s) => s.name).join(', ')}`;
   }
 
-  private draw(c: Comparison, names: Record<string, string>): void {
-    const brands = c.brands.slice(0, CHART_BRANDS);
+  private draw(c: Comparison, names: Record<string, string>, colors: Record<string, string>): void {
     const data = {
-      labels: brands.map((b) => names[b] ?? b),
-      datasets: c.streams.map((s, i) => ({
-        label: s.name,
-        data: s.seconds.slice(0, CHART_BRANDS),
-        backgroundColor: BRAND_PALETTE[i % BRAND_PALETTE.length],
+      labels: c.streams.map((s) => s.name),
+      datasets: c.brands.slice(0, CHART_BRANDS).map((brand, b) => ({
+        label: names[brand] || brand,
+        data: c.streams.map((s) => s.seconds[b]),
+        backgroundColor: colors[brand] ?? MUTED,
         borderRadius: 3,
         maxBarThickness: 40,
       })),
@@ -65,7 +66,7 @@ export class ComparisonChartComponent implements OnDestroy {
         animation: false,
         scales: {
           x: { ticks: { color: TEXT, font: FONT }, grid: { display: false },
-               title: { display: true, text: 'Brand', color: MUTED, font: FONT } },
+               title: { display: true, text: 'Stream', color: MUTED, font: FONT } },
           y: { beginAtZero: true, ticks: { color: MUTED, font: FONT }, grid: { color: GRID },
                title: { display: true, text: 'Seconds on screen (s)', color: MUTED, font: FONT } },
         },
@@ -74,8 +75,9 @@ export class ComparisonChartComponent implements OnDestroy {
           tooltip: {
             callbacks: {
               label: (item) => {
-                const s = this.comparison().streams[item.datasetIndex];
-                return `${s.name}: ${duration(item.parsed.y ?? 0)} (${percent(s.share[item.dataIndex])} of its brand time)`;
+                const s = this.comparison().streams[item.dataIndex];
+                const share = percent(s.share[item.datasetIndex]);
+                return `${item.dataset.label}: ${duration(item.parsed.y ?? 0)} (${share} share of voice)`;
               },
             },
           },

@@ -5,7 +5,7 @@ import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { duration, percent } from '../brands/brand-logic';
 import { BrandsApi, StreamSummary } from '../core/api.service';
-import { BRAND_PALETTE, brandColor } from '../core/design-tokens';
+import { brandColor } from '../core/design-tokens';
 import { StreamDoc } from '../core/models';
 import { StreamsService } from '../core/streams.service';
 import { IconComponent } from '../ui/icon.component';
@@ -55,7 +55,7 @@ const SUMMARY_APPEARANCES = 1000;
         @if (!c.brands.length) {
           <p class="muted hint" data-testid="compare-empty">No brand was on screen in these streams{{ whole() ? '' : ' in this range' }}.</p>
         } @else {
-          <ma-comparison-chart [comparison]="c" [names]="names()" />
+          <ma-comparison-chart [comparison]="c" [names]="names()" [colors]="chartColors()" />
           @if (c.brands.length > CHART_BRANDS) {
             <p class="muted">The chart shows the {{ CHART_BRANDS }} brands seen longest; the table lists all {{ c.brands.length }}.</p>
           }
@@ -67,8 +67,8 @@ const SUMMARY_APPEARANCES = 1000;
               <caption class="visually-hidden">Seconds on screen and share of voice per brand and stream</caption>
               <thead>
                 <tr><th scope="col">Brand</th>
-                  @for (s of c.streams; track s.id; let i = $index) {
-                    <th scope="col" [attr.data-stream]="s.id"><span class="dot" [style.background]="streamColor(i)"></span>{{ s.name }}</th>
+                  @for (s of c.streams; track s.id) {
+                    <th scope="col" [attr.data-stream]="s.id">{{ s.name }}</th>
                   }
                   @if (c.streams.length > 1) { <th scope="col">All compared</th> }
                 </tr>
@@ -76,16 +76,15 @@ const SUMMARY_APPEARANCES = 1000;
               <tbody>
                 @for (brand of c.brands; track brand; let b = $index) {
                   <tr [attr.data-brand]="brand">
-                    <th scope="row">{{ nameOf(brand) }}</th>
+                    <th scope="row"><span class="dot" [style.background]="color(brand)"></span>{{ nameOf(brand) }}</th>
                     @for (s of c.streams; track s.id) {
                       <td [attr.data-stream]="s.id" [attr.data-seconds]="s.seconds[b]">
-                        @if (s.seconds[b] > 0) { <b>{{ duration(s.seconds[b]) }}</b> <span class="muted">{{ percent(s.share[b]) }}</span> }
+                        @if (s.seconds[b] > 0) { <b>{{ duration(s.seconds[b]) }}</b><span class="share">{{ percent(s.share[b]) }}</span> }
                         @else { <span class="muted">—</span> }
                       </td>
                     }
                     @if (c.streams.length > 1) {
-                      <td data-stream="all" [attr.data-seconds]="c.totalSeconds[b]"><b>{{ duration(c.totalSeconds[b]) }}</b>
-                        <span class="muted">{{ percent(c.totalShare[b]) }}</span></td>
+                      <td data-stream="all" [attr.data-seconds]="c.totalSeconds[b]"><b>{{ duration(c.totalSeconds[b]) }}</b><span class="share">{{ percent(c.totalShare[b]) }}</span></td>
                     }
                   </tr>
                 }
@@ -169,6 +168,7 @@ const SUMMARY_APPEARANCES = 1000;
     th, td { text-align: left; padding: 6px var(--ma-space-2); border-bottom: 1px solid var(--ma-border); white-space: nowrap; }
     thead th { color: var(--ma-text-muted); font-weight: 600; }
     tbody th { font-weight: 600; }
+    .share { margin-left: var(--ma-space-2); color: var(--ma-text-muted); }
     .foot { margin: var(--ma-space-2) 0 0; }
     .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; vertical-align: baseline; }
     .filters { display: flex; flex-wrap: wrap; align-items: center; gap: var(--ma-space-3); margin-bottom: var(--ma-space-3); }
@@ -214,7 +214,10 @@ export class HistoryPageComponent {
   readonly dateTo = signal('');
   readonly shown = computed(() => filterStreams(this.streams.streams(), this.dateFrom(), this.dateTo(), this.endedOnly()));
   /** Every brand id seen in any stream: colours stay the same across the page. */
-  private readonly allBrands = computed(() => [...new Set(this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})))]);
+  private readonly allBrands = computed(
+    () => [...new Set(this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})))].sort(),
+    { equal: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) },
+  );
   /** brand id -> display name, from the brand library. */
   readonly names = signal<Record<string, string>>({});
 
@@ -245,6 +248,8 @@ export class HistoryPageComponent {
       seconds: secondsByBrand(summaries[id], this.range()),
     })));
   });
+  /** Each compared brand's colour, as the list shows it. */
+  readonly chartColors = computed(() => Object.fromEntries((this.comparison()?.brands ?? []).map((b) => [b, this.color(b)])));
   readonly partial = computed(() => {
     if (this.whole()) return [];
     const summaries = this.summaries();
@@ -300,9 +305,6 @@ export class HistoryPageComponent {
     return brandColor(brand, this.allBrands());
   }
 
-  streamColor(index: number): string {
-    return BRAND_PALETTE[index % BRAND_PALETTE.length]; // as the chart's bars
-  }
 
   statusLabel(s: StreamDoc): string {
     return { live: 'Live', idle: 'Idle', ended: 'Ended' }[s.status] ?? s.status;
