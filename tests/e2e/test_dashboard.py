@@ -104,14 +104,23 @@ def browser():
 def sign_in(page, dashboard: str, accounts: list[dict], role: str) -> None:
     """Sign in on the sign-in screen with the stack's seeded account for ``role`` (its
     one-click button), and wait until the app shows that role in its top bar."""
-    page.goto(dashboard)
-    page.wait_for_url(re.compile(r"#/sign-in"))
-    email = next(a["email"] for a in accounts if a["role"] == role)
-    button = page.get_by_test_id(f"demo-{role}")
-    assert email in button.inner_text(), button.inner_text()
-    button.click()
-    page.get_by_test_id("user-role").filter(has_text=re.compile(role, re.I)).wait_for()
-    page.wait_for_url(re.compile(r"#/(?!sign-in)"))
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    try:
+        page.goto(dashboard)
+        page.get_by_test_id("sign-in").wait_for()
+        assert "#/sign-in" in page.url, page.url
+        email = next(a["email"] for a in accounts if a["role"] == role)
+        button = page.get_by_test_id(f"demo-{role}")
+        assert email in button.inner_text(), button.inner_text()
+        button.click()
+        page.get_by_test_id("user-role").filter(has_text=re.compile(role, re.I)).wait_for()
+        page.wait_for_url(re.compile(r"#/(?!sign-in)"))
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failure-sign-in-{role}.png"))
+        (ARTIFACTS / f"failure-sign-in-{role}.txt").write_text(page.url + "\n" + "\n".join(console))
+        raise
 
 
 def test_dashboard_plays_draws_counts_and_controls(stack_env, db, browser, tmp_path):
