@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
+from flask import Response
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
@@ -35,6 +36,7 @@ from functions.errors import BackendRejected, BackendUnavailable
 from mediacore.logo_images import InvalidLogo, as_stored
 from mediacore.schema import LogoCheck
 from mediacore.settings import AnalyzerBackend
+from mediacore.storage import ObjectNotFound
 
 TAG = Tag(name="brands", description="Brands to monitor and their reference logo images")
 bp = APIBlueprint(
@@ -258,6 +260,40 @@ def store_logo(brand_id: str, data: bytes) -> tuple[dict, int]:
     logo = services().brands.add_logo(brand_id, data)
     services().brands.record_check(brand_id, logo.logo_id, check)
     return {**vars(logo), "check": check}, 201
+
+
+LOGO_IMAGE = {
+    "description": "The stored reference image (an SVG upload is stored as its PNG rendering)",
+    "content": {
+        t: {"schema": {"type": "string"}} for t in ("image/png", "image/jpeg", "image/webp")
+    },
+}
+
+
+@bp.get("/<brand_id>/logos/<logo_id>", responses={200: LOGO_IMAGE, **ERRORS})
+@require(READ)
+def logo_image(path: LogoPath):
+    """A stored reference logo, for the dashboard's thumbnails. Its id is its content's hash,
+    so it never changes: cached for a day."""
+    existing(path.brand_id)
+    logo = next(
+        (x for x in services().brands.logos(path.brand_id) if x.logo_id == path.logo_id), None
+    )
+    if logo is None:
+        raise ApiError(404, f"no logo {path.logo_id!r} for brand {path.brand_id!r}")
+    try:
+        data = services().store.read(logo.object)
+    except ObjectNotFound as exc:
+        raise ApiError(404, f"no logo {path.logo_id!r} for brand {path.brand_id!r}") from exc
+    return Response(
+        data,
+        mimetype=logo.content_type or "application/octet-stream",
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @bp.delete("/<brand_id>/logos/<logo_id>", responses={204: None, **ERRORS})

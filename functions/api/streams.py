@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
@@ -35,11 +36,15 @@ from mediacore.names import (
     check_stream_id,
     parse_segment_object,
     playlist_object,
+    segment_object,
     segments_prefix,
     stream_prefix,
 )
 from mediacore.storage import ObjectNotFound
 from mediacore.streams import StreamExists
+
+# A segment's length in a recording playlist until its analysis says otherwise.
+DEFAULT_SEGMENT_S = 2.0
 
 TAG = Tag(name="streams", description="Streams, their keys, modes, backfills and summaries")
 bp = APIBlueprint(
@@ -260,6 +265,59 @@ def playlist(path: StreamPath):
                 continue  # never hand out anything but this stream's segments
             line = svc.store.signed_url(name, svc.settings.api.playback_url_ttl_s) or line
         lines.append(line)
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="application/vnd.apple.mpegurl",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@bp.get(
+    "/<stream_id>/recording.m3u8",
+    responses={200: media("application/vnd.apple.mpegurl", "HLS VOD playlist"), **ERRORS},
+)
+@require(READ)
+def recording(path: StreamPath):
+    """The whole recording as an HLS VOD playlist: every segment the bucket keeps (the live
+    playlist holds only the last minute). Segments are served through this API's segment
+    route, so links stay valid for however long a viewing lasts; durations come from the
+    segments' analyses (2 s where a segment has none yet). A missing number (a dropped
+    segment) is marked as a discontinuity."""
+    existing(path.stream_id)
+    svc = services()
+    seqs = sorted(
+        segment.seq
+        for obj in svc.store.list(segments_prefix(path.stream_id))
+        if (segment := parse_segment_object(obj.name)) is not None
+    )
+    if not seqs:
+        raise ApiError(404, f"stream {path.stream_id!r} has no recorded segments")
+    durations = {
+        int(doc.id): float(doc.get("duration") or DEFAULT_SEGMENT_S)
+        for doc in svc.registry.ref(path.stream_id)
+        .collection("segments")
+        .select(["duration"])
+        .stream()
+        if doc.id.isdigit()
+    }
+    lengths = [durations.get(seq, DEFAULT_SEGMENT_S) for seq in seqs]
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#EXT-X-TARGETDURATION:{math.ceil(max(lengths))}",
+        f"#EXT-X-MEDIA-SEQUENCE:{seqs[0]}",
+    ]
+    previous = None
+    for seq, length in zip(seqs, lengths, strict=True):
+        if previous is not None and seq != previous + 1:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines += [
+            f"#EXTINF:{length:.3f},",
+            f"segments/{segment_object(path.stream_id, seq).rsplit('/', 1)[1]}",
+        ]
+        previous = seq
+    lines.append("#EXT-X-ENDLIST")
     return Response(
         "\n".join(lines) + "\n",
         mimetype="application/vnd.apple.mpegurl",

@@ -96,6 +96,8 @@ def test_openapi_document_is_valid_and_covers_every_route(api):
         ("GET", "/v1/streams/{stream_id}/appearances.csv"),
         ("GET", "/v1/streams/{stream_id}/brands.csv"),
         ("GET", "/v1/streams/{stream_id}/report"),
+        ("GET", "/v1/streams/{stream_id}/recording.m3u8"),
+        ("GET", "/v1/brands/{brand_id}/logos/{logo_id}"),
         ("GET", "/v1/brands"),
         ("GET", "/v1/brands/{brand_id}"),
         ("PUT", "/v1/brands/{brand_id}"),
@@ -454,6 +456,12 @@ def test_logo_uploads_are_validated_and_deletable(api, dev):
     listed = requests.get(logos, headers=dev, timeout=30).json()["logos"]
     assert {x["logo_id"] for x in listed} == {m["logo_id"] for m in made}
     assert all(x["check"]["usable"] for x in listed)
+    # Each stored reference is served back for the dashboard's thumbnails, as an image.
+    image = requests.get(f"{logos}/{made[0]['logo_id']}", headers=dev, timeout=30)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    assert cv2.imdecode(np.frombuffer(image.content, np.uint8), cv2.IMREAD_UNCHANGED).size
+    assert_error(requests.get(f"{logos}/{'0' * 16}.png", headers=dev, timeout=30), 404)
+    assert requests.get(f"{logos}/{made[0]['logo_id']}", timeout=30).status_code == 401
     made = made[0]
     png = photo_png
     assert made["logo_id"].endswith(".png")
@@ -585,3 +593,29 @@ def test_cors_allows_the_dashboard_origin_only(api, stack_env):
         f"{api}/v1/streams", headers={"Origin": "http://evil.example", **preflight}, timeout=30
     )
     assert "Access-Control-Allow-Origin" not in evil.headers
+
+
+def test_a_recording_plays_every_kept_segment(api, dev, stream_id, store, clip):
+    """Before: only the live playlist existed, and it keeps the last ~60 s, so an ended
+    stream's recording played its final minute only (History / analyst review)."""
+    import m3u8
+
+    from mediacore.names import segment_object
+
+    create_stream(api, dev, stream_id)
+    url = f"{api}/v1/streams/{stream_id}/recording.m3u8"
+    assert_error(requests.get(url, headers=dev, timeout=30), 404)  # nothing recorded yet
+    for seq in (0, 1, 3):  # 2 was dropped by the ingest
+        store.create(
+            segment_object(stream_id, seq), clip.segments[seq % len(clip.segments)].read_bytes()
+        )
+    response = requests.get(url, headers=dev, timeout=30)
+    assert response.status_code == 200, response.text
+    playlist = m3u8.loads(response.text, uri=url)
+    assert playlist.playlist_type == "vod" and playlist.is_endlist
+    assert [s.uri for s in playlist.segments] == [f"segments/{seq:08d}.ts" for seq in (0, 1, 3)]
+    assert [s.discontinuity for s in playlist.segments] == [False, False, True]
+    assert all(0 < s.duration <= playlist.target_duration for s in playlist.segments)
+    first = requests.get(playlist.segments[2].absolute_uri, headers=dev, timeout=30)
+    assert first.status_code == 200 and first.content == clip.segments[3].read_bytes()
+    assert requests.get(url, timeout=30).status_code == 401
