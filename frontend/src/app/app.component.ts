@@ -1,10 +1,13 @@
 import { Component, computed, effect, inject } from '@angular/core';
-import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { NavigationEnd, Router, RouterLink, RouterOutlet } from '@angular/router';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { filter, map } from 'rxjs';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { headerState } from './core/header-state';
+import { navSection } from './core/nav-section';
 import { SessionService } from './core/session.service';
 import { StreamsService } from './core/streams.service';
 import { IconComponent } from './ui/icon.component';
@@ -13,7 +16,7 @@ import { IconComponent } from './ui/icon.component';
  *  with which role) around the routed page. */
 @Component({
   selector: 'ma-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, MatMenuModule,
+  imports: [RouterOutlet, RouterLink, MatToolbarModule, MatButtonModule, MatMenuModule,
             MatTooltipModule, IconComponent],
   template: `
     <mat-toolbar class="bar no-print" role="banner">
@@ -30,7 +33,7 @@ import { IconComponent } from './ui/icon.component';
       @if (allowed()) {
         <nav class="links" aria-label="Main">
           @for (link of links; track link.path) {
-            <a mat-button [routerLink]="link.path" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: link.exact }"
+            <a mat-button [routerLink]="link.path" [class.active]="isActive(link.section)"
                [attr.data-testid]="'nav-' + link.label.toLowerCase()">{{ link.label }}</a>
           }
         </nav>
@@ -90,10 +93,21 @@ export class AppComponent {
   private readonly streams = inject(StreamsService);
   private readonly router = inject(Router);
   readonly links = [
-    { path: '/', label: 'Streams', exact: false },
-    { path: '/brands', label: 'Brands', exact: false },
-    { path: '/history', label: 'History', exact: false },
+    { path: '/', label: 'Streams', section: 'streams' },
+    { path: '/brands', label: 'Brands', section: 'brands' },
+    { path: '/history', label: 'History', section: 'history' },
   ];
+  /** The section the current page belongs to: the overview and every stream are Streams. */
+  private readonly section = toSignal(
+    this.router.events.pipe(
+      filter((e) => e instanceof NavigationEnd),
+      map(() => navSection(this.router.url)),
+    ),
+    { initialValue: navSection(this.router.url) },
+  );
+  isActive(section: string): boolean {
+    return this.section() === section;
+  }
   readonly allowed = computed(() => this.session.access() === 'allow');
   readonly state = computed(() => headerState(this.streams.listener(), this.streams.selected(), this.streams.error()));
   readonly who = computed(() => {
