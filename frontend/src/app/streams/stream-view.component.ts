@@ -18,6 +18,7 @@ import { IconComponent } from '../ui/icon.component';
 import { ControlComponent } from './control.component';
 import { ObsSetupComponent } from './obs-setup.component';
 import { StreamActions, displayName } from './stream-actions';
+import { playbackUrl } from '../core/playback-url';
 
 /** `#/streams/:id`: one stream — player with its overlay, results (primary), operator
  *  controls (secondary). Provides the `ResultsStore` the player, panels and control share,
@@ -53,7 +54,7 @@ import { StreamActions, displayName } from './stream-actions';
 
     <div class="layout" [class.hidden]="missing()">
       <section class="watch" aria-label="Player" #watch>
-        <ma-player [playlist]="stream()?.playlist ?? null" [options]="overlay()" />
+        <ma-player [playlist]="playlist()" [options]="overlay()" />
         @if (seekNote()) { <p class="seek-note" role="status" data-testid="seek-note">{{ seekNote() }}</p> }
         <ma-warnings panel="player" />
         <div class="overlay-controls">
@@ -130,6 +131,8 @@ export class StreamViewComponent implements OnDestroy {
   }));
   /** The stream document, from this stream's own listener (the list may lag behind). */
   readonly stream = computed(() => this.store.stream() ?? this.streams.selected());
+  /** Live: the last minute's playlist. Ended: the whole recording (the API's VOD playlist). */
+  readonly playlist = computed(() => playbackUrl(this.stream()?.playlist, this.stream()?.status));
   /** The list has loaded and this stream is not in it (nor just created: the list may
    *  not have caught up with it yet). */
   readonly missing = computed(
