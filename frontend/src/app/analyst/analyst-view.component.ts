@@ -15,6 +15,7 @@ import {
   NO_FILTERS,
   brandTotals,
   bucketFor,
+  bucketLabel,
   downloadName,
   durationLabel,
   exportPath,
@@ -31,6 +32,8 @@ import { ChartMode, SovChartComponent } from './sov-chart.component';
 const SUMMARY_LIMIT = 1000;
 /** Live refreshes at most this often (a segment is analysed every ~2 s). */
 const MIN_REFRESH_MS = 2500;
+/** A last read this long after the newest segment landed. */
+const SETTLE_MS = 4000;
 
 /**
  * What a brand analyst reads from one stream: share of voice over time, brand totals, each
@@ -70,7 +73,7 @@ const MIN_REFRESH_MS = 2500;
 
     <div class="kpis">
       <div class="kpi"><span class="value" data-testid="kpi-brands">{{ totals().length }}</span><span>brands seen</span></div>
-      <div class="kpi"><span class="value" data-testid="kpi-seconds">{{ duration(brandSeconds()) }}</span><span>brands on screen</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-seconds">{{ duration(brandSeconds()) }}</span><span>screen time, all brands</span></div>
       <div class="kpi"><span class="value" data-testid="kpi-appearances">{{ kept().length }}</span><span>appearances</span></div>
       <div class="kpi"><span class="value">{{ duration(analysed()) }}</span><span>analysed</span></div>
     </div>
@@ -85,6 +88,7 @@ const MIN_REFRESH_MS = 2500;
             <mat-button-toggle value="share">Share %</mat-button-toggle>
           </mat-button-toggle-group>
         </div>
+        <p class="sub chart-sub">{{ chartCaption() }}</p>
         <ma-sov-chart [timeline]="timeline()" [colour]="colour()" [mode]="mode()" height="280px" [emptyText]="emptyText()" />
       </section>
       <section class="card totals" aria-labelledby="totals-title">
@@ -96,8 +100,7 @@ const MIN_REFRESH_MS = 2500;
               <tr [attr.data-brand]="t.brand">
                 <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}</td>
                 <td class="num" data-testid="total-seconds">{{ t.seconds.toFixed(1) }} s</td>
-                <td class="num share"><span class="bar" [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span>
-                  {{ percent(t.shareOfVoice) }}</td>
+                <td class="num share"><span class="bar"><span [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span></span>{{ percent(t.shareOfVoice) }}</td>
                 <td class="num">{{ t.appearances }}</td>
                 <td class="num">{{ t.meanConfidence === null ? '–' : percent(t.meanConfidence) }}</td>
               </tr>
@@ -142,6 +145,7 @@ const MIN_REFRESH_MS = 2500;
     .row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(300px, 1fr); gap: var(--ma-space-3); align-items: start; }
     .card-head { display: flex; justify-content: space-between; align-items: center; gap: var(--ma-space-2); margin-bottom: var(--ma-space-2);
                  flex-wrap: wrap; }
+    .chart-sub { margin-top: calc(-1 * var(--ma-space-2)); }
     .sub { margin: 2px 0 var(--ma-space-3); color: var(--ma-text-muted); font-size: var(--ma-text-sm); }
     table { width: 100%; border-collapse: collapse; font-size: var(--ma-text-sm); margin-top: var(--ma-space-2); }
     th { text-align: left; font-weight: 500; color: var(--ma-text-muted); font-size: var(--ma-text-xs); padding: 4px 0;
@@ -149,9 +153,9 @@ const MIN_REFRESH_MS = 2500;
     td { padding: 6px 0; border-bottom: 1px solid var(--ma-border); }
     td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 140px; }
     .num { text-align: right; padding-left: var(--ma-space-2); white-space: nowrap; font-variant-numeric: tabular-nums; }
-    td.share { position: relative; min-width: 64px; }
-    td.share .bar { position: absolute; left: var(--ma-space-2); bottom: 2px; height: 3px; max-width: calc(100% - var(--ma-space-2));
-                    border-radius: 2px; opacity: 0.8; }
+    td.share .bar { display: inline-block; width: 40px; height: 6px; border-radius: 3px; background: var(--ma-surface-2);
+                    overflow: hidden; vertical-align: middle; margin-right: var(--ma-space-2); }
+    td.share .bar span { display: block; height: 100%; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: var(--ma-space-2); }
     .empty { color: var(--ma-text-muted); white-space: normal; }
     .foot { margin: var(--ma-space-2) 0 0; font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
@@ -188,9 +192,15 @@ export class AnalystViewComponent implements OnDestroy {
   readonly truncated = computed(() => this.appearances().length >= SUMMARY_LIMIT);
   /** Every brand of the stream, most seconds first (what the filters offer). */
   readonly brandIds = computed(() => brandTotals(this.appearances(), NO_FILTERS).map((t) => t.brand));
-  /** One colour per brand for the whole page, whatever the filters. */
+  /** One colour per brand whatever the filters, and the one it has on the history page:
+   *  picked among every brand seen on any stream (a brand new to this stream does not
+   *  recolour the others). */
   readonly colour = computed(() => {
-    const ids = [...this.brandIds(), ...Object.keys(this.store.stream()?.brands ?? {})];
+    const ids = [
+      ...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})),
+      ...Object.keys(this.store.stream()?.brands ?? {}),
+      ...this.brandIds(),
+    ];
     return (brand: string) => brandColor(brand, ids);
   });
   readonly kept = computed(() => select(this.appearances(), this.filters()));
@@ -211,6 +221,12 @@ export class AnalystViewComponent implements OnDestroy {
   });
   readonly maxTime = computed(() => Math.max(1, Math.ceil(this.analysedEnd())));
   readonly reportParams = computed(() => reportQueryParams(this.filters()));
+  readonly chartCaption = computed(() => {
+    const per = bucketLabel(this.timeline()?.bucket_s ?? 2);
+    return this.mode() === 'share'
+      ? `Each brand's share of the brands' on-screen seconds in every ${per} of video.`
+      : `Seconds each brand was on screen in every ${per} of video, stacked.`;
+  });
   readonly scope = computed(() => {
     const f = this.filters();
     const parts = [
@@ -242,6 +258,7 @@ export class AnalystViewComponent implements OnDestroy {
 
   private pending = { summary: false, timeline: false };
   private timer?: ReturnType<typeof setTimeout>;
+  private settle?: ReturnType<typeof setTimeout>;
   private running = false;
   private lastRun = 0;
   private destroyed = false;
@@ -260,7 +277,13 @@ export class AnalystViewComponent implements OnDestroy {
     });
     effect(() => {
       this.version();
-      untracked(() => this.schedule(true, 0));
+      untracked(() => {
+        this.schedule(true, 0);
+        // Appearances are written just after their segment's result: read once more when
+        // things have settled, or the last segment's part would be missing until the next.
+        clearTimeout(this.settle);
+        this.settle = setTimeout(() => this.schedule(true, 0), SETTLE_MS);
+      });
     });
     effect(() => {
       this.filters();
@@ -327,5 +350,6 @@ export class AnalystViewComponent implements OnDestroy {
   ngOnDestroy(): void {
     this.destroyed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settle);
   }
 }

@@ -65,8 +65,8 @@ export interface HeldRange {
     .swatch { width: 12px; height: 12px; border-radius: 3px; align-self: center; }
     .meta { color: var(--ma-text-muted); font-size: var(--ma-text-sm); }
     ol { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--ma-space-2);
-         grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
-    .row { display: grid; grid-template-columns: 128px minmax(0, 1fr); gap: var(--ma-space-3); align-items: center; width: 100%;
+         grid-template-columns: repeat(auto-fill, minmax(min(320px, 100%), 1fr)); }
+    .row { display: grid; grid-template-columns: 144px minmax(0, 1fr); gap: var(--ma-space-3); align-items: center; width: 100%;
            text-align: left; font: inherit; color: inherit; background: var(--ma-surface-2); border: 1px solid transparent;
            border-radius: var(--ma-radius); padding: var(--ma-space-2); cursor: pointer; }
     .row:hover, .row:focus-visible { border-color: var(--ma-primary); outline: none; }

@@ -45,7 +45,8 @@ export class EvidenceCache implements OnDestroy {
   }
 }
 
-/** One evidence thumbnail: fetched when it scrolls near the viewport (`eager`: at once). */
+/** One evidence thumbnail: fetched when it comes within about a screen of the viewport
+ *  (`eager`: at once), so a list of hundreds does not fetch them all. */
 @Component({
   selector: 'ma-evidence',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -88,7 +89,7 @@ export class EvidenceComponent implements OnDestroy {
             this.observer?.disconnect();
           }
         },
-        { rootMargin: '300px' },
+        { rootMargin: '1200px' }, // a screenful or so ahead: loaded before it is scrolled to
       );
       this.observer.observe(this.host.nativeElement);
     });

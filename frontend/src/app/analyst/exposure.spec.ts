@@ -8,6 +8,7 @@ import {
   durationLabel,
   exportPath,
   filtersFromQuery,
+  groupSeries,
   heatGrid,
   keeps,
   mediaClock,
@@ -116,6 +117,22 @@ describe('share of voice per bucket', () => {
       [75, 0, 100],
       [25, 0, 0],
     ]);
+  });
+});
+
+describe('many brands in one chart', () => {
+  const series = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ brand: `b${i}`, seconds: [n - i, 1], total: n - i + 1 }));
+
+  it('keeps the largest and adds the rest up as "other brands"', () => {
+    const grouped = groupSeries(series(12), 8);
+    expect(grouped.map((s) => s.brand)).toEqual(['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'other brands']);
+    expect(grouped[8].seconds).toEqual([4 + 3 + 2 + 1, 4]);
+    expect(grouped[8].total).toBe(5 + 4 + 3 + 2);
+  });
+
+  it('does not group a single brand away', () => {
+    expect(groupSeries(series(9), 8).map((s) => s.brand)).toHaveLength(9);
   });
 });
 

@@ -158,6 +158,19 @@ export function sharePercent(series: readonly TimelineSeries[]): number[][] {
   return series.map((row) => row.seconds.map((v, i) => (sums[i] > 0 ? (100 * v) / sums[i] : 0)));
 }
 
+export const OTHER_BRANDS = 'other brands';
+export const OTHER_COLOUR = '#5f6670'; // darker than the palette's grey (#b4b4b4)
+
+/** The `keep` largest series (most seconds first, as the API sends them) and the rest
+ *  added up as one "other brands" series, so a chart of many brands stays readable (the
+ *  API's report groups the same way). */
+export function groupSeries(series: readonly TimelineSeries[], keep = 8): TimelineSeries[] {
+  if (series.length <= keep + 1) return [...series];
+  const rest = series.slice(keep);
+  const seconds = rest[0].seconds.map((_, i) => rest.reduce((sum, row) => sum + (row.seconds[i] ?? 0), 0));
+  return [...series.slice(0, keep), { brand: OTHER_BRANDS, seconds, total: rest.reduce((sum, row) => sum + row.total, 0) }];
+}
+
 // --- screen position ---------------------------------------------------------------------------
 
 /** Where a box's centre is on screen, in thirds: "top-left", "top", "centre", "bottom-right"… */

@@ -13,7 +13,7 @@ import {
 } from '@angular/core';
 import type { Chart, ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import type { StreamTimeline } from '../core/api.service';
-import { bucketLabel, mediaClock, sharePercent } from './exposure';
+import { OTHER_BRANDS, OTHER_COLOUR, bucketLabel, groupSeries, mediaClock, sharePercent } from './exposure';
 
 export type ChartMode = 'seconds' | 'share';
 type Point = { x: number; y: number };
@@ -45,11 +45,15 @@ export function timeStep(span: number, ticks = 6): number {
       <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="sov-chart"></canvas>
       @if (empty()) { <p class="empty" data-testid="sov-empty">{{ emptyText() }}</p> }
     </div>
+    @if (grouped()) {
+      <p class="note">The {{ keep() }} brands with most seconds are drawn one by one; {{ grouped() }} more together, in grey.</p>
+    }
   `,
   styles: `
     :host { display: block; }
     .frame { position: relative; width: 100%; }
     canvas { position: absolute; inset: 0; }
+    .note { margin: var(--ma-space-1) 0 0; font-size: 11px; opacity: 0.75; }
     .empty { position: absolute; inset: 0; display: grid; place-items: center; margin: 0; text-align: center;
              color: var(--ma-text-muted); font-size: var(--ma-text-sm); padding: var(--ma-space-4); }
   `,
@@ -63,6 +67,8 @@ export class SovChartComponent implements OnDestroy {
   /** Drawn at this pixel ratio (the report: crisp when printed). */
   readonly pixelRatio = input<number | undefined>(undefined);
   readonly emptyText = input('No brand on screen in this range.');
+  /** Brands drawn one by one; the rest as one grey "other brands" area. */
+  readonly keep = input(8);
   /** Emitted once the chart has drawn data (the report waits for it before printing). */
   readonly drawn = output<void>();
 
@@ -73,6 +79,11 @@ export class SovChartComponent implements OnDestroy {
   readonly ready = signal(false);
 
   readonly empty = computed(() => !this.timeline()?.series.length);
+  /** How many brands the "other brands" area holds (0: none grouped). */
+  readonly grouped = computed(() => {
+    const n = this.timeline()?.series.length ?? 0;
+    return n > this.keep() + 1 ? n - this.keep() : 0;
+  });
   readonly description = computed(() => {
     const t = this.timeline();
     if (!t?.series.length) return 'Share of voice over time: no brand on screen';
@@ -101,7 +112,8 @@ export class SovChartComponent implements OnDestroy {
       colour = this.colour();
     }
     const chart = this.chart;
-    const shares = mode === 'share' ? sharePercent(timeline.series) : null;
+    const series = groupSeries(timeline.series, this.keep());
+    const shares = mode === 'share' ? sharePercent(series) : null;
     // A point in each bucket's middle, and the first and last values held out to the
     // range's edges, so the areas span the whole axis.
     const xs = timeline.buckets.map((b) => Math.min(b + timeline.bucket_s / 2, (b + timeline.end) / 2));
@@ -110,9 +122,9 @@ export class SovChartComponent implements OnDestroy {
         ? [{ x: timeline.start, y: values[0] }, ...values.map((y, i) => ({ x: xs[i], y })), { x: timeline.end, y: values[values.length - 1] }]
         : [];
     const known = new Map(chart.data.datasets.map((d) => [d.label, d]));
-    chart.data.datasets = timeline.series.map((s, index) => {
+    chart.data.datasets = series.map((s, index) => {
       const data = points(shares ? shares[index] : s.seconds);
-      const c = colour(s.brand);
+      const c = s.brand === OTHER_BRANDS ? OTHER_COLOUR : colour(s.brand);
       const dataset: ChartDataset<'line', Point[]> = known.get(s.brand) ?? { label: s.brand, data };
       Object.assign(dataset, {
         data,
@@ -131,7 +143,7 @@ export class SovChartComponent implements OnDestroy {
     (scales['x']!.ticks as { stepSize?: number }).stepSize = timeStep(timeline.end - timeline.start);
     Object.assign(scales['y']!, mode === 'share' ? { max: 100, suggestedMax: undefined } : { max: undefined, suggestedMax: timeline.bucket_s });
     (scales['y']!.title as { text: string }).text =
-      mode === 'share' ? 'Share of voice (%)' : `Seconds on screen per ${bucketLabel(timeline.bucket_s)}`;
+      mode === 'share' ? 'Share of voice (%)' : `Seconds per ${bucketLabel(timeline.bucket_s)}`;
     this.bucket = timeline.bucket_s;
     this.unit = mode === 'share' ? '%' : 's';
     chart.update('none');
@@ -174,7 +186,7 @@ export class SovChartComponent implements OnDestroy {
             border: { color: theme.axis },
             grid: { color: theme.grid },
             ticks: { color: theme.text, font, precision: 1 },
-            title: { display: true, text: 'Seconds on screen', color: theme.text, font },
+            title: { display: true, text: 'Seconds', color: theme.text, font },
           },
         },
         plugins: {

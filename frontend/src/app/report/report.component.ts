@@ -26,7 +26,7 @@ import { IconComponent } from '../ui/icon.component';
 
 /** What fits one A4 page with the chart and thumbnails; brands.csv has every brand. */
 const TABLE_ROWS = 10;
-const THUMBNAILS = 8;
+const THUMBNAILS = 10;
 
 /**
  * `#/streams/:id/report` (lazy): one print-ready A4 page of a stream's brand exposure, with
@@ -67,13 +67,14 @@ const THUMBNAILS = 8;
 
         <section class="kpis">
           <div><b>{{ totals().length }}</b><span>brands seen</span></div>
-          <div><b>{{ duration(brandSeconds()) }}</b><span>brands on screen</span></div>
+          <div><b>{{ duration(brandSeconds()) }}</b><span>screen time, all brands</span></div>
           <div><b>{{ appearanceCount() }}</b><span>appearances</span></div>
           <div><b>{{ topBrand() }}</b><span>most seen</span></div>
         </section>
 
         <section>
           <h2>Brands</h2>
+          <div class="table-wrap">
           <table data-testid="report-brands">
             <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Appearances</th><th class="share">Share of voice</th>
               <th class="num">First – last seen</th><th class="num">Mean conf.</th></tr></thead>
@@ -93,12 +94,13 @@ const THUMBNAILS = 8;
               }
             </tbody>
           </table>
+          </div>
           @if (moreBrands()) { <p class="small">{{ moreBrands() }} more brand{{ moreBrands() === 1 ? '' : 's' }} in the Brand totals CSV.</p> }
         </section>
 
         <section>
           <h2>Share of voice over time</h2>
-          <ma-sov-chart [timeline]="timeline()" [colour]="colour()" theme="paper" height="58mm" [pixelRatio]="3"
+          <ma-sov-chart [timeline]="timeline()" [colour]="colour()" theme="paper" height="48mm" [pixelRatio]="3"
                         (drawn)="chartDrawn.set(true)" emptyText="No brand was on screen in this range." />
         </section>
 
@@ -109,8 +111,8 @@ const THUMBNAILS = 8;
               <figure>
                 <ma-evidence [path]="e.evidence" [eager]="true" [alt]="'Evidence: ' + e.brand + ' at ' + clock(e.best_frame_t ?? e.start)"
                              (loaded)="imageDone(e.brand)" />
-                <figcaption><b>{{ e.brand }}</b> {{ clock(e.start) }} – {{ clock(e.end) }}
-                  @if (e.best_score !== null) { · {{ percent(e.best_score) }} }</figcaption>
+                <figcaption><b>{{ e.brand }}</b>
+                  <span>{{ clock(e.start) }} – {{ clock(e.end) }}@if (e.best_score !== null) { · {{ percent(e.best_score) }} }</span></figcaption>
               </figure>
             } @empty {
               <p class="small">{{ summary() ? 'No evidence frame stored for this range.' : '' }}</p>
@@ -120,7 +122,7 @@ const THUMBNAILS = 8;
 
         <footer>
           <span data-testid="report-generated">Generated {{ generated() }} by Media Analyzer</span>
-          <span>Stream {{ id() }} · seconds are on-screen time of each brand's logo; share of voice is of all brands' seconds.</span>
+          <span>Stream {{ id() }} · seconds: a brand's logo on screen; share of voice: of all brands' seconds</span>
         </footer>
       </article>
     </div>
@@ -139,37 +141,44 @@ const THUMBNAILS = 8;
     .ma-report .meta div { display: contents; }
     .ma-report .meta dt { color: #666; }
     .ma-report .meta dd { margin: 0; font-weight: 500; }
-    .ma-report .kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3mm; margin: 4mm 0 1mm; }
-    .ma-report .kpis div { border: 1px solid #ddd; border-radius: 2mm; padding: 2mm 3mm; display: flex; flex-direction: column; }
+    .ma-report .kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 3mm; margin: 3mm 0 0; }
+    .ma-report .kpis div { border: 1px solid #ddd; border-radius: 2mm; padding: 1.5mm 3mm; display: flex; flex-direction: column; min-width: 0; }
     .ma-report .kpis b { font-size: 18px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-    .ma-report .kpis span { color: #666; font-size: 11px; }
-    .ma-report h2 { font-size: 13px; margin: 4mm 0 1.5mm; text-transform: uppercase; letter-spacing: 0.05em; color: #333; }
+    .ma-report .kpis span { color: #666; font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    .ma-report h2 { font-size: 12px; margin: 3.5mm 0 1mm; text-transform: uppercase; letter-spacing: 0.05em; color: #333; }
+    .ma-report .table-wrap { overflow-x: auto; }
     .ma-report table { width: 100%; border-collapse: collapse; font-size: 11.5px; }
     .ma-report th { text-align: left; font-weight: 600; color: #555; border-bottom: 1px solid #999; padding: 1mm 0; font-size: 10.5px; }
-    .ma-report td { border-bottom: 1px solid #e4e4e4; padding: 1mm 0; }
+    .ma-report td { border-bottom: 1px solid #e4e4e4; padding: 0.7mm 0; }
     .ma-report .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; padding-left: 3mm; }
     .ma-report .share { padding-left: 4mm; white-space: nowrap; font-variant-numeric: tabular-nums; }
     .ma-report .share .bar { display: inline-block; width: 28mm; height: 2.5mm; background: #eee; border-radius: 1mm; overflow: hidden;
                              vertical-align: middle; margin-right: 2mm; }
     .ma-report .share .bar span { display: block; height: 100%; }
+    .ma-report td:first-child { white-space: nowrap; max-width: 60mm; overflow: hidden; text-overflow: ellipsis; }
     .ma-report .swatch { display: inline-block; width: 3mm; height: 3mm; border-radius: 0.6mm; margin-right: 2mm; vertical-align: -0.3mm; }
     .ma-report .none, .ma-report .small { color: #666; font-size: 11px; margin: 1mm 0 0; }
-    .ma-report .thumbs { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 3mm; }
+    .ma-report .thumbs { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 2.5mm; }
     .ma-report figure { margin: 0; break-inside: avoid; }
     .ma-report figure ma-evidence { border-radius: 1mm; background: #ddd; }
-    .ma-report figcaption { font-size: 10.5px; margin-top: 1mm; color: #333; line-height: 1.3; }
-    .ma-report footer { display: flex; justify-content: space-between; gap: 4mm; flex-wrap: wrap; margin-top: 4mm; padding-top: 2mm;
+    .ma-report figcaption { font-size: 10px; margin-top: 0.8mm; color: #333; line-height: 1.25; }
+    .ma-report figcaption b, .ma-report figcaption span { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    .ma-report footer { display: flex; justify-content: space-between; gap: 1mm 4mm; flex-wrap: wrap; margin-top: 3mm; padding-top: 1.5mm;
                         border-top: 1px solid #ccc; font-size: 10px; color: #666; }
-    @media (max-width: 820px) {
+    /* Narrow screens only: printing lays the page out 190 mm (~720 px) wide, A4's layout. */
+    @media screen and (max-width: 820px) {
       .ma-report .page { width: 100%; min-height: 0; padding: 5mm; }
       .ma-report .page header { grid-template-columns: minmax(0, 1fr); }
       .ma-report .kpis { grid-template-columns: repeat(2, 1fr); }
-      .ma-report .thumbs { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+      .ma-report .thumbs { grid-template-columns: repeat(3, minmax(0, 1fr)); }
       .ma-report .share .bar { width: 12mm; }
     }
     @media print {
       @page { size: A4; margin: 10mm; }
       main:has(.ma-report) { padding: 0 !important; max-width: none !important; }
+      /* The shell fills the window (min-height: 100vh): on paper that is exactly one page,
+         and any line after it would start a blank second one. */
+      ma-root:has(.ma-report) { min-height: 0 !important; }
       .ma-report .page { width: auto; min-height: 0; padding: 0; box-shadow: none; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
     }
   `,
@@ -204,8 +213,9 @@ export class ReportComponent {
   readonly brandSeconds = computed(() => this.totals().reduce((s, t) => s + t.seconds, 0));
   readonly appearanceCount = computed(() => this.totals().reduce((s, t) => s + t.appearances, 0));
   readonly topBrand = computed(() => this.totals()[0]?.brand ?? '–');
+  /** The colours of the stream view and history (among every brand seen on any stream). */
   readonly colour = computed(() => {
-    const ids = this.appearances().map((a) => a.brand);
+    const ids = [...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})), ...this.appearances().map((a) => a.brand)];
     return (brand: string) => brandColor(brand, ids);
   });
   /** Each brand's clearest appearance with a stored frame (the top brands). */
