@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Response, redirect, render_template
+from flask import Response, render_template
 from flask_openapi3 import APIBlueprint, Tag
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -136,22 +136,20 @@ def attachment(text: str, filename: str) -> Response:
     "/<stream_id>/evidence/<seq>/<brand>",
     responses={
         200: media("image/jpeg", "The brand's best frame in the segment, its box drawn"),
-        302: {"description": "To a short-lived signed URL of the JPEG (stores that sign)"},
         **ERRORS,
     },
 )
 @require(READ)
 def evidence(path: EvidencePath):
     """A brand's evidence frame of one segment: the frame of its best logo detection there,
-    ~480 px wide, its box drawn. Appearances name theirs (``evidence``)."""
+    ~480 px wide, its box drawn. Appearances name theirs (``evidence``). Always the bytes
+    (~30 kB), never a redirect to a signed URL: the dashboard fetches it with credentials,
+    and a cross-origin redirect would reach the bucket with ``Origin: null``, which its
+    CORS refuses."""
     existing(path.stream_id)
     name = evidence_object(path.stream_id, path.seq, path.brand)
-    svc = services()
-    url = svc.store.signed_url(name, svc.settings.api.playback_url_ttl_s)
-    if url:
-        return redirect(url, 302)
     try:
-        data = svc.store.read(name)
+        data = services().store.read(name)
     except ObjectNotFound as exc:
         raise ApiError(404, f"no evidence frame of {path.brand!r} in segment {path.seq}") from exc
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
