@@ -45,8 +45,11 @@ NGINX_UNPRIVILEGED = HERE / "images" / "nginx-unprivileged"
 SITE_PACKAGES = ROOT / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 SITE_PACKAGES = SITE_PACKAGES / "site-packages"
 # A private /tmp for the image's processes. The checkout itself may live under /tmp (CI
-# clones into a temporary folder): it is carried over the new tmpfs by a bind mount.
+# clones into a temporary folder): it is carried over the new tmpfs by a bind mount. A
+# checkout that is itself a 0700 folder (mktemp -d) could not be entered by the image's
+# uid, as an image's files can: its root is opened to reading (go+rx, as git makes folders).
 PRIVATE_TMP = (
+    f"chmod go+rx {ROOT}\n"
     f"install -d /run/ma-smoke-root && mount --rbind {ROOT} /run/ma-smoke-root\n"
     "mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
     f"mkdir -p {ROOT} && mount --rbind /run/ma-smoke-root {ROOT}\n"
