@@ -30,7 +30,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from google.api_core.exceptions import AlreadyExists
+from google.api_core.exceptions import Aborted, AlreadyExists
+from google.api_core.retry import Retry, if_exception_type
 from google.cloud import firestore
 
 from mediacore.names import check_stream_id
@@ -43,6 +44,12 @@ TOMBSTONES = "deleted_streams"
 PRIVATE = ("private", "publish")  # subcollection and document under streams/{id}
 # Where streams made before the private record kept these (browser-readable).
 LEGACY_FIELDS = ("key_hash", "key_rotated_at", "ingest.publisher")
+
+
+# A plain write to a document that a result transaction holds is refused with ABORTED
+# (the Firestore emulator: "Transaction lock timeout"): it was not applied, so it is sent
+# again (an Increment included) rather than lost from the ingest's counters.
+WRITE_RETRY = Retry(predicate=if_exception_type(Aborted), initial=0.2, maximum=2.0, timeout=15.0)
 
 
 class StreamExists(Exception):
@@ -284,7 +291,7 @@ class StreamRegistry:
             fields["ingest.gap_log"] = firestore.ArrayUnion(
                 [{"before_seq": seq, "missing_fragments": missing} for seq, missing in gaps]
             )
-        self.ref(stream_id).update(fields)
+        self.ref(stream_id).update(fields, retry=WRITE_RETRY)
 
     def record_drops(
         self, stream_id: str, reasons: Mapping[str, int], last_seq: int | None
@@ -300,10 +307,10 @@ class StreamRegistry:
             fields["ingest.last_dropped_seq"] = last_seq
         for reason, count in reasons.items():
             fields[f"ingest.dropped_by_reason.{reason}"] = firestore.Increment(count)
-        self.ref(stream_id).update(fields)
+        self.ref(stream_id).update(fields, retry=WRITE_RETRY)
 
     def update(self, stream_id: str, fields: dict[str, Any]) -> None:
-        self.ref(stream_id).update(fields)
+        self.ref(stream_id).update(fields, retry=WRITE_RETRY)
 
     def get(self, stream_id: str) -> dict[str, Any] | None:
         snapshot = self.ref(stream_id).get()

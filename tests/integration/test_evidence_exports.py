@@ -33,7 +33,10 @@ from tests.integration.helpers import (
 from tests.integration.test_api_access import user_token
 from tests.logo_scenes import ICONS, logo, paste, photo
 
-BRANDS = ("starbucks", "debian")
+# Two glyphs the upload check rates "good" (found in 6+ of its 8 scenes). Debian, rated
+# "fair" (4 of 8), was missed in a full-suite run once the library held the e2e tests'
+# brands too: this test is about evidence, not about the matcher's recall.
+BRANDS = ("starbucks", "mastodon")
 ROUTES = ("timeline", "appearances.csv", "brands.csv", "report")
 
 
@@ -171,7 +174,7 @@ def test_evidence_is_stored_served_exported_reported_and_deleted(
     assert sum(float(t["share_of_voice"]) for t in totals) == pytest.approx(1.0, abs=0.001)
     later = get(api, f"/v1/streams/{stream_id}/brands.csv", dev, start=2.0).text
     clipped = {t["brand"]: float(t["seconds"]) for t in csv.DictReader(io.StringIO(later))}
-    assert clipped == {BRANDS[0]: pytest.approx(2.0, abs=0.05)}  # debian left at 2 s
+    assert clipped == {BRANDS[0]: pytest.approx(2.0, abs=0.05)}  # the second brand left at 2 s
 
     # --- the report: every brand, its thumbnail, the chart --------------------------------
     report = get(api, f"/v1/streams/{stream_id}/report", dev)
