@@ -131,14 +131,6 @@ def read_csv(download) -> list[dict]:
     return list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
 
 
-@pytest.fixture
-def dashboard(stack_env):
-    url = stack_env.info["dashboard"]
-    if requests.get(url, timeout=30).status_code != 200:
-        pytest.fail("the dashboard is not built: run `make frontend` (make test does)")
-    return url
-
-
 def test_analyst_view_live_seek_exports_report_and_phone(
     stack_env,
     db,

@@ -140,14 +140,6 @@ def percent(share: float) -> str:
     return f"{p:.1f}%" if p < 10 else f"{round(p)}%"
 
 
-@pytest.fixture
-def dashboard(stack_env):
-    url = stack_env.info["dashboard"]
-    if requests.get(url, timeout=30).status_code != 200:
-        pytest.fail("the dashboard is not built: run `make frontend` (make test does)")
-    return url
-
-
 def test_admin_builds_the_brand_library(stack_env, db, browser, dashboard):  # noqa: F811
     api = stack_env.info["api"]
     delete_every_brand(api)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 
-import pytest
 import requests
 
 from tests.conftest import TEST_API_KEY
@@ -59,14 +58,6 @@ def delete_stream(api: str, stream_id: str) -> None:
 
 def rows(page) -> list[str]:
     return page.locator('[data-testid="stream-list"] li .name').all_inner_texts()
-
-
-@pytest.fixture
-def dashboard(stack_env):
-    url = stack_env.info["dashboard"]
-    if requests.get(url, timeout=30).status_code != 200:
-        pytest.fail("the dashboard is not built: run `make frontend` (make test does)")
-    return url
 
 
 def test_first_run_walkthrough_menus_and_confirmations(stack_env, db, browser, dashboard):  # noqa: F811

@@ -114,14 +114,6 @@ def table_seconds(page, stream_id: str) -> dict[str, float]:
     }
 
 
-@pytest.fixture
-def dashboard(stack_env):
-    url = stack_env.info["dashboard"]
-    if requests.get(url, timeout=30).status_code != 200:
-        pytest.fail("the dashboard is not built: run `make frontend` (make test does)")
-    return url
-
-
 def test_history_lists_ended_streams_and_compares_brands(stack_env, db, browser, dashboard):  # noqa: F811
     api = stack_env.info["api"]
     tag = uuid.uuid4().hex[:4]
