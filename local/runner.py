@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -32,10 +33,39 @@ PORT_VARIABLES = (
 )
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port that is free now and stays free until the caller binds it.
+
+    Not the kernel's pick (bind to port 0): that comes from the ephemeral range, which
+    every outgoing connection on the machine also draws from, so a client could take
+    the port before our server binds it ("Address already in use", seen in CI). Ports
+    below that range are only ever taken by listeners; a random one that binds now is
+    free, and none is handed out twice by this process."""
+    low, _ = _ephemeral_range()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(10000, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port between 10000 and {low}")
 
 
 def stop_process_group(process: subprocess.Popen, sig=signal.SIGINT, timeout=20.0) -> None:

@@ -760,12 +760,7 @@ def test_kind_up_gpu_builds_the_cuda_image_or_refuses(stubs):
 
 
 # --- item 15, run for real: the emulator's command as the manifest runs it ----------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local.runner import free_port  # noqa: E402  (outside the ephemeral range)
 
 
 @pytest.fixture
