@@ -35,8 +35,14 @@ Mode = Literal["realtime", "batch"]
 SegmentStatus = Literal["done", "failed", "skipped"]
 
 
+Source = Literal["logo", "text", "speech"]
+# What a brand signal did for a segment: ran; was switched off for the stream; was dropped
+# to keep realtime mode within its lag bound; had nothing to work on; or failed.
+SignalState = Literal["done", "off", "shed", "no_audio", "silence", "unavailable", "failed"]
+
+
 class Detection(Schema):
-    """One box: an object (YOLO) or a brand's logo."""
+    """One box: an object (YOLO), a brand's logo, or a brand name read on screen (OCR)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -46,8 +52,9 @@ class Detection(Schema):
         description="x, y, width, height; normalised 0-1, origin top-left",
         json_schema_extra={"tsType": "[number, number, number, number]"},
     )
-    kind: Literal["object", "logo"] = "object"
+    kind: Literal["object", "logo", "text"] = "object"
     source: str = Field("", description="model or method that found it")
+    text: str | None = Field(None, description="kind text: the line OCR read (label: the brand)")
 
     # Stored and sent rounded to what a 4K frame can resolve.
     @field_serializer("score")
@@ -69,12 +76,87 @@ class LabelScore(Schema):
     score: float
 
 
+class TextLine(Schema):
+    """One line of text OCR read in a frame."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    score: float = Field(ge=0, le=1)
+    box: Box = Field(
+        description="x, y, width, height; normalised 0-1, origin top-left (axis-aligned hull)",
+        json_schema_extra={"tsType": "[number, number, number, number]"},
+    )
+
+    @field_serializer("score")
+    def _round_score(self, score: float) -> float:
+        return round(float(score), 4)
+
+    @field_serializer("box")
+    def _round_box(self, box: Box) -> list[float]:
+        return [round(float(v), 4) for v in box]
+
+
 class FrameLabels(Schema):
     """What a model backend says about one sampled frame."""
 
     detections: list[Detection] = []
     scene: list[LabelScore] = []
     brands: list[LabelScore] = []
+    text: list[TextLine] = Field(
+        [], description="lines OCR read (only on the frames OCR ran on: see `ocr`)"
+    )
+    ocr: bool = Field(False, description="OCR ran on this frame")
+
+
+class Word(Schema):
+    """One transcribed word; times are stream media seconds."""
+
+    word: str
+    start: float
+    end: float
+    probability: float = Field(ge=0, le=1)
+
+    @field_serializer("start", "end")
+    def _round_time(self, t: float) -> float:
+        return round(float(t), 3)
+
+    @field_serializer("probability")
+    def _round_probability(self, p: float) -> float:
+        return round(float(p), 3)
+
+
+class Mention(Schema):
+    """A brand said aloud: the words of the transcript that name it (name or alias)."""
+
+    brand: str
+    start: float = Field(description="media time the first matched word starts")
+    end: float
+    text: str = Field(description="the words as transcribed")
+    score: float = Field(ge=0, le=1, description="match quality x the words' probability")
+
+
+class TranscribeResponse(Schema):
+    """gpu_service's answer to POST /v1/transcribe: the words of one audio window, times
+    from the window's start (s)."""
+
+    words: list[Word]
+    language: str | None = None
+    duration: float = Field(description="seconds of audio received")
+    speech_s: float = Field(description="seconds the voice-activity detector kept")
+    model: str
+    device: str
+
+
+class OcrFrame(Schema):
+    lines: list[TextLine] = []
+
+
+class OcrResponse(Schema):
+    """gpu_service's answer to POST /v1/ocr: text lines per frame, in request order."""
+
+    frames: list[OcrFrame]
+    model: str
 
 
 class Colour(Schema):
@@ -137,6 +219,19 @@ class SegmentResult(Schema):
         description="brand -> bucket object of its evidence JPEG: the frame of its best logo "
         "detection in this segment, box drawn (a brand whose upload failed is absent)",
     )
+    signals: dict[str, SignalState] = Field(
+        {},
+        description="logo | text | speech -> what that brand signal did for this segment "
+        "(why one did not run is also in `warnings`)",
+    )
+    transcript: list[Word] = Field(
+        [],
+        description="words of the stream's audio this segment owns: those starting in "
+        "[speech_from, speech_to) (windows overlap, each word is stored once)",
+    )
+    speech_from: float | None = None
+    speech_to: float | None = None
+    mentions: list[Mention] = Field([], description="brands said aloud in `transcript`")
 
     def to_firestore(self) -> dict:
         """The stored form (datetimes stay datetimes: Firestore timestamps)."""
@@ -188,10 +283,11 @@ class Appearance(Schema):
     """One continuous stretch of a brand on screen (media seconds from stream start)."""
 
     brand: str
-    source: str = Field("logo", description="logo | text | speech")
+    source: Source = Field("logo", description="logo | text (on screen) | speech (a mention)")
     start: float
     end: float
-    seconds: float
+    seconds: float = Field(description="on screen; for a spoken mention, how long it was said")
+    text: str | None = Field(None, description="text and speech: what was read or said")
     peak_box: list[float] | None = Field(None, description="largest view: x, y, w, h (0-1)")
     peak_size: float | None = Field(None, description="its share of the frame's area")
     best_frame_t: float | None = Field(None, description="media time of the clearest view")
@@ -222,13 +318,30 @@ class StreamStats(Schema):
     lag_s: float | None = None
 
 
+class BrandAggregate(Schema):
+    """``brands.{brand}`` of a stream document: the brand's totals over the stream. On
+    screen means found by its logo or its name read in the frame (a frame with both
+    counts once); spoken mentions are counted apart (a mention has no screen time)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=False)
+
+    seconds: float = Field(0.0, description="on screen: logo or text")
+    logo_seconds: float = 0.0
+    text_seconds: float = 0.0
+    mentions: int = Field(0, description="times said aloud")
+    first_seen: float | None = None
+    last_seen: float | None = None
+    first_mention: float | None = None
+    last_mention: float | None = None
+
+
 # The time (Unix seconds) a caller of gpu_service stops waiting: the service drops a job
 # still queued then, rather than spend the model on an answer nobody reads. Absolute, so a
 # request that sat in a socket backlog (a stalled server) is recognised as late.
 DEADLINE_HEADER = "X-Deadline"
 
 # What the dashboard reads; the TypeScript types are generated from these.
-FRONTEND_MODELS = (SegmentResult, Appearance, StreamStats)
+FRONTEND_MODELS = (SegmentResult, Appearance, StreamStats, BrandAggregate)
 
 
 def _for_typescript(node):

@@ -7,6 +7,7 @@ export interface ResultSchema {
   SegmentResult?: SegmentResult;
   Appearance?: Appearance;
   StreamStats?: StreamStats;
+  BrandAggregate?: BrandAggregate;
 }
 /**
  * ``streams/{id}/segments/{seq:08d}``: the analysis of one segment object generation.
@@ -53,6 +54,22 @@ export interface SegmentResult {
   evidence: {
     [k: string]: string;
   };
+  /**
+   * logo | text | speech -> what that brand signal did for this segment (why one did not run is also in `warnings`)
+   */
+  signals: {
+    [k: string]: "done" | "off" | "shed" | "no_audio" | "silence" | "unavailable" | "failed";
+  };
+  /**
+   * words of the stream's audio this segment owns: those starting in [speech_from, speech_to) (windows overlap, each word is stored once)
+   */
+  transcript: Word[];
+  speech_from: number | null;
+  speech_to: number | null;
+  /**
+   * brands said aloud in `transcript`
+   */
+  mentions: Mention[];
 }
 /**
  * This interface was referenced by `ResultSchema`'s JSON-Schema
@@ -76,6 +93,14 @@ export interface FrameResult {
   scene: LabelScore[];
   brands: LabelScore[];
   /**
+   * lines OCR read (only on the frames OCR ran on: see `ocr`)
+   */
+  text: TextLine[];
+  /**
+   * OCR ran on this frame
+   */
+  ocr: boolean;
+  /**
    * stream media time (s) of the frame
    */
   t: number;
@@ -84,7 +109,7 @@ export interface FrameResult {
   motion: number | null;
 }
 /**
- * One box: an object (YOLO) or a brand's logo.
+ * One box: an object (YOLO), a brand's logo, or a brand name read on screen (OCR).
  *
  * This interface was referenced by `ResultSchema`'s JSON-Schema
  * via the `definition` "Detection".
@@ -96,11 +121,15 @@ export interface Detection {
    * x, y, width, height; normalised 0-1, origin top-left
    */
   box: [number, number, number, number];
-  kind: "object" | "logo";
+  kind: "object" | "logo" | "text";
   /**
    * model or method that found it
    */
   source: string;
+  /**
+   * kind text: the line OCR read (label: the brand)
+   */
+  text: string | null;
 }
 /**
  * A zero-shot label of a whole frame (CLIP scene or brand).
@@ -111,6 +140,20 @@ export interface Detection {
 export interface LabelScore {
   label: string;
   score: number;
+}
+/**
+ * One line of text OCR read in a frame.
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "TextLine".
+ */
+export interface TextLine {
+  text: string;
+  score: number;
+  /**
+   * x, y, width, height; normalised 0-1, origin top-left (axis-aligned hull)
+   */
+  box: [number, number, number, number];
 }
 /**
  * This interface was referenced by `ResultSchema`'s JSON-Schema
@@ -136,6 +179,40 @@ export interface SegmentTimings {
   finished_at: Date | null;
 }
 /**
+ * One transcribed word; times are stream media seconds.
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "Word".
+ */
+export interface Word {
+  word: string;
+  start: number;
+  end: number;
+  probability: number;
+}
+/**
+ * A brand said aloud: the words of the transcript that name it (name or alias).
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "Mention".
+ */
+export interface Mention {
+  brand: string;
+  /**
+   * media time the first matched word starts
+   */
+  start: number;
+  end: number;
+  /**
+   * the words as transcribed
+   */
+  text: string;
+  /**
+   * match quality x the words' probability
+   */
+  score: number;
+}
+/**
  * One continuous stretch of a brand on screen (media seconds from stream start).
  *
  * This interface was referenced by `ResultSchema`'s JSON-Schema
@@ -144,12 +221,19 @@ export interface SegmentTimings {
 export interface Appearance {
   brand: string;
   /**
-   * logo | text | speech
+   * logo | text (on screen) | speech (a mention)
    */
-  source: string;
+  source: "logo" | "text" | "speech";
   start: number;
   end: number;
+  /**
+   * on screen; for a spoken mention, how long it was said
+   */
   seconds: number;
+  /**
+   * text and speech: what was read or said
+   */
+  text: string | null;
   /**
    * largest view: x, y, w, h (0-1)
    */
@@ -188,6 +272,31 @@ export interface StreamStats {
   latency_p95_ms?: number | null;
   latency_window?: number | null;
   lag_s?: number | null;
+  [k: string]: unknown;
+}
+/**
+ * ``brands.{brand}`` of a stream document: the brand's totals over the stream. On
+ * screen means found by its logo or its name read in the frame (a frame with both
+ * counts once); spoken mentions are counted apart (a mention has no screen time).
+ *
+ * This interface was referenced by `ResultSchema`'s JSON-Schema
+ * via the `definition` "BrandAggregate".
+ */
+export interface BrandAggregate {
+  /**
+   * on screen: logo or text
+   */
+  seconds?: number;
+  logo_seconds?: number;
+  text_seconds?: number;
+  /**
+   * times said aloud
+   */
+  mentions?: number;
+  first_seen?: number | null;
+  last_seen?: number | null;
+  first_mention?: number | null;
+  last_mention?: number | null;
   [k: string]: unknown;
 }
 /**
