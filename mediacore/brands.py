@@ -123,7 +123,7 @@ class BrandNames:
         self._db = client
         self._fixed = list(fixed)
         self._ttl = ttl
-        self._cached: tuple[float, str | None, list[str]] | None = None
+        self._cached: tuple[float, str | None, dict[str, list[str]]] | None = None
         self._lock = threading.Lock()
 
     def library_version(self) -> str:
@@ -135,15 +135,25 @@ class BrandNames:
         return str(snapshot.get("version")) if snapshot.exists else ""
 
     def names(self, version: str | None = None) -> list[str]:
+        return list(self.terms(version))
+
+    def terms(self, version: str | None = None) -> dict[str, list[str]]:
+        """brand id -> the ways its name is written or said: the display name, the id read
+        as words, and the aliases (``brands/{id}.aliases``); what OCR text and transcripts
+        are matched against."""
         now = time.monotonic()
         with self._lock:
             if self._cached:
-                read_at, read_version, names = self._cached
+                read_at, read_version, terms = self._cached
                 fresh = read_version == version if version else now - read_at < self._ttl
                 if fresh:
-                    return names
-        managed = [s.id for s in self._db.collection("brands").select([]).stream()]
-        names = list(dict.fromkeys([*self._fixed, *managed]))
+                    return terms
+        terms = {brand: [brand] for brand in self._fixed}
+        for snapshot in self._db.collection("brands").select(["name", "aliases"]).stream():
+            doc = snapshot.to_dict() or {}
+            spelled = [doc.get("name") or "", snapshot.id.replace("-", " ")]
+            spelled += [a for a in doc.get("aliases") or [] if isinstance(a, str)]
+            terms[snapshot.id] = list(dict.fromkeys(t.strip() for t in spelled if t.strip()))
         with self._lock:
-            self._cached = (now, version, names)
-        return names
+            self._cached = (now, version, terms)
+        return terms

@@ -1,0 +1,169 @@
+"""Brand names in text: OCR lines read on screen and transcribed words.
+
+A brand is known by its terms: display name, id read as words, aliases
+(``mediacore.brands.BrandNames.terms``). Text and terms are compared in a
+normal form that ignores case, accents, spacing and punctuation ("Coca-Cola",
+"COCA COLA", "cocacola" are one), and edit distance forgives small OCR and
+transcription errors, more for longer terms:
+
+- up to 4 characters: exact only ("HP", "Visa", "3M" must be read exactly);
+- 5-8 characters: one edit; 9 and longer: two.
+
+OCR text is also compared with the usual glyph confusions folded (0/o, 1/l/i,
+5/s, 8/b, rn/m). Matching runs over windows of consecutive words whose joined
+length is near the term's, so a term written without spaces ("CocaCola") or
+split by the transcriber ("Coca", "-Cola") is found, and a term never matches
+inside a longer word ("Visa" is not in "Visage").
+
+Edit distance: rapidfuzz (C++, well kept) rather than a hand-written Levenshtein.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from mediacore.schema import Mention, Word
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_OCR_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s", "8": "b", "|": "l"})
+# Most words a term or a window may span (a term of 4 words still matches when one word
+# is split in two by OCR or the transcriber).
+_MAX_EXTRA_WORDS = 1
+
+
+def normal_words(text: str) -> list[str]:
+    """Lower-case ASCII words: accents dropped, punctuation and spacing as separators."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return [w for w in _NON_ALNUM.split(ascii_text.lower().replace("&", " and ")) if w]
+
+
+def allowed_edits(length: int) -> int:
+    if length <= 4:
+        return 0
+    return 1 if length <= 8 else 2
+
+
+def ocr_fold(compact: str) -> str:
+    return compact.replace("rn", "m").translate(_OCR_FOLD)
+
+
+@dataclass(frozen=True)
+class Term:
+    brand: str
+    spelled: str  # as the user wrote it
+    compact: str  # normal words joined: "cocacola"
+    words: int
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    brand: str
+    term: str  # the brand's term that matched, as written
+    found: str  # the words of the text that matched, as written there
+    score: float  # 1 - edits / length
+    first_word: int  # index range of the matched words in the text's words
+    last_word: int
+
+
+class BrandMatcher:
+    """Finds the brands of ``terms`` (brand id -> ways it is written) in text and words."""
+
+    def __init__(self, terms: dict[str, Sequence[str]]):
+        self._terms: list[Term] = []
+        for brand, spellings in terms.items():
+            seen = set()
+            for spelled in spellings:
+                words = normal_words(spelled)
+                compact = "".join(words)
+                if len(compact) < 2 or compact in seen:
+                    continue
+                seen.add(compact)
+                self._terms.append(Term(brand, spelled, compact, len(words)))
+        # Longer terms first: "Coca-Cola Zero" wins the words it shares with "Coca-Cola".
+        self._terms.sort(key=lambda t: -len(t.compact))
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def hotwords(self) -> list[str]:
+        """Terms as written, to bias the transcriber towards them (Whisper ``hotwords``)."""
+        return list(dict.fromkeys(t.spelled for t in self._terms))
+
+    def in_text(self, text: str, ocr: bool = True) -> list[TextMatch]:
+        """Brands written in one line of text (OCR: glyph confusions forgiven)."""
+        raw = [w for w in re.split(r"\s+", text) if w]
+        pieces: list[tuple[str, int]] = []  # (normal word, index of the raw word)
+        for index, word in enumerate(raw):
+            pieces += [(n, index) for n in normal_words(word)]
+        matches = self._match([p for p, _ in pieces], ocr)
+        out = []
+        for term, first, last, score in matches:
+            lo, hi = pieces[first][1], pieces[last][1]
+            out.append(
+                TextMatch(term.brand, term.spelled, " ".join(raw[lo : hi + 1]), score, lo, hi)
+            )
+        return out
+
+    def in_words(self, words: Sequence[Word], min_probability: float = 0.0) -> list[Mention]:
+        """Brands said in a transcript: each match a :class:`Mention` timed by its words;
+        its score is the match quality times the words' mean probability, and matches whose
+        words' mean probability is below ``min_probability`` are dropped."""
+        pieces: list[tuple[str, int]] = []
+        for index, word in enumerate(words):
+            pieces += [(n, index) for n in normal_words(word.word)]
+        mentions = []
+        for term, first, last, score in self._match([p for p, _ in pieces], ocr=False):
+            lo, hi = pieces[first][1], pieces[last][1]
+            said = words[lo : hi + 1]
+            probability = sum(w.probability for w in said) / len(said)
+            if probability < min_probability:
+                continue
+            mentions.append(
+                Mention(
+                    brand=term.brand,
+                    start=said[0].start,
+                    end=said[-1].end,
+                    text="".join(w.word for w in said).strip(),
+                    score=round(score * probability, 4),
+                )
+            )
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _match(self, words: list[str], ocr: bool) -> list[tuple[Term, int, int, float]]:
+        """(term, first word, last word, score) for each brand found, words used once."""
+        used = [False] * len(words)
+        found = []
+        for term in self._terms:
+            target = ocr_fold(term.compact) if ocr else term.compact
+            limit = allowed_edits(len(term.compact))
+            for first in range(len(words)):
+                best = None
+                for span in range(1, term.words + _MAX_EXTRA_WORDS + 1):
+                    last = first + span - 1
+                    if last >= len(words) or any(used[first : last + 1]):
+                        break
+                    joined = "".join(words[first : last + 1])
+                    if len(joined) > len(target) + limit:
+                        break
+                    if len(joined) < len(target) - limit:
+                        continue
+                    candidate = ocr_fold(joined) if ocr else joined
+                    edits = Levenshtein.distance(candidate, target, score_cutoff=limit)
+                    if edits <= limit and (best is None or edits < best[1]):
+                        best = (last, edits)
+                if best is not None:
+                    last, edits = best
+                    for i in range(first, last + 1):
+                        used[i] = True
+                    found.append((term, first, last, round(1 - edits / len(target), 4)))
+        return found
+
+
+def brands_in(lines: Iterable[str], matcher: BrandMatcher) -> set[str]:
+    """The brands named anywhere in ``lines`` (a convenience for tests and benches)."""
+    return {m.brand for line in lines for m in matcher.in_text(line)}

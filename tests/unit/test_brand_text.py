@@ -1,0 +1,100 @@
+"""Brand names found in OCR lines and transcripts: spelling, spacing, small errors, and
+no hit inside a longer word or on a distant word."""
+
+import random
+
+import pytest
+
+from functions.brand_text import BrandMatcher, allowed_edits, normal_words
+from mediacore.schema import Word
+
+TERMS = {
+    "coca-cola": ["Coca-Cola", "coca cola", "Coke"],
+    "visa": ["Visa"],
+    "heineken": ["Heineken"],
+    "hp": ["HP"],
+    "mercedes-benz": ["Mercedes-Benz", "mercedes benz", "Mercedes"],
+}
+
+
+@pytest.mark.parametrize(
+    ("line", "brand"),
+    [
+        ("Drink COCA-COLA today", "coca-cola"),
+        ("cocacola", "coca-cola"),
+        ("Coca Cola", "coca-cola"),
+        ("C0CA-C0LA", "coca-cola"),  # OCR reads o as 0
+        ("Heinekon", "heineken"),  # one OCR error in 8 letters
+        ("HElNEKEN", "heineken"),  # I read for l
+        ("Sponsored by Mercedes-Benz", "mercedes-benz"),
+        ("Pay with VISA.", "visa"),
+        ("Crème Coke", "coca-cola"),
+    ],
+)
+def test_brand_found_in_a_line(line, brand):
+    assert {m.brand for m in BrandMatcher(TERMS).in_text(line)} == {brand}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Visage studio", "Visas", "hpe", "Heineman street", "Cola", "Heinz", "Cocoa"],
+)
+def test_no_brand_in_a_near_word(line):
+    assert BrandMatcher(TERMS).in_text(line) == []
+
+
+def test_the_longest_term_takes_the_words():
+    matches = BrandMatcher(TERMS).in_text("Mercedes-Benz")
+    assert [(m.brand, m.term) for m in matches] == [("mercedes-benz", "Mercedes-Benz")]
+
+
+def test_allowed_edits_grow_with_length():
+    assert [allowed_edits(n) for n in (2, 4, 5, 8, 9, 14)] == [0, 0, 1, 1, 2, 2]
+
+
+def test_mentions_are_timed_by_their_words_and_scored_by_probability():
+    words = [
+        Word(word=" We", start=10.0, end=10.2, probability=0.9),
+        Word(word=" drink", start=10.2, end=10.5, probability=0.9),
+        Word(word=" Coca", start=10.5, end=10.9, probability=0.8),
+        Word(word="-Cola.", start=10.9, end=11.3, probability=0.6),
+        Word(word=" Visa", start=12.0, end=12.4, probability=0.05),
+    ]
+    matcher = BrandMatcher(TERMS)
+    mentions = matcher.in_words(words)
+    assert [(m.brand, m.start, m.end, m.text) for m in mentions] == [
+        ("coca-cola", 10.5, 11.3, "Coca-Cola."),
+        ("visa", 12.0, 12.4, "Visa"),
+    ]
+    assert mentions[0].score == pytest.approx(0.7)
+    assert [m.brand for m in matcher.in_words(words, min_probability=0.1)] == ["coca-cola"]
+
+
+def test_random_spellings_of_random_names_are_found_and_strangers_are_not():
+    """Names drawn by seed, each written with random case, spacing and punctuation, and
+    one letter changed when long enough to allow it."""
+    rng = random.Random(18)
+    letters = "abcdefghjkmnpqrtuvwxyz"
+    names = {"".join(rng.choice(letters) for _ in range(rng.randint(5, 14))) for _ in range(200)}
+    matcher = BrandMatcher({n: [n] for n in names})
+    missed = []
+    for name in sorted(names):
+        written = list(name.upper() if rng.random() < 0.5 else name.capitalize())
+        if len(name) >= 9:
+            written[rng.randrange(len(written))] = rng.choice(letters)
+        cut = rng.randrange(1, len(written))
+        joint = rng.choice(["", " ", "-", "."])
+        text = f"new {''.join(written[:cut])}{joint}{''.join(written[cut:])} sale"
+        if name not in {m.brand for m in matcher.in_text(text, ocr=False)}:
+            missed.append(text)
+    assert not missed
+    strangers = ["".join(rng.choice(letters) for _ in range(10)) for _ in range(200)]
+    assert not [s for s in strangers if matcher.in_text(s, ocr=False)]
+
+
+def test_normal_words():
+    assert normal_words("Ben & Jerry's — CAFÉ") == ["ben", "and", "jerry", "s", "cafe"]
+
+
+def test_hotwords_are_the_terms_as_written():
+    assert BrandMatcher({"hp": ["HP", "hp"]}).hotwords() == ["HP"]
