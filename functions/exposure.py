@@ -4,8 +4,15 @@ the geometry of the report's SVG charts. Pure functions: the API reads Firestore
 
 Times are media seconds from the stream's start. An appearance counts with the part of
 it inside the asked range (``start``-``end``): its seconds, first and last seen are
-clipped to the range; ``min_confidence`` keeps appearances whose best detection scored
-at least that much; ``brands`` keeps only those brands.
+clipped to the range; ``min_confidence`` keeps appearances whose best detection (or
+mention) scored at least that much; ``brands`` keeps only those brands, ``sources`` only
+those sources (``logo``, ``text``, ``speech``).
+
+On screen means by logo or by text: a brand's screen seconds are the length of the union
+of its logo and text appearances (a stretch where both saw it counts once), so they may be
+less than its logo seconds plus its text seconds. Share of voice divides screen seconds.
+A spoken mention (source ``speech``) has no screen time: it is counted (``mentions``),
+in the range when it starts there.
 """
 
 from __future__ import annotations
@@ -21,19 +28,32 @@ from mediacore.schema import Appearance
 # --- filters -------------------------------------------------------------------------------
 
 
+SOURCES = ("logo", "text", "speech")
+SCREEN = ("logo", "text")
+
+
 @dataclass(frozen=True)
 class Filters:
     brands: frozenset[str] = frozenset()
     start: float | None = None
     end: float | None = None
     min_confidence: float | None = None
+    sources: frozenset[str] = frozenset()  # empty: all
 
     def keeps(self, appearance: Appearance) -> bool:
         if self.brands and appearance.brand not in self.brands:
             return False
+        if self.sources and appearance.source not in self.sources:
+            return False
         if self.min_confidence is not None and (appearance.best_score or 0.0) < self.min_confidence:
             return False
+        if appearance.source == "speech":
+            return self.holds(appearance.start)
         return self.seconds_of(appearance) > 0
+
+    def holds(self, t: float) -> bool:
+        """Whether media time ``t`` is in the range (start included, end not)."""
+        return (self.start is None or t >= self.start) and (self.end is None or t < self.end)
 
     def clip(self, appearance: Appearance) -> tuple[float, float]:
         """The appearance's start and end within the range (end <= start: outside it)."""
@@ -50,6 +70,21 @@ def select(appearances: Iterable[Appearance], filters: Filters) -> list[Appearan
     return sorted((a for a in appearances if filters.keeps(a)), key=lambda a: (a.start, a.brand))
 
 
+def union(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching intervals merged; empty ones dropped; sorted."""
+    merged: list[tuple[float, float]] = []
+    for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def union_seconds(intervals: Iterable[tuple[float, float]]) -> float:
+    return sum(hi - lo for lo, hi in union(intervals))
+
+
 # --- share of voice over time --------------------------------------------------------------
 
 MAX_BUCKETS = 5000  # 10 h in 10 s buckets is 3,600
@@ -58,8 +93,11 @@ MAX_BUCKETS = 5000  # 10 h in 10 s buckets is 3,600
 @dataclass(frozen=True)
 class Series:
     brand: str
-    seconds: list[float]  # per bucket
+    seconds: list[float]  # per bucket: on screen (a speech series: all 0)
     total: float
+    source: str | None = None  # None: on screen by logo or text together (and mentions)
+    mentions: list[int] | None = None  # per bucket: mentions starting in it
+    mentions_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,7 +106,7 @@ class Timeline:
     end: float
     bucket_s: float
     buckets: list[float]  # each bucket's start; the last one may be shorter
-    series: list[Series]  # most seconds first
+    series: list[Series]  # most seconds first, then most mentions
 
 
 def bucket_count(start: float, end: float, bucket_s: float) -> int:
@@ -76,28 +114,46 @@ def bucket_count(start: float, end: float, bucket_s: float) -> int:
 
 
 def timeline(
-    appearances: Iterable[Appearance], start: float, end: float, bucket_s: float
+    appearances: Iterable[Appearance],
+    start: float,
+    end: float,
+    bucket_s: float,
+    by_source: bool = False,
 ) -> Timeline:
     """Seconds on screen per brand per bucket of ``bucket_s`` from ``start`` to ``end``:
-    each appearance's time split over the buckets it spans, so a brand's buckets add up to
-    its seconds in the range."""
+    the union of each brand's logo and text appearances split over the buckets it spans,
+    so a brand's buckets add up to its screen seconds in the range; and its spoken mentions
+    per bucket (where each starts). ``by_source``: one series per brand and source instead
+    (logo and text seconds; speech mentions)."""
     count = bucket_count(start, end, bucket_s)
-    rows: dict[str, list[float]] = {}
+    spans: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
+    said: dict[tuple[str, str | None], list[int]] = {}
     for appearance in appearances:
-        lo, hi = max(appearance.start, start), min(appearance.end, end)
-        if hi <= lo:
+        source = appearance.source if by_source else None
+        key = (appearance.brand, source)
+        if appearance.source == "speech":
+            if start <= appearance.start < end:
+                row = said.setdefault(key, [0] * count)
+                row[min(count - 1, int((appearance.start - start) // bucket_s))] += 1
             continue
-        row = rows.setdefault(appearance.brand, [0.0] * count)
-        first = min(count - 1, int((lo - start) // bucket_s))
-        last = min(count - 1, int((hi - start) // bucket_s))
-        for index in range(first, last + 1):
-            left = start + index * bucket_s
-            right = end if index == count - 1 else left + bucket_s
-            row[index] += max(0.0, min(hi, right) - max(lo, left))
-    series = [
-        Series(brand, [round(v, 3) for v in row], round(sum(row), 3)) for brand, row in rows.items()
-    ]
-    series.sort(key=lambda s: (-s.total, s.brand))
+        lo, hi = max(appearance.start, start), min(appearance.end, end)
+        if hi > lo:
+            spans.setdefault(key, []).append((lo, hi))
+    series = []
+    for key in set(spans) | set(said):
+        row = [0.0] * count
+        for lo, hi in union(spans.get(key, [])):
+            first = min(count - 1, int((lo - start) // bucket_s))
+            last = min(count - 1, int((hi - start) // bucket_s))
+            for index in range(first, last + 1):
+                left = start + index * bucket_s
+                right = end if index == count - 1 else left + bucket_s
+                row[index] += max(0.0, min(hi, right) - max(lo, left))
+        mentions = said.get(key, [0] * count)
+        seconds = [round(v, 3) for v in row]
+        series.append(Series(key[0], seconds, round(sum(row), 3), key[1], mentions, sum(mentions)))
+    order = {None: 0, **{s: i + 1 for i, s in enumerate(SOURCES)}}
+    series.sort(key=lambda s: (-s.total, -s.mentions_total, s.brand, order[s.source]))
     buckets = [round(start + i * bucket_s, 3) for i in range(count)]
     return Timeline(start, end, bucket_s, buckets, series)
 
@@ -108,16 +164,21 @@ def timeline(
 @dataclass(frozen=True)
 class BrandTotal:
     brand: str
-    seconds: float
-    appearances: int
-    share_of_voice: float  # of all brands' seconds in the range
-    first_seen: float
-    last_seen: float
+    seconds: float  # on screen: logo or text (their union)
+    appearances: int  # on screen (logo and text appearances)
+    share_of_voice: float  # of all brands' screen seconds in the range
+    first_seen: float | None  # on screen; None: only said
+    last_seen: float | None
     mean_confidence: float | None  # seconds-weighted mean of each appearance's best score
     peak_confidence: float | None
     mean_size: float | None  # seconds-weighted mean of the appearances' peak share of frame
     mean_x: float | None  # seconds-weighted mean centre of the peak boxes (0-1, from left)
     mean_y: float | None  # (0-1, from top)
+    logo_seconds: float = 0.0
+    text_seconds: float = 0.0
+    mentions: int = 0  # times said aloud
+    first_mention: float | None = None
+    last_mention: float | None = None
 
 
 def _weighted(pairs: list[tuple[float, float]]) -> float | None:
@@ -135,31 +196,43 @@ def brand_totals(appearances: Iterable[Appearance], filters: Filters) -> list[Br
     for appearance in appearances:
         if filters.keeps(appearance):
             by_brand.setdefault(appearance.brand, []).append(appearance)
-    seconds = {b: sum(filters.seconds_of(a) for a in rows) for b, rows in by_brand.items()}
+    screen = {b: [a for a in rows if a.source in SCREEN] for b, rows in by_brand.items()}
+    seconds = {b: union_seconds(filters.clip(a) for a in rows) for b, rows in screen.items()}
     total = sum(seconds.values())
     out = []
-    for brand, rows in by_brand.items():
+    for brand, rows in screen.items():
+        spoken = sorted(a.start for a in by_brand[brand] if a.source == "speech")
         clipped = [filters.clip(a) for a in rows]
         weights = [filters.seconds_of(a) for a in rows]
         scored = [(a.best_score, w) for a, w in zip(rows, weights, strict=True) if a.best_score]
         boxes = [(a.peak_box, w) for a, w in zip(rows, weights, strict=True) if a.peak_box]
         sizes = [(a.peak_size, w) for a, w in zip(rows, weights, strict=True) if a.peak_size]
+        by_source = {
+            source: round(union_seconds(c for a, c in zip(rows, clipped, strict=True)
+                                        if a.source == source), 3)
+            for source in SCREEN
+        }  # fmt: skip
         out.append(
             BrandTotal(
                 brand=brand,
                 seconds=round(seconds[brand], 3),
                 appearances=len(rows),
                 share_of_voice=round(seconds[brand] / total, 4) if total else 0.0,
-                first_seen=round(min(s for s, _ in clipped), 3),
-                last_seen=round(max(e for _, e in clipped), 3),
+                first_seen=round(min(s for s, _ in clipped), 3) if clipped else None,
+                last_seen=round(max(e for _, e in clipped), 3) if clipped else None,
                 mean_confidence=_weighted(scored),
                 peak_confidence=max((s for s, _ in scored), default=None),
                 mean_size=_weighted(sizes),
                 mean_x=_weighted([(b[0] + b[2] / 2, w) for b, w in boxes]),
                 mean_y=_weighted([(b[1] + b[3] / 2, w) for b, w in boxes]),
+                logo_seconds=by_source["logo"],
+                text_seconds=by_source["text"],
+                mentions=len(spoken),
+                first_mention=spoken[0] if spoken else None,
+                last_mention=spoken[-1] if spoken else None,
             )
         )
-    out.sort(key=lambda t: (-t.seconds, t.brand))
+    out.sort(key=lambda t: (-t.seconds, -t.mentions, t.brand))
     return out
 
 
@@ -169,13 +242,15 @@ def brand_totals(appearances: Iterable[Appearance], filters: Filters) -> list[Br
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 APPEARANCE_COLUMNS = (
-    "stream_id", "appearance_id", "brand", "source", "start_s", "end_s", "seconds",
+    "stream_id", "appearance_id", "brand", "source", "text", "start_s", "end_s", "seconds",
     "confidence", "best_frame_t", "peak_size", "peak_x", "peak_y", "peak_w", "peak_h",
     "evidence",
 )  # fmt: skip
+# seconds: on screen (logo or text, counted once); mentions: times said aloud.
 BRAND_COLUMNS = (
-    "stream_id", "brand", "seconds", "appearances", "share_of_voice", "first_seen_s",
-    "last_seen_s", "mean_confidence", "peak_confidence", "mean_size", "mean_x", "mean_y",
+    "stream_id", "brand", "seconds", "logo_seconds", "text_seconds", "mentions",
+    "appearances", "share_of_voice", "first_seen_s", "last_seen_s", "first_mention_s",
+    "last_mention_s", "mean_confidence", "peak_confidence", "mean_size", "mean_x", "mean_y",
 )  # fmt: skip
 
 
@@ -202,16 +277,18 @@ def appearance_rows(stream_id: str, appearances: Iterable[tuple[str, Appearance]
     for doc_id, a in appearances:
         box = a.peak_box or [None] * 4
         yield (
-            stream_id, doc_id, a.brand, a.source, a.start, a.end, a.seconds, a.best_score,
-            a.best_frame_t, a.peak_size, *box, a.evidence,
+            stream_id, doc_id, a.brand, a.source, a.text, a.start, a.end, a.seconds,
+            a.best_score, a.best_frame_t, a.peak_size, *box, a.evidence,
         )  # fmt: skip
 
 
 def brand_rows(stream_id: str, totals: Iterable[BrandTotal]):
     for t in totals:
         yield (
-            stream_id, t.brand, t.seconds, t.appearances, t.share_of_voice, t.first_seen,
-            t.last_seen, t.mean_confidence, t.peak_confidence, t.mean_size, t.mean_x, t.mean_y,
+            stream_id, t.brand, t.seconds, t.logo_seconds, t.text_seconds, t.mentions,
+            t.appearances, t.share_of_voice, t.first_seen, t.last_seen, t.first_mention,
+            t.last_mention, t.mean_confidence, t.peak_confidence, t.mean_size, t.mean_x,
+            t.mean_y,
         )  # fmt: skip
 
 
@@ -308,7 +385,12 @@ def grouped(series: Sequence[Series], keep: int) -> list[Series]:
         return list(series)
     rest = series[keep:]
     summed = [round(sum(v), 3) for v in zip(*(s.seconds for s in rest), strict=True)]
-    return [*series[:keep], Series(OTHER, summed, round(sum(s.total for s in rest), 3))]
+    said = [list(s.mentions or [0] * len(s.seconds)) for s in rest]
+    mentions = [sum(v) for v in zip(*said, strict=True)]
+    other = Series(
+        OTHER, summed, round(sum(s.total for s in rest), 3), None, mentions, sum(mentions)
+    )
+    return [*series[:keep], other]
 
 
 def grouped_totals(totals: Sequence[BrandTotal], keep: int) -> list[BrandTotal]:
@@ -316,13 +398,20 @@ def grouped_totals(totals: Sequence[BrandTotal], keep: int) -> list[BrandTotal]:
     if len(totals) <= keep + 1:
         return list(totals)
     rest = totals[keep:]
+    seen = [t for t in rest if t.first_seen is not None]
+    said = [t for t in rest if t.first_mention is not None]
     other = BrandTotal(
         brand=OTHER,
         seconds=round(sum(t.seconds for t in rest), 3),
         appearances=sum(t.appearances for t in rest),
         share_of_voice=round(sum(t.share_of_voice for t in rest), 4),
-        first_seen=min(t.first_seen for t in rest),
-        last_seen=max(t.last_seen for t in rest),
+        first_seen=min((t.first_seen for t in seen), default=None),
+        last_seen=max((t.last_seen for t in seen), default=None),
+        logo_seconds=round(sum(t.logo_seconds for t in rest), 3),
+        text_seconds=round(sum(t.text_seconds for t in rest), 3),
+        mentions=sum(t.mentions for t in rest),
+        first_mention=min((t.first_mention for t in said), default=None),
+        last_mention=max((t.last_mention for t in said), default=None),
         mean_confidence=None,
         peak_confidence=None,
         mean_size=None,
@@ -336,8 +425,9 @@ def area_chart(
     line: Timeline, plot: Plot = Plot(), keep: int = 8, palette: dict[str, str] | None = None
 ) -> dict:
     """Stacked areas of seconds on screen per bucket over media time: one polygon per
-    brand (largest at the bottom), points at each bucket's middle, with axis ticks."""
-    series = grouped(line.series, keep)
+    brand (largest at the bottom), points at each bucket's middle, with axis ticks. Brands
+    only said, never on screen, draw nothing."""
+    series = grouped([s for s in line.series if s.total > 0], keep)
     count = len(line.buckets)
     stacked = [0.0] * count
     tops = []

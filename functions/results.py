@@ -148,7 +148,9 @@ class ResultWriter:
         for part in runs.parts:
             fields = part_fields(seq, part)
             fields["end"] = firestore.Maximum(part.end)
-            collection.document(appearance_id(part.brand, part.start)).set(fields, merge=True)
+            collection.document(appearance_id(part.brand, part.start, part.source)).set(
+                fields, merge=True
+            )
 
     def _live_fields(self, stream_id: str, result: SegmentResult) -> dict:
         """What a live result changes on the stream besides its counters: latency p50/p95

@@ -13,7 +13,11 @@ hash is enough (there is nothing to brute-force).
 
 Browsers read ``streams/{id}`` (firestore.rules), so what no browser may see — the
 key's hash and who publishes from where — lives in ``streams/{id}/private/publish``,
-which the rules give no one. One publisher at a time: the accepted RTMP session
+which the rules give no one. Per-stream switches of the costly brand signals live on the
+stream document, ``signals: {"text": bool, "speech": bool}`` (read by the analysis with
+``mode``; a switch never set, as on streams made before them, takes the deployment's
+default, on unless settings say otherwise: :func:`signals_of`).
+One publisher at a time: the accepted RTMP session
 (nginx's process ``instance`` and ``client_id``) is recorded there, re-checked while it
 runs, and only its own end ends the stream.
 """
@@ -42,6 +46,8 @@ COLLECTION = "streams"
 # delete does not bring the stream back (mediacore.streams.StreamRegistry.was_deleted).
 TOMBSTONES = "deleted_streams"
 PRIVATE = ("private", "publish")  # subcollection and document under streams/{id}
+# Brand signals beyond logos that a stream can switch off (OCR text, speech).
+SIGNALS = ("text", "speech")
 # Where streams made before the private record kept these (browser-readable).
 LEGACY_FIELDS = ("key_hash", "key_rotated_at", "ingest.publisher")
 
@@ -91,6 +97,19 @@ class PublishVerdict(StrEnum):
 
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def signals_of(
+    doc: Mapping[str, Any] | None, defaults: Mapping[str, bool] | None = None
+) -> dict[str, bool]:
+    """A stream's signal switches: each as stored, else its default (``defaults``, on)."""
+    stored = (doc or {}).get("signals")
+    stored = stored if isinstance(stored, Mapping) else {}
+    defaults = defaults or {}
+    return {
+        name: stored[name] if isinstance(stored.get(name), bool) else defaults.get(name, True)
+        for name in SIGNALS
+    }
 
 
 def slugify(name: str) -> str:
@@ -311,6 +330,15 @@ class StreamRegistry:
 
     def update(self, stream_id: str, fields: dict[str, Any]) -> None:
         self.ref(stream_id).update(fields, retry=WRITE_RETRY)
+
+    @staticmethod
+    def signal_fields(switches: Mapping[str, bool | None]) -> dict[str, bool]:
+        """Update fields that set the given switches alone (``signals.text``), leaving the
+        others as they are; a None switch is left out. Unknown names raise ValueError."""
+        unknown = set(switches) - set(SIGNALS)
+        if unknown:
+            raise ValueError(f"unknown signals {sorted(unknown)}")
+        return {f"signals.{k}": bool(v) for k, v in switches.items() if v is not None}
 
     def get(self, stream_id: str) -> dict[str, Any] | None:
         snapshot = self.ref(stream_id).get()

@@ -6,6 +6,11 @@ folder, Cloud Vision's answers mapped onto it), so the stream totals
 (``streams/{id}.brands.{brand_id}``) and appearances (``brand``) are keyed by it. The
 display name is only a field of ``brands/{brand_id}``: renaming changes that field alone,
 so logos, upload verdicts and history stay attached. The id never changes.
+
+Aliases (``brands/{brand_id}.aliases``) are other ways the name is written or said ("Coke"
+for Coca-Cola): the analysis matches OCR text and transcripts against the name, the id
+read as words and the aliases (``mediacore.brands.BrandNames.terms``). Every change moves
+the library version, so they are re-read from the next segment analysed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Response
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
 
@@ -57,9 +63,42 @@ class LogoUpload(BaseModel):
 
 def brand_view(doc: dict) -> dict:
     logos = len(services().brands.logos(doc["brand_id"]))
+    aliases = [a for a in doc.get("aliases") or [] if isinstance(a, str)]
     return Brand(
-        brand_id=doc["brand_id"], name=doc.get("name", doc["brand_id"]), logos=logos
-    ).model_dump()
+        brand_id=doc["brand_id"], name=doc.get("name", doc["brand_id"]), aliases=aliases,
+        logos=logos,
+    ).model_dump()  # fmt: skip
+
+
+def clean_aliases(aliases: list[str], name: str) -> list[str]:
+    """Aliases as stored: the validated (trimmed) ones in the given order, without
+    duplicates or the name itself (both ignoring case)."""
+    seen = {name.strip().casefold()}
+    kept = []
+    for alias in aliases:
+        key = alias.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(alias)
+    return kept
+
+
+def store_brand(brand_id: str, name: str | None, aliases: list[str] | None) -> bool:
+    """Set the name and/or the aliases (None: leave as they are); True when created. The
+    stored aliases are cleaned against the new name too. Moves the library version."""
+    library = services().brands
+    current = library.get(brand_id)
+    name = name if name is not None else (current or {}).get("name", brand_id)
+    if aliases is None and current is not None:
+        aliases = [a for a in current.get("aliases") or [] if isinstance(a, str)]
+    created = current is None
+    if aliases is not None:
+        library.ref(brand_id).set(
+            {"aliases": clean_aliases(aliases, name), "updated_at": firestore.SERVER_TIMESTAMP},
+            merge=True,
+        )
+    library.put(brand_id, name)  # the name, and the version move the analysis reads
+    return created
 
 
 def existing(brand_id: str) -> dict:
@@ -83,13 +122,16 @@ def read_streams() -> tuple[list[tuple[str, dict]], bool]:
 
 
 def count_appearances(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Appearances of each (stream, brand): streams/{id}/appearances where brand == it."""
+    """Appearances on screen of each (stream, brand): streams/{id}/appearances where brand
+    == it, less its spoken mentions (source speech; older documents have no source, so
+    they cannot be selected by a source condition)."""
     registry = services().registry
 
     def count(pair: tuple[str, str]) -> int:
         query = registry.ref(pair[0]).collection("appearances")
         query = query.where(filter=FieldFilter("brand", "==", pair[1]))
-        return int(query.count().get()[0][0].value)
+        said = query.where(filter=FieldFilter("source", "==", "speech"))
+        return int(query.count().get()[0][0].value) - int(said.count().get()[0][0].value)
 
     if not pairs:
         return {}
@@ -116,6 +158,7 @@ def totals(brand_ids: list[str]) -> tuple[dict[str, dict], int, bool]:
                         "name": doc.get("name", stream_id),
                         "status": doc.get("status"),
                         "seconds": round(seconds, 3),
+                        "mentions": int(entry.get("mentions") or 0),
                         "first_seen": entry.get("first_seen"),
                         "last_seen": entry.get("last_seen"),
                         "live_since": doc.get("live_since"),
@@ -134,6 +177,7 @@ def totals(brand_ids: list[str]) -> tuple[dict[str, dict], int, bool]:
         seconds = sum(s["seconds"] for s in streams)
         result[brand] = {
             "seconds": round(seconds, 3),
+            "mentions": sum(s["mentions"] for s in streams),
             "appearances": sum(s["appearances"] for s in streams),
             "share_of_voice": round(seconds / all_seconds, 4) if all_seconds else 0.0,
             "streams": streams,
@@ -148,8 +192,9 @@ def brand_totals_view(doc: dict, brand_totals: dict) -> dict:
 @bp.get("", responses={200: BrandTotalsList, **ERRORS})
 @require(READ)
 def list_brands():
-    """Monitored brands with their logos count and their totals across streams: seconds on
-    screen, appearances, share of voice and the streams where each was seen. Totals add up
+    """Monitored brands with their aliases, logos count and their totals across streams:
+    seconds on screen, spoken mentions, appearances, share of voice and the streams where
+    each was seen. Totals add up
     at most 1000 streams (``streams_truncated`` says when there are more)."""
     docs = services().brands.all()
     found, read, truncated = totals([doc["brand_id"] for doc in docs])
@@ -163,18 +208,20 @@ def list_brands():
 @bp.put("/<brand_id>", responses={200: Brand, 201: Brand, **ERRORS})
 @require(CONTROL)
 def put_brand(path: BrandPath, body: PutBrand):
-    """Add a brand to monitor (or rename it). Its id is the label results carry."""
-    created = services().brands.put(path.brand_id, body.name)
+    """Add a brand to monitor (or rename it), with its aliases if given (left out: the
+    stored ones stay). Its id is the label results carry."""
+    created = store_brand(path.brand_id, body.name, body.aliases)
     return brand_view(existing(path.brand_id)), 201 if created else 200
 
 
 @bp.patch("/<brand_id>", responses={200: Brand, **ERRORS})
 @require(CONTROL)
 def rename_brand(path: BrandPath, body: RenameBrand):
-    """Rename a brand: only its display name changes; its id (the label in results), logos,
-    upload verdicts and history stay. 404 for a brand that does not exist (PUT creates)."""
+    """Rename a brand and/or replace its aliases: its id (the label in results), logos,
+    upload verdicts and history stay. The analysis matches the new aliases from the next
+    segment analysed. 404 for a brand that does not exist (PUT creates)."""
     existing(path.brand_id)
-    services().brands.put(path.brand_id, body.name)
+    store_brand(path.brand_id, body.name, body.aliases)
     return brand_view(existing(path.brand_id))
 
 

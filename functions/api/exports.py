@@ -2,7 +2,9 @@
 
 What an analyst takes away from a stream, all computed from its appearance documents
 (``functions/appearances.py``) with the same filters: ``brand`` (repeatable), ``start``
-and ``end`` (media seconds) and ``min_confidence`` (of an appearance's best detection).
+and ``end`` (media seconds), ``min_confidence`` (of an appearance's best detection) and
+``source`` (repeatable: logo, text, speech). Seconds are on screen (logo or text, counted
+once where both saw the brand); spoken mentions are counted beside them.
 The arithmetic is in ``functions/exposure.py``; this module reads and answers.
 """
 
@@ -62,6 +64,7 @@ def filters_of(query: ExportQuery) -> exposure.Filters:
         start=query.start,
         end=query.end,
         min_confidence=query.min_confidence,
+        sources=frozenset(query.source),
     )
 
 
@@ -159,21 +162,33 @@ def evidence(path: EvidencePath):
 @require(READ)
 def timeline(path: StreamPath, query: TimelineQuery):
     """Share of voice over time: seconds on screen per brand in each bucket of media time
-    (what a stacked area chart draws). A brand's buckets add up to its seconds in range."""
+    (what a stacked area chart draws), with the brand's spoken mentions per bucket. A
+    brand's buckets add up to its seconds in range. ``by_source``: a series per brand and
+    source (logo, text, speech) instead."""
     existing(path.stream_id)
     filters = filters_of(query)
     rows = [a for _, a in read_appearances(path.stream_id, filters)]
     start, end = time_range(path.stream_id, filters, rows)
     if exposure.bucket_count(start, end, query.bucket_s) > exposure.MAX_BUCKETS:
         raise ApiError(400, f"more than {exposure.MAX_BUCKETS} buckets: choose a larger bucket_s")
-    line = exposure.timeline(rows, start, end, query.bucket_s)
+    line = exposure.timeline(rows, start, end, query.bucket_s, by_source=query.by_source)
     return TimelineAnswer(
         stream_id=path.stream_id,
         start=line.start,
         end=line.end,
         bucket_s=line.bucket_s,
         buckets=line.buckets,
-        series=[{"brand": s.brand, "seconds": s.seconds, "total": s.total} for s in line.series],
+        series=[
+            {
+                "brand": s.brand,
+                "source": s.source,
+                "seconds": s.seconds,
+                "total": s.total,
+                "mentions": s.mentions or [0] * len(s.seconds),
+                "mentions_total": s.mentions_total,
+            }
+            for s in line.series
+        ],
     ).model_dump()
 
 
@@ -184,7 +199,8 @@ def timeline(path: StreamPath, query: TimelineQuery):
 @require(READ)
 def appearances_csv(path: StreamPath, query: ExportQuery):
     """Every appearance the filters keep (times as stored, not clipped to the range), with
-    its confidence, peak box and evidence path. Cells that a spreadsheet would run as a
+    its source (logo, text, speech), the text read or said, its confidence, peak box and
+    evidence path. Cells that a spreadsheet would run as a
     formula start with an apostrophe."""
     existing(path.stream_id)
     rows = read_appearances(path.stream_id, filters_of(query))
@@ -200,8 +216,10 @@ def appearances_csv(path: StreamPath, query: ExportQuery):
 )
 @require(READ)
 def brands_csv(path: StreamPath, query: ExportQuery):
-    """Per-brand totals in the range: seconds, appearances, share of voice, first/last seen,
-    mean (seconds-weighted) and peak confidence, mean size and position of the peak box."""
+    """Per-brand totals in the range: seconds on screen (logo or text, counted once), logo
+    and text seconds, spoken mentions, appearances on screen, share of voice, first/last
+    seen and said, mean (seconds-weighted) and peak confidence, mean size and position of
+    the peak box."""
     existing(path.stream_id)
     filters = filters_of(query)
     rows = [a for _, a in read_appearances(path.stream_id, filters)]
@@ -216,9 +234,9 @@ def brands_csv(path: StreamPath, query: ExportQuery):
 )
 @require(READ)
 def report(path: StreamPath, query: ExportQuery):
-    """A one-page report to print or save as PDF: brands with seconds, appearances and share
-    of voice, the share of voice over time, each brand's best evidence frame. Standalone:
-    its images are data: URIs."""
+    """A one-page report to print or save as PDF: brands with seconds on screen, spoken
+    mentions, appearances and share of voice, the share of voice over time, each brand's
+    best evidence frame. Standalone: its images are data: URIs."""
     doc = existing(path.stream_id)
     filters = filters_of(query)
     rows = [a for _, a in read_appearances(path.stream_id, filters)]
@@ -268,6 +286,7 @@ def report_page(
         filters=filters,
         analysed=analysed,
         total_seconds=round(sum(t.seconds for t in totals), 1),
+        total_mentions=sum(t.mentions for t in totals),
         table=totals[:REPORT_TABLE_ROWS],
         more_brands=max(0, len(totals) - REPORT_TABLE_ROWS),
         palette=palette,

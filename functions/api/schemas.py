@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from mediacore.schema import Appearance, LogoCheck, StreamStats
 
@@ -15,6 +15,21 @@ STREAM_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 BRAND_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 LOGO_ID = r"^[0-9a-f]{16}\.(png|jpg|webp|svg)$"
 Mode = Literal["realtime", "batch"]
+Source = Literal["logo", "text", "speech"]
+MAX_ALIASES = 20
+# One alias: trimmed, 1-60 characters, no control characters.
+Alias = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+ALIASES_DOC = (
+    "Other ways the brand is written or said (e.g. 'Coke' for Coca-Cola): at most "
+    f"{MAX_ALIASES}, each trimmed and 1-60 characters; duplicates (ignoring case) and the "
+    "name itself are dropped. OCR text and transcripts are matched against the name, the "
+    "id read as words and these, from the next segment analysed."
+)
 
 
 class Strict(BaseModel):
@@ -48,17 +63,41 @@ class PageQuery(BaseModel):
 
 
 # --- bodies --------------------------------------------------------------------
+class StreamSignals(Strict):
+    """Which brand signals beyond logos the analysis runs for a stream."""
+
+    text: bool = Field(True, description="Read brand names on screen (OCR)")
+    speech: bool = Field(True, description="Find brands said aloud (transcription)")
+
+
+class SignalSwitches(Strict):
+    """Switches to change; one left out keeps its value."""
+
+    text: bool | None = Field(None, description="Read brand names on screen (OCR)")
+    speech: bool | None = Field(None, description="Find brands said aloud (transcription)")
+
+
 class CreateStream(Strict):
     name: str = Field(min_length=1, max_length=100, description="Display name")
     stream_id: str | None = Field(
         None, pattern=STREAM_ID, description="Id to use; default: derived from the name"
     )
     mode: Mode = "realtime"
+    signals: SignalSwitches | None = Field(
+        None,
+        description="Text and speech switches; one left out follows the deployment's default "
+        "(on unless its settings say otherwise)",
+    )
 
 
 class UpdateStream(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     mode: Mode | None = Field(None, description="realtime: keyframes, skips backlog; batch: 5 fps")
+    signals: SignalSwitches | None = Field(
+        None,
+        description="Switch text (OCR) or speech on or off from the next segment analysed; "
+        "a switch left out keeps its value",
+    )
 
 
 class BackfillRequest(Strict):
@@ -68,6 +107,9 @@ class BackfillRequest(Strict):
 
 class PutBrand(Strict):
     name: str = Field(min_length=1, max_length=100, description="Display name")
+    aliases: list[Alias] | None = Field(
+        None, max_length=MAX_ALIASES, description=ALIASES_DOC + " Left out: kept as they are."
+    )
 
 
 # --- responses -------------------------------------------------------------------
@@ -76,6 +118,11 @@ class Stream(BaseModel):
     name: str
     status: str
     mode: str
+    signals: StreamSignals = Field(
+        StreamSignals(),
+        description="Text and speech switches (one never set shows the deployment's default: on "
+        "unless its settings say otherwise)",
+    )
     playlist: str | None = None
     keyframe_interval_s: float | None = None
     warnings: dict = {}
@@ -110,12 +157,22 @@ class StreamPage(BaseModel):
 
 
 class BrandExposure(BaseModel):
+    """One brand's totals over the stream: on screen (logo or text) and said aloud, together
+    in one row."""
+
     brand: str
-    seconds: float
-    share_of_voice: float = Field(description="This brand's share of all brand seconds")
+    seconds: float = Field(
+        description="Seconds on screen, by logo or by text (a frame with both counts once)"
+    )
+    logo_seconds: float = Field(0.0, description="Seconds its logo was on screen")
+    text_seconds: float = Field(0.0, description="Seconds its name was read on screen (OCR)")
+    mentions: int = Field(0, description="Times it was said aloud")
+    share_of_voice: float = Field(description="This brand's share of all brands' seconds on screen")
     screen_share: float | None = Field(None, description="Seconds on screen / seconds analysed")
-    first_seen: float | None = None
-    last_seen: float | None = None
+    first_seen: float | None = Field(None, description="Media time (s) first on screen")
+    last_seen: float | None = Field(None, description="Media time (s) last on screen")
+    first_mention: float | None = Field(None, description="Media time (s) first said")
+    last_mention: float | None = Field(None, description="Media time (s) last said")
 
 
 class ObjectCount(BaseModel):
@@ -146,6 +203,7 @@ class Backfill(BaseModel):
 class Brand(BaseModel):
     brand_id: str
     name: str
+    aliases: list[str] = Field([], description="Other ways it is written or said")
     logos: int = 0
 
 
@@ -170,7 +228,16 @@ class LogoList(BaseModel):
 
 # --- brand totals across streams, renaming, the logo catalogue (backend-brands) ----------------
 class RenameBrand(Strict):
-    name: str = Field(min_length=1, max_length=100, description="New display name")
+    name: str | None = Field(None, min_length=1, max_length=100, description="New display name")
+    aliases: list[Alias] | None = Field(
+        None, max_length=MAX_ALIASES, description=ALIASES_DOC + " Replaces the stored list."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> RenameBrand:
+        if self.name is None and self.aliases is None:
+            raise ValueError("give a name, aliases or both")
+        return self
 
 
 class BrandStreamTotals(BaseModel):
@@ -178,6 +245,7 @@ class BrandStreamTotals(BaseModel):
     name: str
     status: str | None = None
     seconds: float = Field(description="Seconds this brand was on screen in this stream")
+    mentions: int = Field(0, description="Times it was said aloud in this stream")
     appearances: int = Field(description="Continuous stretches on screen in this stream")
     first_seen: float | None = Field(None, description="Media time (s) in this stream")
     last_seen: float | None = Field(None, description="Media time (s) in this stream")
@@ -187,7 +255,8 @@ class BrandStreamTotals(BaseModel):
 
 class BrandTotals(Brand):
     seconds: float = Field(0.0, description="Seconds on screen across all streams read")
-    appearances: int = Field(0, description="Appearances across all streams read")
+    mentions: int = Field(0, description="Times said aloud across all streams read")
+    appearances: int = Field(0, description="Appearances on screen across all streams read")
     share_of_voice: float = Field(
         0.0, description="This brand's seconds / all brands' seconds, across the same streams"
     )
@@ -257,16 +326,32 @@ class ExportQuery(BaseModel):
     min_confidence: float | None = Field(
         None, ge=0, le=1, description="Only appearances whose best detection scored this much"
     )
+    source: list[Source] = Field(
+        [],
+        max_length=3,
+        description="Only these sources (repeat the parameter): logo, text (on screen), "
+        "speech (mentions); none: all",
+    )
 
 
 class TimelineQuery(ExportQuery):
     bucket_s: float = Field(10.0, ge=1, le=86400, description="Bucket length (media seconds)")
+    by_source: bool = Field(
+        False,
+        description="One series per brand and source (logo, text, speech) instead of one "
+        "per brand (on screen by logo or text together, with its mentions)",
+    )
 
 
 class TimelineSeries(BaseModel):
     brand: str
-    seconds: list[float] = Field(description="Seconds on screen in each bucket")
+    source: Source | None = Field(
+        None, description="null: on screen by logo or text together (one series per brand)"
+    )
+    seconds: list[float] = Field(description="Seconds on screen in each bucket (speech: 0)")
     total: float = Field(description="Seconds on screen in the range")
+    mentions: list[int] = Field([], description="Mentions starting in each bucket")
+    mentions_total: int = Field(0, description="Mentions in the range")
 
 
 class TimelineAnswer(BaseModel):

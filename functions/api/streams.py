@@ -1,4 +1,5 @@
-"""/v1/streams: create, list, read, update (name, mode), delete, rotate key, backfill, summary."""
+"""/v1/streams: create, list, read, update (name, mode, signal switches), delete, rotate key,
+backfill, summary."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
 from functions import deletion
+from functions.aggregates import brand_aggregate
 from functions.api.auth import CONTROL, READ, SECURITY, require
 from functions.api.errors import ApiError, ErrorBody
 from functions.api.schemas import (
@@ -41,7 +43,7 @@ from mediacore.names import (
     stream_prefix,
 )
 from mediacore.storage import ObjectNotFound
-from mediacore.streams import StreamExists
+from mediacore.streams import SIGNALS, StreamExists, StreamRegistry, signals_of
 
 # A segment's length in a recording playlist until its analysis says otherwise.
 DEFAULT_SEGMENT_S = 2.0
@@ -61,7 +63,14 @@ def stream_view(stream_id: str, doc: dict) -> dict:
     view.setdefault("name", stream_id)
     view.setdefault("status", "idle")
     view.setdefault("mode", "realtime")
+    view["signals"] = signals_of(doc, signal_defaults())
     return Stream(stream_id=stream_id, **view).model_dump(mode="json")
+
+
+def signal_defaults() -> dict[str, bool]:
+    """What a switch a stream never set means: the analysis's defaults (settings)."""
+    analysis = services().settings.analysis
+    return {name: getattr(analysis, f"{name}_default", True) for name in SIGNALS}
 
 
 def key_answer(stream_id: str, doc: dict, stream_key: str) -> dict:
@@ -103,8 +112,10 @@ def _decode_token(token: str) -> str:
 def create_stream(body: CreateStream):
     """Create a stream; the stream key is in this answer only."""
     svc = services()
+    switches = body.signals.model_dump(exclude_none=True) if body.signals else {}
+    extra = {"signals": switches} if switches else {}  # unset: the deployment's default
     try:
-        new = svc.registry.create(body.name, body.stream_id, mode=body.mode)
+        new = svc.registry.create(body.name, body.stream_id, mode=body.mode, **extra)
     except StreamExists as exc:
         raise ApiError(409, f"stream {exc} already exists") from exc
     doc = svc.registry.get(new.stream_id) or {}
@@ -136,9 +147,12 @@ def get_stream(path: StreamPath):
 @bp.patch("/<stream_id>", responses={200: Stream, **ERRORS})
 @require(CONTROL)
 def update_stream(path: StreamPath, body: UpdateStream):
-    """Rename a stream or switch its processing mode (analysis sees it within seconds)."""
+    """Rename a stream, switch its processing mode or turn text (OCR) or speech on or off
+    (the analysis sees it within seconds; a signal switch left out keeps its value)."""
     existing(path.stream_id)
-    fields = body.model_dump(exclude_none=True)
+    fields = body.model_dump(exclude_none=True, exclude={"signals"})
+    if body.signals is not None:
+        fields |= StreamRegistry.signal_fields(body.signals.model_dump())
     if fields:
         services().registry.update(path.stream_id, fields)
     return stream_view(path.stream_id, existing(path.stream_id))
@@ -196,25 +210,30 @@ def get_backfill(path: BackfillPath):
 @bp.get("/<stream_id>/summary", responses={200: Summary, **ERRORS})
 @require(READ)
 def summary(path: StreamPath):
-    """Brand exposure (seconds on screen, share of voice) and object counts so far."""
+    """Brand exposure so far, one row per brand: seconds on screen (logo or text, a frame
+    with both counted once), logo and text seconds apart, spoken mentions, share of voice
+    (of screen seconds); the appearances (with their source) and object counts."""
     doc = existing(path.stream_id)
     analysed = float(doc.get("analysed_seconds") or 0.0)
-    seconds = {
-        name: float(b.get("seconds") or 0.0) for name, b in (doc.get("brands") or {}).items()
-    }
-    total = sum(seconds.values())
+    totals = {name: brand_aggregate(b) for name, b in (doc.get("brands") or {}).items()}
+    screen = sum(t.seconds for t in totals.values())
     exposure = [
         {
             "brand": name,
-            "seconds": round(seconds[name], 3),
-            "share_of_voice": round(seconds[name] / total, 4) if total else 0.0,
-            "screen_share": round(seconds[name] / analysed, 4) if analysed else None,
-            "first_seen": b.get("first_seen"),
-            "last_seen": b.get("last_seen"),
+            "seconds": round(t.seconds, 3),
+            "logo_seconds": round(t.logo_seconds, 3),
+            "text_seconds": round(t.text_seconds, 3),
+            "mentions": t.mentions,
+            "share_of_voice": round(t.seconds / screen, 4) if screen else 0.0,
+            "screen_share": round(t.seconds / analysed, 4) if analysed else None,
+            "first_seen": t.first_seen,
+            "last_seen": t.last_seen,
+            "first_mention": t.first_mention,
+            "last_mention": t.last_mention,
         }
-        for name, b in (doc.get("brands") or {}).items()
+        for name, t in totals.items()
     ]
-    exposure.sort(key=lambda e: (-e["seconds"], e["brand"]))
+    exposure.sort(key=lambda e: (-e["seconds"], -e["mentions"], e["brand"]))
     objects = sorted(
         ({"label": k, "count": int(v)} for k, v in (doc.get("objects") or {}).items()),
         key=lambda o: (-o["count"], o["label"]),

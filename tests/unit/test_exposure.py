@@ -152,3 +152,98 @@ def test_media_time_and_steps():
     assert exposure.time_step(30) == 5 and exposure.time_step(3600) == 600
     assert exposure.report_bucket(120) == 2 and exposure.report_bucket(36000) == 600
     assert exposure.nice_step(12, 4) == 5
+
+
+# --- sources: logo, text, speech (issue 18) ----------------------------------------------------
+
+
+def seen(brand, source, start, end, score=0.9, text=None):
+    shown = source != "speech"
+    return Appearance(
+        brand=brand, source=source, start=start, end=end, seconds=round(end - start, 3),
+        best_score=score, text=text, peak_box=[0.1, 0.2, 0.2, 0.2] if shown else None,
+        peak_size=0.04 if shown else None, best_frame_t=start,
+    )  # fmt: skip
+
+
+SOURCED = [
+    seen("acme", "logo", 0.0, 10.0),
+    seen("acme", "text", 6.0, 14.0, text="ACME"),  # overlaps the logo 6-10
+    seen("acme", "speech", 3.0, 3.5, score=0.8, text="Acme"),
+    seen("acme", "speech", 21.0, 21.4, score=0.7, text="acme"),
+    seen("beta", "speech", 12.0, 12.6, score=0.9, text="Beta"),
+    seen("gamma", "text", 20.0, 26.0, text="gamma"),
+]
+
+
+def test_screen_seconds_are_the_union_of_logo_and_text():
+    totals = {t.brand: t for t in exposure.brand_totals(SOURCED, Filters())}
+    acme = totals["acme"]
+    assert (acme.seconds, acme.logo_seconds, acme.text_seconds) == (14.0, 10.0, 8.0)
+    assert (acme.mentions, acme.first_mention, acme.last_mention) == (2, 3.0, 21.0)
+    assert (acme.appearances, acme.first_seen, acme.last_seen) == (2, 0.0, 14.0)
+    assert acme.share_of_voice == pytest.approx(14.0 / 20.0)  # of screen seconds only
+    beta = totals["beta"]  # said, never on screen
+    assert (beta.seconds, beta.mentions, beta.appearances, beta.share_of_voice) == (0, 1, 0, 0)
+    assert beta.first_seen is None and beta.peak_confidence is None
+    assert [t.brand for t in exposure.brand_totals(SOURCED, Filters())] == ["acme", "gamma",
+                                                                            "beta"]  # fmt: skip
+    assert exposure.union([(0, 2), (1, 3), (3, 4), (6, 5), (7, 8)]) == [(0, 4), (7, 8)]
+
+
+def test_sources_filter_and_mentions_count_where_they_start():
+    only_said = exposure.brand_totals(SOURCED, Filters(sources=frozenset({"speech"})))
+    assert {t.brand: (t.seconds, t.mentions) for t in only_said} == {"acme": (0, 2),
+                                                                     "beta": (0, 1)}  # fmt: skip
+    logos = exposure.select(SOURCED, Filters(sources=frozenset({"logo"})))
+    assert [(a.brand, a.source) for a in logos] == [("acme", "logo")]
+    ranged = {t.brand: t for t in exposure.brand_totals(SOURCED, Filters(start=12.0, end=21.0))}
+    assert ranged["acme"].mentions == 0  # 21.0 is the range's end: out
+    assert ranged["beta"].mentions == 1 and ranged["acme"].seconds == 2.0
+    # min_confidence applies to a mention's score too.
+    sure = exposure.brand_totals(
+        SOURCED, Filters(min_confidence=0.75, sources=frozenset({"speech"}))
+    )
+    assert {t.brand: t.mentions for t in sure} == {"acme": 1, "beta": 1}
+
+
+def test_the_timeline_unites_sources_and_counts_mentions_per_bucket():
+    line = exposure.timeline(SOURCED, 0.0, 30.0, 10.0)
+    series = {s.brand: s for s in line.series}
+    assert series["acme"].seconds == [10.0, 4.0, 0.0] and series["acme"].total == 14.0
+    assert series["acme"].mentions == [1, 0, 1] and series["acme"].mentions_total == 2
+    assert series["beta"].seconds == [0.0, 0.0, 0.0] and series["beta"].mentions == [0, 1, 0]
+    assert [s.brand for s in line.series] == ["acme", "gamma", "beta"]
+    totals = {t.brand: t.seconds for t in exposure.brand_totals(SOURCED, Filters())}
+    assert {s.brand: s.total for s in line.series} == totals
+    split = exposure.timeline(SOURCED, 0.0, 30.0, 10.0, by_source=True)
+    keyed = {(s.brand, s.source): s for s in split.series}
+    assert set(keyed) == {("acme", "logo"), ("acme", "text"), ("acme", "speech"),
+                          ("beta", "speech"), ("gamma", "text")}  # fmt: skip
+    assert keyed[("acme", "logo")].seconds == [10.0, 0.0, 0.0]
+    assert keyed[("acme", "text")].seconds == [4.0, 4.0, 0.0]
+    assert keyed[("acme", "speech")].mentions == [1, 0, 1]
+    assert keyed[("acme", "logo")].mentions_total == 0
+    # A brand only said draws no area.
+    assert {layer["brand"] for layer in exposure.area_chart(line)["layers"]} == {"acme", "gamma"}
+
+
+def test_csv_carries_source_text_and_the_new_totals():
+    rows = list(exposure.appearance_rows("s", [("acme-text-0000006000", SOURCED[1])]))
+    row = dict(zip(exposure.APPEARANCE_COLUMNS, rows[0], strict=True))
+    assert (row["source"], row["text"], row["seconds"]) == ("text", "ACME", 8.0)
+    (said_row,) = exposure.appearance_rows("s", [("x", SOURCED[2])])
+    said = dict(zip(exposure.APPEARANCE_COLUMNS, said_row, strict=True))
+    assert (said["source"], said["text"], said["peak_w"]) == ("speech", "Acme", None)
+    totals = exposure.brand_totals(SOURCED, Filters())
+    text = exposure.to_csv(exposure.BRAND_COLUMNS, exposure.brand_rows("s", totals))
+    parsed = {r["brand"]: r for r in csv.DictReader(io.StringIO(text))}
+    acme = parsed["acme"]
+    assert (acme["seconds"], acme["logo_seconds"], acme["text_seconds"]) == ("14.0", "10.0", "8.0")
+    mentions = (acme["mentions"], acme["first_mention_s"], acme["last_mention_s"])
+    assert mentions == ("2", "3.0", "21.0")
+    assert (parsed["beta"]["mentions"], parsed["beta"]["first_seen_s"]) == ("1", "")
+    grouped = exposure.grouped_totals(
+        [*totals, *exposure.brand_totals([seen(f"b{i}", "speech", i, i + 1) for i in range(9)],
+                                         Filters())], 2)  # fmt: skip
+    assert grouped[-1].brand == exposure.OTHER and grouped[-1].mentions == 10
