@@ -16,6 +16,14 @@ get what is left of it less the write's reserve (at most MA_MODEL_BUDGET_S); wit
 too little left they are not started and the event comes back (5xx) instead of
 being delivered a second time while this one still runs.
 
+Brand signals: logos (the model service's analyze call) carry the segment; on-screen
+text (OCR on a few frames, functions/onscreen_text.py) and speech (a transcription
+window across segments, functions/speech.py) run beside it, in parallel, each ending
+by the same point. Each reports its state on ``signals``; a text or speech call that
+fails is a warning on the segment, not a redelivery (the logos stand). Realtime mode
+drops text, then speech, when the segment is late (MA_SHED_*_LAG_SEGMENTS), before it
+skips whole segments; batch mode and backfills run everything.
+
 Evidence: a done segment with logo detections stores one JPEG per brand (its best
 frame, box drawn; functions/evidence.py) before the write, by the same point the
 models must end, so the write keeps its reserve. A frame not stored is a warning
@@ -26,22 +34,34 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from google.api_core.exceptions import InvalidArgument
 
+from functions.audio import decode_audio, to_wav
 from functions.backends import Backend, BackendResult, create_backend
 from functions.backends.base import MIN_TRY_S
+from functions.brand_text import BrandMatcher
 from functions.decode import DecodedSegment, sample_frames
-from functions.errors import BackendUnavailable, PermanentError, StreamGone
+from functions.errors import BackendRejected, BackendUnavailable, PermanentError, StreamGone
 from functions.events import ObjectEvent, parse_time
 from functions.evidence import EvidenceWriter
 from functions.measures import measure
-from functions.modes import BATCH, REALTIME, ModeCache
+from functions.modes import BATCH, REALTIME, ModeCache, StreamSwitches
+from functions.onscreen_text import brand_detections, kept_lines, pick_frames
 from functions.results import ResultWriter
+from functions.speech import Heard, SpeechWindows
 from mediacore import metrics
-from mediacore.schema import FrameResult, SegmentResult, SegmentTimings, VideoInfo
+from mediacore.schema import (
+    FrameResult,
+    OcrResponse,
+    SegmentResult,
+    SegmentTimings,
+    VideoInfo,
+)
 from mediacore.settings import WRITE_RESERVE_S, AnalyzerBackend, Settings
 from mediacore.storage import ObjectNotFound, ObjectStore
 
@@ -59,6 +79,16 @@ class Outcome:
 
 class _Skipped(Exception):
     """Realtime mode is too far behind live for this segment: written as skipped."""
+
+
+@dataclass
+class _Signals:
+    """The text and speech work started beside the logos, and what became of it."""
+
+    matcher: BrandMatcher
+    text: Future | None = None
+    text_frames: list[int] = field(default_factory=list)
+    speech: Future | None = None
 
 
 class _Superseded(Exception):
@@ -92,6 +122,12 @@ class SegmentAnalyzer:
         self._backend = backend if backend is not None else create_backend(settings)
         self._brand_names = brand_names  # the managed brand list (mediacore.brands.BrandNames)
         self._evidence = EvidenceWriter(store)
+        analysis = settings.analysis
+        self._speech = SpeechWindows(store, analysis.speech_context_s, analysis.speech_hold_s)
+        # Text and speech calls run beside the logo call: on a model service with free
+        # cores (or a GPU) the segment then costs the longest of the three, not the sum.
+        self._side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="signals")
+        self._matchers: dict[tuple, BrandMatcher] = {}
 
     def handle(self, event: ObjectEvent) -> Outcome:
         try:
@@ -121,13 +157,19 @@ class SegmentAnalyzer:
             metrics.segments_analysed.labels(segment.stream_id, "duplicate").inc()
             return Outcome("duplicate")
 
-        result = self._new_result(event, started)
+        switches = self._modes.switches(segment.stream_id)
+        result = self._new_result(event, started, switches)
         try:
-            self._keep_up_with_live(result, started)
+            lag = self._keep_up_with_live(result, started)
             data = self._read(event, context)
             decoded = self._decode(result, data, segment.ext, context)
-            labels = self._infer(result, decoded, context, models_end)
+            version, terms = self._brand_terms()
+            plan = self._plan_signals(result, switches, lag)
+            side = self._start_signals(result, plan, data, decoded, segment.ext, terms, models_end)
+            brands = list(terms) if terms is not None else None
+            labels = self._infer(result, decoded, context, models_end, version, brands)
             self._assemble(result, decoded, labels)
+            self._finish_signals(result, decoded, side, context, models_end)
             self._store_evidence(result, decoded, context, models_end)
         except _Superseded:
             metrics.segments_analysed.labels(segment.stream_id, "superseded").inc()
@@ -141,10 +183,12 @@ class SegmentAnalyzer:
         # Anything else (BackendUnavailable, bucket or Firestore down) propagates: redeliver.
         return self._finish(result, context)
 
-    def _new_result(self, event: ObjectEvent, started: datetime) -> SegmentResult:
+    def _new_result(
+        self, event: ObjectEvent, started: datetime, switches: StreamSwitches
+    ) -> SegmentResult:
         metadata = event.metadata
         # A backfill re-analyses in batch mode whatever the stream's live mode is.
-        mode = BATCH if event.revision else self._modes.mode(event.segment.stream_id)
+        mode = BATCH if event.revision else switches.mode
         return SegmentResult(
             seq=event.segment.seq,
             stream_id=event.segment.stream_id,
@@ -164,10 +208,11 @@ class SegmentAnalyzer:
             ),
         )
 
-    def _keep_up_with_live(self, result: SegmentResult, now: datetime) -> None:
-        """Realtime mode skips a segment too far behind live (a backfill can redo it)."""
+    def _keep_up_with_live(self, result: SegmentResult, now: datetime) -> float | None:
+        """Realtime mode skips a segment too far behind live (a backfill can redo it);
+        returns how far behind live it is (None: not known, or batch mode)."""
         if result.mode != REALTIME or result.program_date_time is None:
-            return
+            return None
         lag = (now - result.program_date_time).total_seconds() - (result.duration or 0.0)
         limit = self._settings.analysis.realtime_max_lag_segments * (result.duration or 2.0)
         if lag > limit:
@@ -175,6 +220,7 @@ class SegmentAnalyzer:
                 f"realtime mode: {lag:.1f} s behind live (limit {limit:.1f} s); "
                 "a backfill in batch mode can analyse it"
             )
+        return lag
 
     def _read(self, event: ObjectEvent, context: dict) -> bytes:
         try:
@@ -220,8 +266,183 @@ class SegmentAnalyzer:
         )
         return decoded
 
+    def _brand_terms(self) -> tuple[str | None, dict[str, list[str]] | None]:
+        """The library version and brand id -> names and aliases (None: settings' list)."""
+        names = self._brand_names
+        if not names:
+            return None, None
+        version = names.library_version()
+        return version, names.terms(version)
+
+    def _matcher(self, terms: dict[str, list[str]] | None) -> BrandMatcher:
+        terms = terms if terms is not None else {b: [b] for b in self._settings.analysis.brands}
+        key = tuple(sorted((b, tuple(t)) for b, t in terms.items()))
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            if len(self._matchers) > 16:
+                self._matchers.clear()
+            matcher = self._matchers[key] = BrandMatcher(terms)
+        return matcher
+
+    def _plan_signals(
+        self, result: SegmentResult, switches: StreamSwitches, lag: float | None
+    ) -> dict[str, bool]:
+        """Which of text and speech run for this segment; the others' state and why."""
+        analysis = self._settings.analysis
+        duration = result.duration or 2.0
+        result.signals["logo"] = "done" if self._backend else "unavailable"
+        plan = {}
+        for signal, on, can, shed_at, what in (
+            ("text", switches.text, "read_text", analysis.shed_text_lag_segments, "on-screen text"),
+            ("speech", switches.speech, "transcribe", analysis.shed_speech_lag_segments, "speech"),
+        ):
+            plan[signal] = False
+            if not on:
+                result.signals[signal] = "off"
+            elif not hasattr(self._backend, can):
+                result.signals[signal] = "unavailable"
+                result.warnings.append(
+                    f"{what} is not analysed: it needs the model service "
+                    "(MA_ANALYZER_BACKEND=local)"
+                )
+            elif lag is not None and lag > shed_at * duration:
+                result.signals[signal] = "shed"
+                result.warnings.append(
+                    f"realtime mode: {what} dropped to keep up, {lag:.1f} s behind live "
+                    f"(limit {shed_at * duration:.1f} s); logos go on, a backfill in batch "
+                    "mode analyses it"
+                )
+            else:
+                plan[signal] = True
+        return plan
+
+    def _start_signals(
+        self,
+        result: SegmentResult,
+        plan: dict[str, bool],
+        data: bytes,
+        decoded: DecodedSegment,
+        ext: str,
+        terms: dict[str, list[str]] | None,
+        models_end: float,
+    ) -> _Signals:
+        side = _Signals(self._matcher(terms))
+        analysis = self._settings.analysis
+        if plan.get("text"):
+            interval = (
+                analysis.batch_text_interval_s if result.mode == BATCH else analysis.text_interval_s
+            )
+            side.text_frames = pick_frames([f.pts for f in decoded.frames], interval)
+            images = [
+                decoded.frames[i].image if decoded.frames[i].image is not None
+                else decoded.frames[i].rgb
+                for i in side.text_frames
+            ]  # fmt: skip
+            side.text = self._side.submit(
+                self._backend.read_text,
+                images,
+                analysis.text_min_score,
+                models_end - time.monotonic(),
+            )
+        if plan.get("speech"):
+            side.speech = self._side.submit(
+                self._hear, result, data, decoded, ext, side.matcher, models_end
+            )
+        return side
+
+    def _hear(
+        self,
+        result: SegmentResult,
+        data: bytes,
+        decoded: DecodedSegment,
+        ext: str,
+        matcher: BrandMatcher,
+        models_end: float,
+    ) -> tuple[str, Heard | None, tuple[float, float] | None]:
+        """Speech state, what this segment heard, and the range of times it owns."""
+        audio = decode_audio(data, result.media_start, decoded.first_pts)
+        if audio is None:
+            return "no_audio", None, None
+        window = self._speech.window(result.stream_id, result.seq, ext, audio)
+        owned = (round(window.own_from, 3), round(window.own_to, 3))
+        if window.silent():
+            return "silence", Heard([], []), owned
+        analysis = self._settings.analysis
+        answer = self._backend.transcribe(
+            to_wav(window.audio),
+            matcher.hotwords(),
+            analysis.transcript_language,
+            models_end - time.monotonic(),
+        )
+        heard = self._speech.heard(
+            window,
+            answer,
+            matcher,
+            analysis.speech_min_probability,
+            (result.stream_id, result.seq),
+        )
+        state = "done" if answer.speech_s > 0 or answer.words else "silence"
+        return state, heard, owned
+
+    def _finish_signals(
+        self,
+        result: SegmentResult,
+        decoded: DecodedSegment,
+        side: _Signals,
+        context: dict,
+        models_end: float,
+    ) -> None:
+        """Text and speech results onto the segment; a failed signal is a warning."""
+        for signal, future in (("text", side.text), ("speech", side.speech)):
+            if future is None:
+                continue
+            try:
+                outcome = future.result(timeout=max(0.0, models_end - time.monotonic()))
+            except FutureTimeout:
+                future.cancel()
+                problem = "no answer within the analysis deadline"
+            except (BackendUnavailable, BackendRejected) as exc:
+                problem = str(exc)
+            else:
+                if signal == "text":
+                    self._apply_text(result, side, outcome)
+                else:
+                    self._apply_speech(result, outcome)
+                continue
+            log.warning("%s not analysed: %s", signal, problem, extra=context)
+            result.signals[signal] = "failed"
+            what = "on-screen text" if signal == "text" else "speech"
+            result.warnings.append(f"{what} not analysed: {problem}")
+
+    def _apply_text(self, result: SegmentResult, side: _Signals, answer: OcrResponse) -> None:
+        result.signals["text"] = "done"
+        for index, read in zip(side.text_frames, answer.frames, strict=False):
+            frame = result.frames[index]
+            logos = [d for d in frame.detections if d.kind == "logo"]
+            frame.ocr = True
+            frame.text = kept_lines(read.lines)
+            frame.detections = [
+                *frame.detections,
+                *brand_detections(read.lines, side.matcher, logos),
+            ]
+
+    @staticmethod
+    def _apply_speech(result: SegmentResult, outcome) -> None:
+        state, heard, owned = outcome
+        result.signals["speech"] = state
+        if owned:
+            result.speech_from, result.speech_to = owned
+        if heard:
+            result.transcript, result.mentions = heard.transcript, heard.mentions
+
     def _infer(
-        self, result: SegmentResult, decoded: DecodedSegment, context: dict, models_end: float
+        self,
+        result: SegmentResult,
+        decoded: DecodedSegment,
+        context: dict,
+        models_end: float,
+        version: str | None,
+        brands: list[str] | None,
     ) -> BackendResult | None:
         if not self._backend:
             return None
@@ -229,9 +450,7 @@ class SegmentAnalyzer:
         if budget < MIN_TRY_S:  # read and decode took it all: try again later, in time
             raise BackendUnavailable("the analysis deadline leaves no time for the models")
         started = time.perf_counter()
-        names = self._brand_names
-        version = names.library_version() if names else None
-        brands = names.names(version) if names else None
+        brands = brands if self._brand_names else None
         labels = self._backend.analyze(
             [frame.image for frame in decoded.frames],
             brands,
@@ -245,7 +464,7 @@ class SegmentAnalyzer:
             extra=context | {"stage": "inference", "inference_ms": result.timings.inference_ms},
         )
         result.backend = labels.label
-        result.warnings = labels.warnings
+        result.warnings = [*result.warnings, *labels.warnings]
         return labels
 
     def _assemble(
@@ -270,7 +489,7 @@ class SegmentAnalyzer:
     ) -> None:
         """Each brand's best frame as a JPEG in the bucket, named on the result; what could
         not be stored is a warning (the analysis stands without it)."""
-        if not any(d.kind == "logo" for f in result.frames for d in f.detections):
+        if not any(d.kind in ("logo", "text") for f in result.frames for d in f.detections):
             return
         started = time.perf_counter()
         images = [f.image if f.image is not None else f.rgb for f in decoded.frames]

@@ -37,14 +37,15 @@ MIN_UPLOAD_S = 0.5  # less time than this left: not started
 def best_views(frames: list[FrameResult]) -> dict[str, tuple[int, Detection]]:
     """Per brand, the index of the frame with its highest-scoring logo detection and that
     detection (the first on ties, as ``functions.appearances.segment_runs`` picks its
-    best frame)."""
+    best frame); a brand only read as text on screen gets its best text detection."""
     best: dict[str, tuple[int, Detection]] = {}
     for index, frame in enumerate(frames):
         for detection in frame.detections:
-            if detection.kind != "logo":
+            if detection.kind not in ("logo", "text"):
                 continue
             held = best.get(detection.label)
-            if held is None or detection.score > held[1].score:
+            rank = (detection.kind == "logo", detection.score)
+            if held is None or rank > (held[1].kind == "logo", held[1].score):
                 best[detection.label] = (index, detection)
     return best
 

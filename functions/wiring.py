@@ -35,7 +35,7 @@ def analyzer() -> SegmentAnalyzer:
     settings = get_settings()
     client = firestore_client()
     analysis = settings.analysis
-    modes = ModeCache(client, analysis.mode_cache_s)
+    modes = ModeCache(client, analysis.mode_cache_s, analysis.text_default, analysis.speech_default)
     brand_names = BrandNames(client, analysis.brands, analysis.mode_cache_s)
     return SegmentAnalyzer(
         settings, default_store(), ResultWriter(client), modes, brand_names=brand_names

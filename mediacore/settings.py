@@ -503,6 +503,61 @@ class AnalysisSettings(Section):
         "durations behind the wall clock is marked skipped instead of analysed, so a "
         "backlog never makes results fall further behind. Batch mode never skips.",
     )
+    text_interval_s: float = Field(
+        2.0,
+        gt=0,
+        description="Realtime mode: least time between two frames read by OCR (about 0.6 "
+        "CPU-s per frame, against ~0.05 for the logo path): one frame per 2 s segment. "
+        "Text on screen usually stays for seconds, so reading every keyframe pays little.",
+    )
+    batch_text_interval_s: float = Field(
+        1.0, gt=0, description="Batch mode and backfills: least time between two OCR frames."
+    )
+    text_min_score: float = Field(
+        0.5, ge=0, le=1, description="OCR lines read with less confidence are dropped."
+    )
+    speech_context_s: float = Field(
+        3.0,
+        ge=0,
+        description="Seconds of the previous segment's audio sent before each segment's own "
+        "(the transcription window), so a word cut by the boundary is heard whole.",
+    )
+    speech_hold_s: float = Field(
+        0.6,
+        ge=0,
+        description="Words starting in a segment's last this-many seconds are stored by the "
+        "next segment, whose window holds them whole (each word is stored once). Adds this "
+        "much to a mention's delay at worst.",
+    )
+    transcript_language: str | None = Field(
+        "en", description="Language of the streams' speech (ISO 639-1); unset: detected."
+    )
+    speech_min_probability: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="A spoken brand counts when its words' mean probability reaches this "
+        "(chosen on the signals bench: hotwords make true brand words likely even when "
+        "Whisper is unsure of their spelling).",
+    )
+    text_default: bool = Field(
+        True, description="Read brand names on screen for streams that set no switch."
+    )
+    speech_default: bool = Field(
+        True, description="Transcribe speech for streams that set no switch."
+    )
+    shed_text_lag_segments: float = Field(
+        1.0,
+        ge=0,
+        description="Realtime mode: OCR is dropped for a segment that ends more than this many "
+        "segment durations behind live (said on the segment); the logos go on.",
+    )
+    shed_speech_lag_segments: float = Field(
+        2.0,
+        ge=0,
+        description="Realtime mode: speech is dropped past this lag (after text, before the "
+        "whole segment is skipped at MA_REALTIME_MAX_LAG_SEGMENTS).",
+    )
     mode_cache_s: float = Field(
         5.0, ge=0, description="How long a function instance trusts a stream's cached mode."
     )

@@ -17,7 +17,13 @@ import requests
 
 from functions.backends.base import MIN_TRY_S, BackendResult, to_jpeg
 from functions.errors import BackendRejected, BackendUnavailable
-from mediacore.schema import DEADLINE_HEADER, AnalyzeResponse, LogoCheck
+from mediacore.schema import (
+    DEADLINE_HEADER,
+    AnalyzeResponse,
+    LogoCheck,
+    OcrResponse,
+    TranscribeResponse,
+)
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +34,8 @@ class LocalBackend:
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         analysis = settings.analysis
-        self._url = analysis.gpu_service_url.rstrip("/") + "/v1/analyze"
+        self._base = analysis.gpu_service_url.rstrip("/")
+        self._url = self._base + "/v1/analyze"
         self._timeout = analysis.gpu_timeout_s
         self._retries = analysis.gpu_retries
         self._budget = analysis.model_budget_s
@@ -70,9 +77,40 @@ class LocalBackend:
             tasks["library_version"] = library_version
         tasks = json.dumps(tasks)
         files = [("frame", (f"{i}.jpg", to_jpeg(im), "image/jpeg")) for i, im in enumerate(images)]
+        body = self._post(self._url, files, {"tasks": tasks}, budget_s, "the frames")
+        return self._parse(body)
+
+    def transcribe(
+        self,
+        wav: bytes,
+        hotwords: list[str],
+        language: str | None,
+        budget_s: float | None = None,
+    ) -> TranscribeResponse:
+        """The words of one audio window (POST /v1/transcribe), times from its start."""
+        options = json.dumps({"hotwords": hotwords, "language": language})
+        files = [("audio", ("window.wav", wav, "audio/wav"))]
+        url = self._base + "/v1/transcribe"
+        body = self._post(url, files, {"options": options}, budget_s, "the audio")
+        return TranscribeResponse.model_validate(body)
+
+    def read_text(
+        self, images: list[np.ndarray], min_score: float, budget_s: float | None = None
+    ) -> OcrResponse:
+        """Lines of text per frame (POST /v1/ocr), in order."""
+        files = [
+            ("frame", (f"{i}.jpg", to_jpeg(im, 90), "image/jpeg")) for i, im in enumerate(images)
+        ]
+        options = json.dumps({"min_score": min_score})
+        url = self._base + "/v1/ocr"
+        body = self._post(url, files, {"options": options}, budget_s, "the frames")
+        return OcrResponse.model_validate(body)
+
+    def _post(self, url: str, files, data: dict, budget_s: float | None, what: str) -> dict:
+        """POST with retries and backoff on 5xx or no answer, all within the budget."""
         budget = self._budget if budget_s is None else min(self._budget, budget_s)
         ends = time.monotonic() + budget
-        delay, tries, problem = 0.5, 0, f"no time left for {self._url}"
+        delay, tries, problem = 0.5, 0, f"no time left for {url}"
         while tries <= self._retries and ends - time.monotonic() >= MIN_TRY_S:
             if tries:
                 log.warning("%s; retry %d/%d in %.1f s", problem, tries, self._retries, delay)
@@ -83,22 +121,16 @@ class LocalBackend:
             tries += 1
             try:
                 response = self._session.post(
-                    self._url,
-                    files=files,
-                    data={"tasks": tasks},
-                    headers=headers,
-                    timeout=timeout,
+                    url, files=files, data=data, headers=headers, timeout=timeout
                 )
             except requests.RequestException as exc:
-                problem = f"no answer from {self._url}: {exc}"
+                problem = f"no answer from {url}: {exc}"
             else:
                 if response.status_code == 200:
-                    return self._parse(response.json())
+                    return response.json()
                 if response.status_code < 500:
                     # Our request is wrong: retrying the same bytes will not help.
-                    raise BackendRejected(
-                        f"model service refused the frames: {response.text[:300]}"
-                    )
+                    raise BackendRejected(f"model service refused {what}: {response.text[:300]}")
                 problem = f"gpu_service answered {response.status_code}"
             if ends - time.monotonic() - delay < MIN_TRY_S:
                 break  # no time for another try after the backoff

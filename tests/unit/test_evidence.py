@@ -223,8 +223,10 @@ class FakeWriter:
 
 
 class FakeModes:
-    def mode(self, stream_id):
-        return "batch"
+    def switches(self, stream_id):
+        from functions.modes import StreamSwitches
+
+        return StreamSwitches(mode="batch")
 
 
 class LogoBackend:

@@ -1,0 +1,168 @@
+"""Speech across segment boundaries: overlapping windows, each word stored once.
+
+Whisper pads every call to 30 s, and a word cut by a segment boundary is lost
+or garbled if each 2 s segment is transcribed alone. So segment N is
+transcribed in a *window*: the last ``context_s`` of segment N-1's audio
+followed by N's own. Ownership decides which words N stores:
+
+    N owns the words that start in [start(N) - hold_s, end(N) - hold_s)
+
+Consecutive segments' owned ranges tile the timeline, so every word is stored
+by exactly one segment. A word starting in N's last ``hold_s`` may still be
+running at the cut; N leaves it to N+1, whose window holds it whole. A brand
+name is matched over the whole window's words and kept by the segment that
+owns the end of its last word, so a name split across the boundary is still one
+mention, heard whole by the segment that keeps it.
+
+Two windows may time the same word a little differently (tenths of a second), so a
+word right at a boundary can be stored by both or by neither; a mention the previous
+segment kept (same brand, within ``MENTION_SAME_S``) is not counted again.
+
+Segment N-1's audio comes from a small per-instance cache (the same function
+instance usually analysed it a moment ago) or else from the bucket. Without it
+(the first segment, or N-1 missing) N owns from its own start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from functions.audio import SILENCE_RMS, SegmentAudio, decode_audio, join
+from functions.brand_text import BrandMatcher
+from mediacore.names import segment_object
+from mediacore.schema import Mention, TranscribeResponse, Word
+from mediacore.storage import ObjectNotFound, ObjectStore
+
+log = logging.getLogger(__name__)
+
+MENTION_SAME_S = 1.0
+
+
+@dataclass
+class Window:
+    audio: SegmentAudio  # what is sent: context from N-1, then N
+    own_from: float
+    own_to: float
+    with_context: bool
+
+    def silent(self) -> bool:
+        return self.audio.rms() < SILENCE_RMS
+
+
+@dataclass
+class Heard:
+    transcript: list[Word]
+    mentions: list[Mention]
+
+
+class AudioTails:
+    """The last seconds of recently analysed segments' audio, by (stream, seq)."""
+
+    def __init__(self, seconds: float, size: int = 256):
+        self._seconds = seconds
+        self._size = size
+        self._tails: OrderedDict[tuple[str, int], SegmentAudio] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, stream_id: str, seq: int, audio: SegmentAudio) -> None:
+        with self._lock:
+            self._tails[(stream_id, seq)] = audio.tail(self._seconds)
+            self._tails.move_to_end((stream_id, seq))
+            while len(self._tails) > self._size:
+                self._tails.popitem(last=False)
+
+    def get(self, stream_id: str, seq: int) -> SegmentAudio | None:
+        with self._lock:
+            return self._tails.get((stream_id, seq))
+
+
+class SpeechWindows:
+    def __init__(self, store: ObjectStore, context_s: float = 3.0, hold_s: float = 0.6):
+        self._store = store
+        self._context_s = context_s
+        self._hold_s = hold_s
+        self._tails = AudioTails(context_s)
+        self._kept: OrderedDict[tuple[str, int], list[Mention]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def window(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio) -> Window:
+        """The window to transcribe for segment ``seq`` whose own audio is ``audio``."""
+        self._tails.put(stream_id, seq, audio)
+        previous = self._previous(stream_id, seq, ext, audio) if seq > 0 else None
+        joined = join(previous, audio) if previous is not None else audio
+        with_context = joined.start < audio.start
+        own_from = audio.start - self._hold_s if with_context else audio.start
+        return Window(joined, own_from, audio.end - self._hold_s, with_context)
+
+    def _previous(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio):
+        tail = self._tails.get(stream_id, seq - 1)
+        if tail is None:
+            tail = self._read_previous(stream_id, seq - 1, ext, audio)
+        if tail is None:
+            return None
+        # The previous segment's audio ends where this one's begins (AAC is continuous
+        # across HLS segments); its own clock may differ by a frame, so place it there.
+        gap = audio.start - tail.end
+        if abs(gap) > 0.25:
+            tail = SegmentAudio(tail.samples, audio.start - len(tail.samples) / 16_000)
+        return tail
+
+    def _read_previous(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio):
+        try:
+            data = self._store.read(segment_object(stream_id, seq, ext))
+        except ObjectNotFound:
+            return None
+        except Exception:  # the window goes without context rather than fail the segment
+            log.warning("previous segment's audio not read", exc_info=True)
+            return None
+        previous = decode_audio(data, None, None)
+        if previous is None:
+            return None
+        tail = previous.tail(self._context_s)
+        return SegmentAudio(tail.samples, audio.start - len(tail.samples) / 16_000)
+
+    def heard(
+        self,
+        window: Window,
+        answer: TranscribeResponse,
+        matcher: BrandMatcher,
+        min_probability: float,
+        segment: tuple[str, int] | None = None,
+    ) -> Heard:
+        """The window's words on the media clock: the ones this segment owns, and the
+        brand mentions whose end it owns (``segment``: (stream, seq), to skip a mention
+        the previous segment already kept)."""
+        words = [
+            Word(
+                word=w.word,
+                start=window.audio.start + w.start,
+                end=window.audio.start + w.end,
+                probability=w.probability,
+            )
+            for w in answer.words
+        ]
+        owned = [w for w in words if window.own_from <= w.start < window.own_to]
+        mentions = [
+            m
+            for m in matcher.in_words(words, min_probability)
+            if window.own_from <= m.end < window.own_to
+        ]
+        if segment is not None:
+            stream_id, seq = segment
+            with self._lock:
+                before = self._kept.get((stream_id, seq - 1), [])
+                mentions = [
+                    m
+                    for m in mentions
+                    if not any(
+                        b.brand == m.brand and abs(b.start - m.start) < MENTION_SAME_S
+                        for b in before
+                    )
+                ]
+                self._kept[(stream_id, seq)] = mentions
+                while len(self._kept) > 256:
+                    self._kept.popitem(last=False)
+        return Heard(owned, mentions)

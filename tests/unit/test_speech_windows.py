@@ -1,0 +1,189 @@
+"""Speech windows across segments: real HLS segments cut by ffmpeg, their audio decoded on
+the media clock, windows with the previous segment's tail, and words owned exactly once."""
+
+import random
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from functions.audio import RATE, SegmentAudio, decode_audio, join, to_wav
+from functions.brand_text import BrandMatcher
+from functions.speech import SpeechWindows
+from mediacore.schema import TranscribeResponse, Word
+
+
+class FolderStore:
+    """Reads segments from a folder by their bucket names (the windows only read)."""
+
+    bucket = "test"
+
+    def __init__(self, root: Path, stream_id: str):
+        self.root, self.stream_id, self.reads = root, stream_id, 0
+
+    def read(self, name, generation=None):
+        from mediacore.storage import ObjectNotFound
+
+        self.reads += 1
+        seq = int(name.rsplit("/", 1)[1].split(".")[0])
+        path = self.root / f"seg{seq:03d}.ts"
+        if not path.exists():
+            raise ObjectNotFound(name)
+        return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def segments(tmp_path_factory):
+    """10 s of 1 kHz tone with a 1 s silent gap, cut into 2 s HLS segments."""
+    folder = tmp_path_factory.mktemp("hls")
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30",
+         "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "10",
+         "-c:v", "libx264", "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
+         "-c:a", "aac", "-f", "hls", "-hls_time", "2", "-hls_segment_filename",
+         str(folder / "seg%03d.ts"), str(folder / "index.m3u8")],
+        check=True,
+    )  # fmt: skip
+    return folder
+
+
+def test_segment_audio_is_16k_mono_on_the_media_clock(segments):
+    audio = decode_audio(
+        (segments / "seg001.ts").read_bytes(), media_start=2.0, video_first_pts=None
+    )
+    assert audio is not None
+    assert audio.samples.dtype == np.float32
+    assert len(audio.samples) / RATE == pytest.approx(2.0, abs=0.1)
+    assert audio.rms() > 0.05  # the tone (ffmpeg's sine: amplitude 1/8)
+    assert audio.start == pytest.approx(2.0, abs=0.1)
+
+
+def test_a_segment_without_audio_has_none(tmp_path):
+    path = tmp_path / "video.ts"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10",
+         "-t", "1", "-c:v", "libx264", "-f", "mpegts", str(path)],
+        check=True,
+    )  # fmt: skip
+    assert decode_audio(path.read_bytes(), 0.0, 0.0) is None
+    assert decode_audio(b"not a video", 0.0, 0.0) is None
+
+
+def test_windows_tile_the_timeline_and_own_each_word_once(segments):
+    store = FolderStore(segments, "s")
+    windows = SpeechWindows(store, context_s=3.0, hold_s=0.6)
+    owned = []
+    for seq in range(5):
+        data = (segments / f"seg{seq:03d}.ts").read_bytes()
+        audio = decode_audio(data, media_start=2.0 * seq, video_first_pts=None)
+        window = windows.window("s", seq, "ts", audio)
+        owned.append((window.own_from, window.own_to))
+        if seq:
+            assert window.with_context
+            assert window.audio.start == pytest.approx(audio.start - 2.0, abs=0.1)
+            assert owned[-1][0] == pytest.approx(owned[-2][1], abs=0.05)  # tiles
+    assert owned[0][0] == pytest.approx(0.0, abs=0.1)
+    assert store.reads == 0  # the previous tails came from the cache
+
+
+def test_without_the_cache_the_previous_segment_is_read_from_the_bucket(segments):
+    store = FolderStore(segments, "s")
+    windows = SpeechWindows(store, context_s=3.0, hold_s=0.6)
+    audio = decode_audio((segments / "seg003.ts").read_bytes(), 6.0, None)
+    window = windows.window("s", 3, "ts", audio)
+    assert store.reads == 1 and window.with_context
+    assert window.audio.end == pytest.approx(audio.end, abs=1e-6)
+    tail = len(window.audio.samples) - len(audio.samples)
+    assert tail / RATE == pytest.approx(2.0, abs=0.1)  # all of a 2 s segment (context 3 s)
+
+
+def test_a_missing_previous_segment_owns_from_its_own_start(tmp_path, segments):
+    store = FolderStore(tmp_path, "s")  # empty: nothing before
+    windows = SpeechWindows(store, context_s=3.0, hold_s=0.6)
+    audio = decode_audio((segments / "seg002.ts").read_bytes(), 4.0, None)
+    window = windows.window("s", 2, "ts", audio)
+    assert not window.with_context and window.own_from == audio.start
+
+
+def test_words_and_mentions_are_kept_by_the_segment_owning_their_start():
+    """Random words over 20 s; five overlapping windows; every word stored exactly once,
+    and a brand split across a boundary is one mention, kept by the earlier segment."""
+    rng = random.Random(7)
+    t, words = 0.0, []
+    while t < 9.5:
+        length = rng.uniform(0.15, 0.6)
+        words.append(Word(word=f" w{len(words)}", start=t, end=t + length, probability=0.9))
+        t += length + rng.uniform(0.0, 0.3)
+    split = next(i for i, w in enumerate(words) if w.start < 3.4 <= words[i + 1].start)
+    words[split] = words[split].model_copy(update={"word": " Coca"})
+    words[split + 1] = words[split + 1].model_copy(update={"word": "-Cola"})
+    windows = SpeechWindows(store=None, context_s=3.0, hold_s=0.6)
+    matcher = BrandMatcher({"coca-cola": ["Coca-Cola"]})
+    stored, mentions = [], []
+    for seq in range(5):
+        start = 2.0 * seq
+        audio = SegmentAudio(np.zeros(2 * RATE, np.float32), start)
+        window_start = max(0.0, start - 3.0)
+        from functions.speech import Window
+
+        window = Window(
+            SegmentAudio(
+                np.zeros(int((start + 2 - window_start) * RATE), np.float32), window_start
+            ),
+            start - 0.6 if seq else start,
+            audio.end - 0.6,
+            bool(seq),
+        )
+        heard_words = [
+            w.model_copy(update={"start": w.start - window_start, "end": w.end - window_start})
+            for w in words
+            if window_start <= w.start and w.end <= start + 2.0
+        ]
+        answer = TranscribeResponse(
+            words=heard_words, duration=2.0, speech_s=2.0, model="test", device="cpu"
+        )
+        heard = windows.heard(window, answer, matcher, 0.0)
+        stored += [w.word for w in heard.transcript]
+        mentions += [(seq, m.brand, round(m.start, 3)) for m in heard.mentions]
+    inside = [w.word for w in words if w.start < 9.4]  # the last 0.6 s waits for segment 5
+    assert sorted(stored) == sorted(inside) and len(stored) == len(set(stored))
+    seq_of_end = int((words[split + 1].end + 0.6) // 2.0)
+    assert mentions == [(seq_of_end, "coca-cola", round(words[split].start, 3))]
+
+
+def test_join_fills_small_gaps_and_drops_far_ones():
+    a = SegmentAudio(np.ones(RATE, np.float32), 0.0)
+    b = SegmentAudio(np.ones(RATE, np.float32), 1.5)
+    joined = join(a, b)
+    assert joined.start == 0.0 and len(joined.samples) == int(2.5 * RATE)
+    assert join(a, SegmentAudio(b.samples, 5.0)).start == 5.0
+
+
+def test_wav_is_16_bit_mono_16k():
+    import io
+    import wave
+
+    audio = SegmentAudio(np.sin(np.linspace(0, 100, RATE)).astype(np.float32), 0.0)
+    with wave.open(io.BytesIO(to_wav(audio))) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+        assert wav.getnframes() == RATE
+
+
+def test_a_mention_the_previous_segment_kept_is_not_counted_again():
+    """Two windows timing one boundary word differently: both would own it."""
+    from functions.speech import Window
+
+    windows = SpeechWindows(store=None, context_s=3.0, hold_s=0.6)
+    matcher = BrandMatcher({"visa": ["Visa"]})
+
+    def heard(seq, own_from, own_to, at):
+        window = Window(SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True)
+        word = Word(word=" Visa", start=at, end=at + 0.3, probability=0.9)
+        answer = TranscribeResponse(words=[word], duration=5, speech_s=1, model="t", device="c")
+        return windows.heard(window, answer, matcher, 0.0, ("s", seq)).mentions
+
+    assert len(heard(1, 1.4, 3.4, 3.05)) == 1  # ends 3.35: segment 1's
+    assert heard(2, 3.4, 5.4, 3.15) == []  # the same word, timed 0.1 s later
+    assert len(heard(3, 5.4, 7.4, 6.0)) == 1  # a new mention
+    assert len(heard(5, 9.4, 11.4, 9.5)) == 1  # segment 4 unknown: kept
