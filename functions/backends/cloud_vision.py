@@ -13,7 +13,12 @@ Mapping onto the segment schema shared with the local models:
   we sent, so they are divided by its size. A logo whose name matches a
   configured brand (case and punctuation aside) takes that brand's spelling,
   so totals join across backends;
-- labels -> ``scene`` (top 5).
+- labels -> ``scene`` (top 5);
+- on-screen text (``read_text``, a separate TEXT_DETECTION call on the few frames OCR
+  reads): Vision's word annotations, grouped into lines (words side by side on one
+  baseline), become :class:`TextLine` s with pixel boxes divided by the image size.
+  Vision gives no confidence per word here: lines score 1.0. Speech is not a Vision
+  feature: with this backend the speech signal reports "unavailable".
 
 Errors: quota, unavailability and timeouts are transient
 (:class:`BackendUnavailable`, the event comes back); any other refusal of the
@@ -37,7 +42,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from functions.backends.base import MIN_TRY_S, BackendResult, to_jpeg
 from functions.errors import BackendRejected, BackendUnavailable
-from mediacore.schema import Detection, FrameLabels, LabelScore
+from mediacore.schema import Detection, FrameLabels, LabelScore, OcrFrame, OcrResponse, TextLine
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,16 +120,42 @@ class CloudVisionBackend:
             raise BackendRejected(f"Cloud Vision refused every frame: {warnings[0]}")
         return BackendResult(frames, "cloud-vision", warnings)
 
-    def _call(self, chunk: list[np.ndarray], timeout: float):
+    def read_text(
+        self, images: list[np.ndarray], min_score: float = 0.0, budget_s: float | None = None
+    ) -> OcrResponse:
+        """Lines of text per frame (TEXT_DETECTION), in order."""
+        ends = time.monotonic() + (
+            self._budget if budget_s is None else min(self._budget, budget_s)
+        )
+        frames: list[OcrFrame] = []
+        for start in range(0, len(images), MAX_IMAGES_PER_CALL):
+            chunk = images[start : start + MAX_IMAGES_PER_CALL]
+            left = ends - time.monotonic()
+            if left < MIN_TRY_S:
+                raise BackendUnavailable("Cloud Vision: the segment's model budget is spent")
+            kinds = (self._vision.Feature.Type.TEXT_DETECTION,)
+            answers = self._call(chunk, min(self._timeout, left), kinds)
+            for image, answer in zip(chunk, answers, strict=True):
+                height, width = image.shape[:2]
+                words = [
+                    (
+                        w.description,
+                        _box([(v.x / width, v.y / height) for v in w.bounding_poly.vertices]),
+                    )
+                    for w in list(answer.text_annotations)[1:]  # [0] is the whole text
+                    if w.bounding_poly.vertices and w.description.strip()
+                ]
+                frames.append(OcrFrame(lines=text_lines(words)))
+        return OcrResponse(frames=frames, model="cloud-vision:text")
+
+    def _call(self, chunk: list[np.ndarray], timeout: float, kinds=None):
         vision = self._vision
-        features = [
-            vision.Feature(type_=kind, max_results=self._max_results)
-            for kind in (
-                vision.Feature.Type.OBJECT_LOCALIZATION,
-                vision.Feature.Type.LOGO_DETECTION,
-                vision.Feature.Type.LABEL_DETECTION,
-            )
-        ]
+        kinds = kinds or (
+            vision.Feature.Type.OBJECT_LOCALIZATION,
+            vision.Feature.Type.LOGO_DETECTION,
+            vision.Feature.Type.LABEL_DETECTION,
+        )
+        features = [vision.Feature(type_=kind, max_results=self._max_results) for kind in kinds]
         requests = [
             vision.AnnotateImageRequest(image=vision.Image(content=to_jpeg(im)), features=features)
             for im in chunk
@@ -175,3 +206,30 @@ class CloudVisionBackend:
             for label in answer.label_annotations[:5]
         ]
         return FrameLabels(detections=detections, scene=scene)
+
+
+def text_lines(words: list[tuple[str, tuple[float, float, float, float]]]) -> list[TextLine]:
+    """Words (text, box) grouped into lines: a word joins the line whose last word ends
+    just left of it on the same baseline (vertical overlap over half the smaller height,
+    gap under twice the word height), in reading order."""
+    lines: list[list[tuple[str, tuple[float, float, float, float]]]] = []
+    for text, box in sorted(words, key=lambda w: (round(w[1][1], 2), w[1][0])):
+        x, y, _, h = box
+        for line in lines:
+            lx, ly, lw, lh = line[-1][1]
+            overlap = min(y + h, ly + lh) - max(y, ly)
+            gap = x - (lx + lw)
+            if overlap > 0.5 * min(h, lh) and -0.5 * h <= gap <= 2.0 * max(h, lh):
+                line.append((text, box))
+                break
+        else:
+            lines.append([(text, box)])
+    out = []
+    for line in lines:
+        x0 = min(b[0] for _, b in line)
+        y0 = min(b[1] for _, b in line)
+        x1 = max(b[0] + b[2] for _, b in line)
+        y1 = max(b[1] + b[3] for _, b in line)
+        text = " ".join(t for t, _ in line)
+        out.append(TextLine(text=text, score=1.0, box=(x0, y0, x1 - x0, y1 - y0)))
+    return out

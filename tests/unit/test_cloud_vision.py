@@ -100,3 +100,29 @@ def test_nothing_listening_is_transient():
 
     with pytest.raises(BackendUnavailable):
         backend(f"http://127.0.0.1:{free_port()}").analyze(frames(1))
+
+
+def test_text_detection_becomes_lines_with_boxes_for_brand_matching():
+    from functions.brand_text import BrandMatcher
+    from functions.onscreen_text import brand_detections
+
+    stand_in = VisionStandIn(per_image=["storefront_text"])
+    with serve(stand_in) as url:
+        answer = backend(url).read_text(frames(1))
+    (request,) = stand_in.requests
+    assert request["requests"][0]["features"][0]["type"] in ("TEXT_DETECTION", 5)  # enum as sent
+    lines = {line.text: line.box for line in answer.frames[0].lines}
+    assert set(lines) == {"OPEN", "HEINEKEN", "Visit Spotify today"}
+    assert lines["Visit Spotify today"] == pytest.approx(
+        (200 / 640, 200 / 360, 212 / 640, 21 / 360)
+    )
+    matcher = BrandMatcher({"spotify": ["Spotify"], "heineken": ["Heineken"]})
+    found = brand_detections(answer.frames[0].lines, matcher, [])
+    assert sorted(d.label for d in found) == ["heineken", "spotify"]
+
+
+def test_text_lines_keep_distant_words_apart():
+    from functions.backends.cloud_vision import text_lines
+
+    words = [("left", (0.1, 0.1, 0.05, 0.02)), ("right", (0.6, 0.1, 0.05, 0.02))]
+    assert [line.text for line in text_lines(words)] == ["left", "right"]
