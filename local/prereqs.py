@@ -59,6 +59,20 @@ def _nginx_rtmp() -> bool:
     )
 
 
+def _espeak_ng() -> bool:
+    import ctypes.util
+
+    return shutil.which("espeak-ng") is not None and bool(ctypes.util.find_library("espeak-ng"))
+
+
+FONT_FILES = (  # what tests/signal_clips.py draws on-screen text with
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+)
+
+
 CHECKS = {
     "java": _java_17,
     "gcloud": lambda: shutil.which("gcloud") is not None,
@@ -68,6 +82,9 @@ CHECKS = {
     "nginx-rtmp": _nginx_rtmp,
     "node": lambda: shutil.which("node") is not None and shutil.which("npm") is not None,
     "chromium": lambda: shutil.which("chromium") is not None,
+    "espeak-ng": _espeak_ng,
+    "flite": lambda: shutil.which("flite") is not None,
+    "fonts": lambda: all(Path(f).exists() for f in FONT_FILES),
 }
 
 PREREQUISITES = [
@@ -119,6 +136,24 @@ PREREQUISITES = [
         ("chromium",),
         "apt-get install chromium",
     ),
+    Prerequisite(
+        "espeak-ng",
+        "synthesised speech in the test clips for brands said aloud (tests/signal_clips.py)",
+        ("espeak-ng",),
+        "apt-get install espeak-ng",
+    ),
+    Prerequisite(
+        "flite",
+        "more voices for the speech test clips (tests/signal_clips.py)",
+        ("flite",),
+        "apt-get install flite",
+    ),
+    Prerequisite(
+        "fonts",
+        "fonts the on-screen text test clips are drawn in (tests/signal_clips.py)",
+        ("fonts-dejavu-core", "fonts-liberation2", "fonts-liberation", "fonts-noto-core"),
+        "apt-get install fonts-dejavu-core fonts-liberation2 fonts-liberation fonts-noto-core",
+    ),
 ]
 
 
@@ -160,7 +195,10 @@ def main() -> int:
         install(missing)
         missing = [p for p in PREREQUISITES if not p.present()]
     if not missing:
-        print("prereqs: all present (java 17+, gcloud emulators, ffmpeg, nginx-rtmp, node)")
+        print(
+            "prereqs: all present (java 17+, gcloud emulators, ffmpeg, nginx-rtmp, node, "
+            "chromium, espeak-ng, flite, fonts)"
+        )
         return 0
     lines = [f"  - {p.name}: needed for {p.why}. Install: {p.how}" for p in missing]
     print("Media Analyzer needs these system programs:\n" + "\n".join(lines), file=sys.stderr)
