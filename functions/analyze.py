@@ -89,6 +89,12 @@ class _Signals:
     text: Future | None = None
     text_frames: list[int] = field(default_factory=list)
     speech: Future | None = None
+    started: float = field(default_factory=time.perf_counter)
+    ended: dict[str, float] = field(default_factory=dict)  # signal -> perf_counter when done
+
+    def watch(self, signal: str, future: Future) -> Future:
+        future.add_done_callback(lambda _: self.ended.setdefault(signal, time.perf_counter()))
+        return future
 
 
 class _Superseded(Exception):
@@ -338,15 +344,19 @@ class SegmentAnalyzer:
                 else decoded.frames[i].rgb
                 for i in side.text_frames
             ]  # fmt: skip
-            side.text = self._side.submit(
-                self._backend.read_text,
-                images,
-                analysis.text_min_score,
-                models_end - time.monotonic(),
+            side.text = side.watch(
+                "text",
+                self._side.submit(
+                    self._backend.read_text,
+                    images,
+                    analysis.text_min_score,
+                    models_end - time.monotonic(),
+                ),
             )
         if plan.get("speech"):
-            side.speech = self._side.submit(
-                self._hear, result, data, decoded, ext, side.matcher, models_end
+            side.speech = side.watch(
+                "speech",
+                self._side.submit(self._hear, result, data, decoded, ext, side.matcher, models_end),
             )
         return side
 
@@ -398,6 +408,10 @@ class SegmentAnalyzer:
                 continue
             try:
                 outcome = future.result(timeout=max(0.0, models_end - time.monotonic()))
+                elapsed = round(
+                    (side.ended.get(signal, time.perf_counter()) - side.started) * 1000, 2
+                )
+                setattr(result.timings, f"{signal}_ms", elapsed)
             except FutureTimeout:
                 future.cancel()
                 problem = "no answer within the analysis deadline"
@@ -562,7 +576,9 @@ def stage_timings(t: SegmentTimings) -> dict[str, float]:
     return {k: v for k, v in stages.items() if v is not None}
 
 
-STAGE_KEYS = ("event", "start", "decode", "inference", "evidence", "write", "result")
+STAGE_KEYS = (
+    "event", "start", "decode", "inference", "text", "speech", "evidence", "write", "result"
+)  # fmt: skip
 
 
 def record_metrics(stream_id: str, result: SegmentResult, timings: dict[str, float]) -> None:

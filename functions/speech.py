@@ -15,8 +15,10 @@ owns the end of its last word, so a name split across the boundary is still one
 mention, heard whole by the segment that keeps it.
 
 Two windows may time the same word a little differently (tenths of a second), so a
-word right at a boundary can be stored by both or by neither; a mention the previous
-segment kept (same brand, within ``MENTION_SAME_S``) is not counted again.
+word right at a boundary can be stored by both or by neither: a word the previous
+segment stored (same word within ``WORD_SAME_S``) is not stored again, and a mention it
+kept (same brand within ``MENTION_SAME_S``) is not counted again. Both use what this
+instance remembers of the previous segment (a cold instance may store one word twice).
 
 Segment N-1's audio comes from a small per-instance cache (the same function
 instance usually analysed it a moment ago) or else from the bucket. Without it
@@ -31,7 +33,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from functions.audio import SILENCE_RMS, SegmentAudio, decode_audio, join
-from functions.brand_text import BrandMatcher
+from functions.brand_text import BrandMatcher, normal_words
 from mediacore.names import segment_object
 from mediacore.schema import Mention, TranscribeResponse, Word
 from mediacore.storage import ObjectNotFound, ObjectStore
@@ -39,6 +41,7 @@ from mediacore.storage import ObjectNotFound, ObjectStore
 log = logging.getLogger(__name__)
 
 MENTION_SAME_S = 1.0
+WORD_SAME_S = 0.5
 
 
 @dataclass
@@ -86,6 +89,7 @@ class SpeechWindows:
         self._hold_s = hold_s
         self._tails = AudioTails(context_s)
         self._kept: OrderedDict[tuple[str, int], list[Mention]] = OrderedDict()
+        self._stored_words: OrderedDict[tuple[str, int], list[Word]] = OrderedDict()
         self._lock = threading.Lock()
 
     def window(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio) -> Window:
@@ -145,6 +149,8 @@ class SpeechWindows:
             for w in answer.words
         ]
         owned = [w for w in words if window.own_from <= w.start < window.own_to]
+        if segment is not None:
+            owned = self._not_stored_before(segment, owned)
         mentions = [
             m
             for m in matcher.in_words(words, min_probability)
@@ -166,3 +172,23 @@ class SpeechWindows:
                 while len(self._kept) > 256:
                     self._kept.popitem(last=False)
         return Heard(owned, mentions)
+
+    def _not_stored_before(self, segment: tuple[str, int], owned: list[Word]) -> list[Word]:
+        """``owned`` without the words the previous segment stored at its end (the same
+        word, timed a little differently by its window); remembers what this one stores."""
+        stream_id, seq = segment
+        with self._lock:
+            before = self._stored_words.get((stream_id, seq - 1), [])
+            fresh = [
+                w
+                for w in owned
+                if not any(
+                    normal_words(b.word) == normal_words(w.word)
+                    and abs(b.start - w.start) < WORD_SAME_S
+                    for b in before
+                )
+            ]
+            self._stored_words[(stream_id, seq)] = fresh[-8:]  # only its end can repeat
+            while len(self._stored_words) > 256:
+                self._stored_words.popitem(last=False)
+        return fresh

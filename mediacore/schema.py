@@ -188,6 +188,8 @@ class SegmentTimings(Schema):
     decode_ms: float | None = None
     inference_ms: float | None = None
     evidence_ms: float | None = Field(None, description="rendering and storing evidence frames")
+    text_ms: float | None = Field(None, description="on-screen text (OCR), beside inference")
+    speech_ms: float | None = Field(None, description="the speech window, beside inference")
     finished_at: datetime | None = None
 
 

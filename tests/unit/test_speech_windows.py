@@ -187,3 +187,24 @@ def test_a_mention_the_previous_segment_kept_is_not_counted_again():
     assert heard(2, 3.4, 5.4, 3.15) == []  # the same word, timed 0.1 s later
     assert len(heard(3, 5.4, 7.4, 6.0)) == 1  # a new mention
     assert len(heard(5, 9.4, 11.4, 9.5)) == 1  # segment 4 unknown: kept
+
+
+def test_a_boundary_word_both_windows_own_is_stored_once():
+    from functions.speech import Window
+
+    windows = SpeechWindows(store=None, context_s=3.0, hold_s=0.6)
+    matcher = BrandMatcher({})
+
+    def stored(seq, own_from, own_to, timed):
+        window = Window(SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True)
+        words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
+        answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
+        return [w.word for w in windows.heard(window, answer, matcher, 0.0, ("s", seq)).transcript]
+
+    assert stored(6, 11.2, 13.2, [(" check", 12.5), (" out", 12.8), (" Asana", 13.19)]) == [
+        " check", " out", " Asana"
+    ]  # fmt: skip
+    # Segment 7's window times Asana 0.05 s later, inside its own range: not stored again.
+    assert stored(7, 13.2, 15.2, [(" Asana", 13.24), (" after", 13.8), (" out", 14.9)]) == [
+        " after", " out"
+    ]  # fmt: skip

@@ -176,6 +176,14 @@ export interface SegmentTimings {
    * rendering and storing evidence frames
    */
   evidence_ms: number | null;
+  /**
+   * on-screen text (OCR), beside inference
+   */
+  text_ms: number | null;
+  /**
+   * the speech window, beside inference
+   */
+  speech_ms: number | null;
   finished_at: Date | null;
 }
 /**
@@ -313,5 +321,13 @@ export interface SegmentTimings1 {
    * rendering and storing evidence frames
    */
   evidence_ms: number | null;
+  /**
+   * on-screen text (OCR), beside inference
+   */
+  text_ms: number | null;
+  /**
+   * the speech window, beside inference
+   */
+  speech_ms: number | null;
   finished_at: Date | null;
 }
