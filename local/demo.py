@@ -1,7 +1,8 @@
 """``make demo``: the whole local pipeline on a sample video, results printed live.
 
 1. starts the embedded stack (or uses the one ``make run`` already has up);
-2. renders a sample 1080p30 clip with ffmpeg (cached in var/sample);
+2. renders a sample 1080p30 clip with ffmpeg (cached in var/sample-brands): two logos
+   held up on cards, brand names on banners, and a presenter (espeak-ng) naming brands;
 3. registers a stream and publishes the clip to the RTMP edge with ffmpeg
    exactly as OBS would (H.264 + AAC in FLV over RTMP, 2 s keyframes, real time);
 4. prints every segment result the moment a Firestore listener sees it.
@@ -17,10 +18,24 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from local.narration import Banner, Line, draw_banners, narration, with_audio
 from local.runner import Stack
 from local.sample_media import branded_images, make_clip
 
 BRANDS_DIR = Path(__file__).resolve().parent / "brands"
+# On-screen text and speech of the sample clip (six images, 4 s each): the logo brands
+# named again in words, and one brand known only by its name and alias (no logo).
+BANNERS = [
+    Banner(2, "Quiz time with WIKIPEDIA"),
+    Banner(3, "Sponsored by Debian", where=(0.55, 0.12)),
+    Banner(5, "Follow us on Mastodon", where=(0.08, 0.1), height=0.06),
+]
+LINES = [
+    Line(0.8, "Welcome to the Media Analyzer demo, brought to you by Debian."),
+    Line(6.0, "Follow our stream on Mastodon.", voice="en-gb"),
+    Line(10.5, "The quiz questions come from Wikipedia."),
+    Line(16.5, "Thanks again to Debian, and see you on Mastodon.", voice="en-gb"),
+]
 
 
 def running_stack(data_dir: Path) -> Stack | None:
@@ -41,13 +56,21 @@ def print_result(doc: dict) -> None:
     for frame in doc["frames"]:
         colors = " ".join(f"{c['hex']}:{c['share']:.0%}" for c in frame["colors"][:3])
         motion = "-" if frame["motion"] is None else f"{frame['motion']:.4f}"
-        found = Counter(d["label"] for d in frame.get("detections", []) if d["score"] >= 0.4)
+        found = Counter(
+            f"{d['label']} ({d['kind']})" if d["kind"] != "object" else d["label"]
+            for d in frame.get("detections", [])
+            if d["score"] >= 0.4
+        )
         things = ", ".join(f"{n}x {label}" if n > 1 else label for label, n in found.items())
         print(
             f"  segment {seq:3d}  t={frame['t']:7.2f}s  brightness={frame['brightness']:.2f}  "
             f"motion={motion}  colours {colors}  ({latency * 1000:.0f} ms upload -> result)"
             + (f"\n{'':16}seen: {things}" if things else "")
         )
+    words = " ".join(w["word"].strip() for w in doc.get("transcript", []))
+    if words:
+        said = ", ".join(m["brand"] for m in doc.get("mentions", []))
+        print(f'{"":16}heard: "{words}"' + (f"  -> said: {said}" if said else ""))
 
 
 def main() -> int:
@@ -77,7 +100,7 @@ def main() -> int:
 def run_demo(data_dir: Path, loops: int) -> int:
     from google.cloud import firestore
 
-    from local.publisher import publish, source_file
+    from local.publisher import publish
     from local.services import sign_in_lines
     from mediacore.names import playlist_object, segments_prefix
     from mediacore.storage import open_store
@@ -86,10 +109,17 @@ def run_demo(data_dir: Path, loops: int) -> int:
     info = json.loads((data_dir / "stack.json").read_text())
     brands = json.loads((BRANDS_DIR / "brands.json").read_text())
     register_brands(info["api"], info["api_dev_token"], brands)
-    print("rendering the sample clip (ffmpeg, 1080p30, 2 s GOP; two logos held up on cards)...")
-    images = branded_images(data_dir / "sample-brands" / "images", brands, BRANDS_DIR)
-    clip = make_clip(data_dir / "sample-brands", sources=images)
-    source = source_file(clip, data_dir / "sample-brands" / "clip.mp4")
+    print(
+        "rendering the sample clip (ffmpeg, 1080p30, 2 s GOP; two logos held up on cards, "
+        "brand names on banners, a presenter naming brands)..."
+    )
+    folder = data_dir / "sample-narrated"
+    images = branded_images(folder / "images", [b for b in brands if b.get("file")], BRANDS_DIR)
+    images = draw_banners(images, BANNERS, folder / "bannered")
+    clip = make_clip(folder / "hls", sources=images)
+    seconds = 2.0 * len(clip.segments)
+    voice = narration(LINES, seconds, folder / "narration.wav")
+    source = with_audio(clip.playlist, voice, folder / "clip.mp4")
     db = firestore.Client()
     store = open_store()
     registry = StreamRegistry(db)
@@ -158,9 +188,11 @@ def register_brands(api: str, token: str, brands: list[dict]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     for brand in brands:
         url = f"{api}/v1/brands/{brand['brand_id']}"
-        requests.put(
-            url, json={"name": brand["name"]}, headers=headers, timeout=30
-        ).raise_for_status()
+        body = {"name": brand["name"], "aliases": brand.get("aliases", [])}
+        requests.put(url, json=body, headers=headers, timeout=30).raise_for_status()
+        if not brand.get("file"):
+            print(f"  brand {brand['name']}: found by its name on screen and in speech")
+            continue
         svg = (BRANDS_DIR / brand["file"]).read_text()
         svg = svg.replace("<svg ", f'<svg fill="#{brand["colour"]}" ', 1)  # in its colour
         answer = requests.post(
@@ -187,10 +219,15 @@ def print_summary(api: str, token: str, stream_id: str) -> None:
     url = f"{api}/v1/streams/{stream_id}/summary"
     summary = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     objects = ", ".join(f"{o['label']} x{o['count']}" for o in summary.get("objects", []))
-    brands = ", ".join(f"{b['brand']} {b['seconds']} s" for b in summary.get("brands", []))
     print(f"summary from {url}:")
     print(f"  analysed {summary.get('analysed_seconds')} s; objects: {objects or '-'}")
-    print(f"  brands on screen: {brands or '- (add brands and logos: README, Control API)'}")
+    if not summary.get("brands"):
+        print("  brands: - (add brands and logos: README, Control API)")
+    for b in summary.get("brands", []):
+        print(
+            f"  {b['brand']:12s} on screen {b['seconds']:5.1f} s (logo {b.get('logo_seconds', 0)}"
+            f" s, text {b.get('text_seconds', 0)} s); said {b.get('mentions', 0)} time(s)"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ TEST_API_KEY = "test-api-key-0123456789"
 # hour behind live (a test waits far less than that for anything; the skip tests upload
 # segments two hours late, helpers.STALE_S), and a call to the model service may take
 # minutes while other tests load the CPU. For the stack and every extra function process.
-LOAD_PROOF_SETTINGS = {"MA_REALTIME_MAX_LAG_SEGMENTS": "1800", "MA_GPU_TIMEOUT_S": "300"}
+LOAD_PROOF_SETTINGS = {
+    "MA_REALTIME_MAX_LAG_SEGMENTS": "1800",
+    # Text, then speech, are shed far below the skip bound and far above any slowness.
+    "MA_SHED_TEXT_LAG_SEGMENTS": "900",
+    "MA_SHED_SPEECH_LAG_SEGMENTS": "1200",
+    "MA_GPU_TIMEOUT_S": "300",
+}
 
 __all__ = ["ROOT", "Stack", "free_port", "stop_process_group", "wait_port"]
 
@@ -56,6 +62,10 @@ def stack(tmp_path_factory):
             "MA_MODE_CACHE_S": "1",
             "MA_LOGO_REFRESH_S": "1",
             **LOAD_PROOF_SETTINGS,
+            # Text and speech cost ~0.85 CPU-s per 2 s segment here: off unless a stream
+            # switches them on (tests/integration/test_signals.py, the e2e signal tests).
+            "MA_TEXT_DEFAULT": "false",
+            "MA_SPEECH_DEFAULT": "false",
             "MA_API_KEYS": json.dumps([TEST_API_KEY]),
         },
     )
