@@ -21,11 +21,13 @@ import {
   exportPath,
   filtersActive,
   mediaClock,
+  mentionPoints,
   reportQueryParams,
   select,
 } from './exposure';
 import { AnalystFiltersComponent } from './filters.component';
 import { HeatmapComponent } from './heatmap.component';
+import { SourceChipComponent } from '../ui/source-chip.component';
 import { ChartMode, SovChartComponent } from './sov-chart.component';
 
 /** The API lists at most this many appearances in a summary (functions/api/streams.py). */
@@ -46,7 +48,7 @@ const SETTLE_MS = 4000;
   selector: 'ma-analyst',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [RouterLink, MatButtonModule, MatButtonToggleModule, AnalystFiltersComponent, SovChartComponent,
-            AppearanceListComponent, HeatmapComponent],
+            AppearanceListComponent, HeatmapComponent, SourceChipComponent],
   providers: [EvidenceCache],
   template: `
     <header class="top">
@@ -67,6 +69,9 @@ const SETTLE_MS = 4000;
     <ma-analyst-filters class="card" [filters]="filters()" [brands]="brandIds()" [colour]="colour()" [maxTime]="maxTime()"
                         (changed)="filters.set($event)" />
     @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
+    @if (filters().sources.length) {
+      <p class="note" data-testid="source-filter-note">“Found by” applies to the totals, the appearances, the heat map, the spoken-mention marks and the report; the chart's areas and the CSV exports count every source.</p>
+    }
     @if (truncated()) {
       <p class="note">Showing the first {{ limit }} appearances of this stream; the CSV exports and the report hold them all.</p>
     }
@@ -74,7 +79,8 @@ const SETTLE_MS = 4000;
     <div class="kpis">
       <div class="kpi"><span class="value" data-testid="kpi-brands">{{ totals().length }}</span><span>brands seen</span></div>
       <div class="kpi"><span class="value" data-testid="kpi-seconds">{{ duration(brandSeconds()) }}</span><span>screen time, all brands</span></div>
-      <div class="kpi"><span class="value" data-testid="kpi-appearances">{{ kept().length }}</span><span>appearances</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-appearances">{{ screenAppearances() }}</span><span>appearances on screen</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-mentions">{{ mentionCount() }}</span><span>spoken mentions</span></div>
       <div class="kpi"><span class="value">{{ duration(analysed()) }}</span><span>analysed</span></div>
     </div>
 
@@ -89,27 +95,38 @@ const SETTLE_MS = 4000;
           </mat-button-toggle-group>
         </div>
         <p class="sub chart-sub">{{ chartCaption() }}</p>
-        <ma-sov-chart [timeline]="timeline()" [colour]="colour()" [mode]="mode()" height="280px" [emptyText]="emptyText()" />
+        <ma-sov-chart [timeline]="timeline()" [colour]="colour()" [mode]="mode()" height="280px" [emptyText]="emptyText()"
+                      [mentions]="mentions()" (seek)="seek.emit($event)" />
       </section>
       <section class="card totals" aria-labelledby="totals-title">
         <h3 id="totals-title">Brand totals</h3>
         <table data-testid="brand-totals">
-          <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Share</th><th class="num">Appear.</th><th class="num">Conf.</th></tr></thead>
+          <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Share</th><th class="num">Said</th><th class="num">Appear.</th><th class="num">Conf.</th></tr></thead>
           <tbody>
             @for (t of totals(); track t.brand) {
               <tr [attr.data-brand]="t.brand">
-                <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}</td>
+                <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}
+                  @if (t.textSeconds > 0) {
+                    <span class="split" data-testid="total-split">
+                      <ma-source source="logo" [value]="t.logoSeconds.toFixed(1) + ' s'" hint="Seconds its logo was on screen" />
+                      <ma-source source="text" [value]="t.textSeconds.toFixed(1) + ' s'" hint="Seconds its name was written on screen"
+                                 data-testid="total-text-seconds" />
+                    </span>
+                  }
+                </td>
                 <td class="num" data-testid="total-seconds">{{ t.seconds.toFixed(1) }} s</td>
                 <td class="num share"><span class="bar"><span [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span></span>{{ percent(t.shareOfVoice) }}</td>
+                <td class="num" data-testid="total-mentions">{{ t.mentions ? '×' + t.mentions : '–' }}</td>
                 <td class="num">{{ t.appearances }}</td>
                 <td class="num">{{ t.meanConfidence === null ? '–' : percent(t.meanConfidence) }}</td>
               </tr>
             } @empty {
-              <tr><td colspan="5" class="empty">{{ emptyText() }}</td></tr>
+              <tr><td colspan="6" class="empty">{{ emptyText() }}</td></tr>
             }
           </tbody>
         </table>
-        <p class="foot">Share: of all brands' seconds in range. Conf.: mean best-detection confidence.</p>
+        <p class="foot">On screen: its logo or its name written in the frame (a moment seen both ways counts once). Share: of all
+          brands' on-screen seconds in range. Said: times said aloud. Conf.: mean best-detection confidence.</p>
       </section>
     </div>
 
@@ -136,7 +153,7 @@ const SETTLE_MS = 4000;
     .card { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
             padding: var(--ma-space-3) var(--ma-space-4); min-width: 0; }
     .note { margin: 0; color: var(--ma-warn); font-size: var(--ma-text-sm); }
-    .kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: var(--ma-space-3); }
+    .kpis { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: var(--ma-space-3); }
     .kpi { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
            padding: var(--ma-space-2) var(--ma-space-4); display: flex; flex-direction: column; font-size: var(--ma-text-sm);
            color: var(--ma-text-muted); }
@@ -151,7 +168,8 @@ const SETTLE_MS = 4000;
     th { text-align: left; font-weight: 500; color: var(--ma-text-muted); font-size: var(--ma-text-xs); padding: 4px 0;
          border-bottom: 1px solid var(--ma-border); }
     td { padding: 6px 0; border-bottom: 1px solid var(--ma-border); }
-    td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 140px; }
+    td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 160px; }
+    td .split { display: flex; flex-wrap: wrap; gap: 2px; margin-top: 2px; }
     .num { text-align: right; padding-left: var(--ma-space-2); white-space: nowrap; font-variant-numeric: tabular-nums; }
     td.share .bar { display: inline-block; width: 40px; height: 6px; border-radius: 3px; background: var(--ma-surface-2);
                     overflow: hidden; vertical-align: middle; margin-right: var(--ma-space-2); }
@@ -162,6 +180,7 @@ const SETTLE_MS = 4000;
     @media (max-width: 1100px) { .row { grid-template-columns: minmax(0, 1fr); } }
     @media (max-width: 600px) {
       .kpis { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: var(--ma-space-2); }
+      .kpi:last-child { grid-column: 1 / -1; }
       .kpi .value { font-size: var(--ma-text-xl); }
       .card { padding: var(--ma-space-3); }
       .exports { width: 100%; }
@@ -207,6 +226,10 @@ export class AnalystViewComponent implements OnDestroy {
   readonly totals = computed(() => brandTotals(this.appearances(), this.filters()));
   readonly shownBrands = computed(() => this.totals().map((t) => t.brand));
   readonly brandSeconds = computed(() => this.totals().reduce((s, t) => s + t.seconds, 0));
+  readonly screenAppearances = computed(() => this.totals().reduce((s, t) => s + t.appearances, 0));
+  readonly mentionCount = computed(() => this.totals().reduce((s, t) => s + t.mentions, 0));
+  /** Spoken mentions the filters keep: points under the chart. */
+  readonly mentions = computed(() => mentionPoints(this.appearances(), this.filters()));
   readonly analysed = computed(() => this.store.stream()?.analysed_seconds ?? this.summary()?.analysed_seconds ?? 0);
   /** Where analysis has reached, media s: the newest analysed segment's end. */
   readonly analysedEnd = computed(() => {

@@ -1,6 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { Source } from '../core/sources';
+import { IconComponent } from '../ui/icon.component';
+import { SourceChipComponent } from '../ui/source-chip.component';
 import { EvidenceComponent } from './evidence';
-import { Appearance, BrandTotal, durationLabel, mediaClock, positionLabel } from './exposure';
+import { Appearance, BrandTotal, durationLabel, mediaClock, positionLabel, sourceOf } from './exposure';
 
 const FIRST_ROWS = 8;
 
@@ -18,7 +21,7 @@ export interface HeldRange {
 @Component({
   selector: 'ma-appearance-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EvidenceComponent],
+  imports: [EvidenceComponent, IconComponent, SourceChipComponent],
   template: `
     @for (group of groups(); track group.brand) {
       <section class="group" [attr.data-brand]="group.brand" data-testid="appearance-group">
@@ -26,22 +29,28 @@ export interface HeldRange {
           <span class="swatch" [style.background]="colour()(group.brand)"></span>
           <h3>{{ group.brand }}</h3>
           <span class="meta">{{ group.total.appearances }} appearance{{ group.total.appearances === 1 ? '' : 's' }} ·
-            {{ duration(group.total.seconds) }}</span>
+            {{ duration(group.total.seconds) }}@if (group.total.mentions) { · said {{ group.total.mentions }}× }</span>
         </header>
         <ol>
           @for (a of group.rows; track a.brand + '@' + a.start) {
             <li>
               <button type="button" class="row" (click)="seek.emit(from(a))" data-testid="appearance"
-                      [attr.data-start]="a.start" [attr.data-end]="a.end" [class.outside]="!holds(a)"
-                      [attr.aria-label]="label(a)">
-                <ma-evidence [path]="a.evidence" [alt]="'Evidence: ' + a.brand + ' at ' + clock(a.best_frame_t ?? a.start)" />
+                      [attr.data-start]="a.start" [attr.data-end]="a.end" [attr.data-source]="source(a)" [class.outside]="!holds(a)"
+                      [class.spoken]="source(a) === 'speech'" [attr.aria-label]="label(a)">
+                @if (source(a) === 'speech') {
+                  <span class="quote" aria-hidden="true"><ma-icon name="speech" [size]="22" />
+                    <span>“{{ a.text || a.brand }}”</span></span>
+                } @else {
+                  <ma-evidence [path]="a.evidence" [alt]="'Evidence: ' + a.brand + ' at ' + clock(a.best_frame_t ?? a.start)" />
+                }
                 <span class="text">
-                  <span class="when">{{ clock(a.start) }} – {{ clock(a.end) }}
-                    <span class="dur">{{ duration(a.seconds) }}</span></span>
+                  <span class="when">{{ clock(a.start) }}{{ source(a) === 'speech' ? '' : ' – ' + clock(a.end) }}
+                    <span class="dur">{{ source(a) === 'speech' ? 'said aloud' : duration(a.seconds) }}</span></span>
+                  @if (source(a) === 'text' && a.text) { <span class="read" data-testid="appearance-text">read “{{ a.text }}”</span> }
                   <span class="facts">
+                    <ma-source [source]="source(a)" />
                     @if (position(a); as where) { <span>{{ where }}</span> }
                     @if (a.best_score !== null) { <span>{{ percent(a.best_score) }} confidence</span> }
-                    <span class="source">{{ a.source }}</span>
                   </span>
                   <span class="go">{{ holds(a) ? '▶ Play from ' + clock(from(a)) : 'Older than the player’s window' }}</span>
                 </span>
@@ -75,7 +84,13 @@ export interface HeldRange {
     .when { font-weight: 600; font-variant-numeric: tabular-nums; }
     .dur { font-weight: 400; color: var(--ma-text-muted); margin-left: var(--ma-space-1); }
     .facts { display: flex; flex-wrap: wrap; gap: 2px var(--ma-space-2); font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
-    .source { text-transform: uppercase; letter-spacing: 0.04em; }
+    .facts { align-items: center; }
+    .read { font-size: var(--ma-text-sm); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .quote { display: flex; align-items: center; gap: var(--ma-space-2); aspect-ratio: 16 / 9; padding: 0 var(--ma-space-2); box-sizing: border-box;
+             border-radius: var(--ma-radius-sm); background: var(--ma-bg); font-size: var(--ma-text-sm); font-weight: 600;
+             overflow: hidden; }
+    .quote ma-icon { color: var(--ma-speech); flex: none; }
+    .quote span { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; }
     .go { font-size: var(--ma-text-xs); color: var(--ma-primary); }
     .more { margin-top: var(--ma-space-2); font: inherit; font-size: var(--ma-text-sm); background: none; border: 0;
             color: var(--ma-primary); cursor: pointer; padding: 0; }
@@ -117,6 +132,10 @@ export class AppearanceListComponent {
   readonly clock = mediaClock;
   readonly duration = durationLabel;
 
+  source(a: Appearance): Source {
+    return sourceOf(a);
+  }
+
   position(a: Appearance): string {
     return positionLabel(a.peak_box, a.peak_size);
   }
@@ -138,6 +157,9 @@ export class AppearanceListComponent {
   }
 
   label(a: Appearance): string {
+    if (sourceOf(a) === 'speech') {
+      return `${a.brand} said aloud at ${mediaClock(a.start)}${a.text ? `: “${a.text}”` : ''}. Play from there.`;
+    }
     const facts = [this.position(a), a.best_score !== null ? `${this.percent(a.best_score)} confidence` : ''].filter(Boolean);
     return `${a.brand} from ${mediaClock(a.start)} to ${mediaClock(a.end)}, ${durationLabel(a.seconds)}${facts.length ? ', ' + facts.join(', ') : ''}. Play from there.`;
   }

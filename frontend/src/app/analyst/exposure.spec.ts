@@ -12,6 +12,7 @@ import {
   heatGrid,
   keeps,
   mediaClock,
+  mentionPoints,
   parseClock,
   positionLabel,
   reportQueryParams,
@@ -194,8 +195,9 @@ describe('export links', () => {
   });
 
   it('carries the filters to the report route and back', () => {
-    const filters = f({ brands: ['acme', 'zeta'], start: 1.25, end: 30, minConfidence: 0.6 });
+    const filters = f({ brands: ['acme', 'zeta'], start: 1.25, end: 30, minConfidence: 0.6, sources: ['text', 'speech'] });
     const params = reportQueryParams(filters);
+    expect(params['source']).toEqual(['text', 'speech']);
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) search.append(k, one);
     expect(filtersFromQuery((n) => search.get(n), (n) => search.getAll(n))).toEqual(filters);
@@ -207,5 +209,41 @@ describe('export links', () => {
     expect(filtersFromQuery((n) => search.get(n), (n) => search.getAll(n))).toEqual(f({ brands: ['acme'], end: 5 }));
     const backwards = new URLSearchParams('start=10&end=5');
     expect(filtersFromQuery((n) => backwards.get(n), (n) => backwards.getAll(n))).toEqual(f({ start: 10 }));
+  });
+});
+
+describe('sources: logo and text on screen, speech said aloud', () => {
+  const rows = [
+    appearance({ brand: 'acme', source: 'logo', start: 0, end: 10, best_score: 0.9 }),
+    // Its name written on screen while its logo was there too, and after: 4 s more.
+    appearance({ brand: 'acme', source: 'text', start: 6, end: 14, text: 'ACME SALE', best_score: 0.7 }),
+    appearance({ brand: 'acme', source: 'speech', start: 20, end: 20.6, seconds: 0.6, text: 'Acme', best_score: 0.6, peak_box: null }),
+    appearance({ brand: 'zeta', source: 'speech', start: 3, end: 3.5, seconds: 0.5, text: 'zeta', best_score: 0.5, peak_box: null }),
+  ];
+
+  it('counts a moment seen both as logo and as text once, and mentions apart from screen seconds', () => {
+    const [acme, zeta] = brandTotals(rows, NO_FILTERS);
+    expect(acme).toMatchObject({ brand: 'acme', seconds: 14, logoSeconds: 10, textSeconds: 8, appearances: 2, mentions: 1, shareOfVoice: 1 });
+    // Only said aloud: listed, no screen time, no share of the screen seconds.
+    expect(zeta).toMatchObject({ brand: 'zeta', seconds: 0, appearances: 0, mentions: 1, shareOfVoice: 0, firstSeen: 3 });
+    expect(zeta.meanConfidence).toBeCloseTo(0.5);
+  });
+
+  it('filters by source; a mention counts where it starts in the time range', () => {
+    expect(select(rows, f({ sources: ['speech'] })).map((a) => a.brand)).toEqual(['zeta', 'acme']);
+    expect(brandTotals(rows, f({ sources: ['text'] }))).toMatchObject([{ brand: 'acme', seconds: 8, logoSeconds: 0, mentions: 0 }]);
+    expect(select(rows, f({ start: 19, end: 20.2, sources: ['speech'] })).map((a) => a.brand)).toEqual(['acme']);
+    expect(select(rows, f({ start: 20.2, sources: ['speech'] }))).toEqual([]);
+    expect(keeps(rows[0], f({ sources: ['logo'] }))).toBe(true);
+    // An appearance stored before sources existed is a logo's.
+    expect(keeps({ ...rows[0], source: undefined as never }, f({ sources: ['logo'] }))).toBe(true);
+  });
+
+  it('gives the spoken mentions as points for the chart', () => {
+    expect(mentionPoints(rows, NO_FILTERS)).toEqual([
+      { brand: 'zeta', t: 3, text: 'zeta' },
+      { brand: 'acme', t: 20, text: 'Acme' },
+    ]);
+    expect(mentionPoints(rows, f({ brands: ['acme'] })).map((m) => m.t)).toEqual([20]);
   });
 });

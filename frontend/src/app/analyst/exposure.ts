@@ -5,9 +5,14 @@
  *
  * Times are media seconds from the stream's start. An appearance counts with the part of
  * it inside the range; `minConfidence` keeps appearances whose best detection scored at
- * least that much; `brands` (none: all) keeps only those brands.
+ * least that much; `brands` (none: all) keeps only those brands; `sources` (none: all) only
+ * those signals. An appearance is on screen (its logo, or its name read in the frame) or a
+ * spoken mention (`source` "speech"): a mention has no screen time, it is counted, at the
+ * moment it starts; a brand's on-screen seconds count a moment seen both as logo and as
+ * text once.
  */
 import type { Appearance } from '../core/result-schema';
+import { SOURCES, Source, onScreen, unionSeconds } from '../core/sources';
 
 export type { Appearance };
 
@@ -19,9 +24,16 @@ export interface Filters {
   end: number | null;
   /** 0-1; null: any */
   minConfidence: number | null;
+  /** logo, text, speech; none: all */
+  sources: readonly Source[];
 }
 
-export const NO_FILTERS: Filters = { brands: [], start: null, end: null, minConfidence: null };
+export const NO_FILTERS: Filters = { brands: [], start: null, end: null, minConfidence: null, sources: [] };
+
+/** An appearance's source; one stored before sources existed is a logo's. */
+export function sourceOf(a: Pick<Appearance, 'source'>): Source {
+  return a.source ?? 'logo';
+}
 
 /** The appearance's start and end inside the range (end <= start: outside it). */
 export function clip(a: Appearance, f: Filters): [number, number] {
@@ -37,7 +49,9 @@ export function secondsOf(a: Appearance, f: Filters): number {
 
 export function keeps(a: Appearance, f: Filters): boolean {
   if (f.brands.length && !f.brands.includes(a.brand)) return false;
+  if (f.sources.length && !f.sources.includes(sourceOf(a))) return false;
   if (f.minConfidence !== null && (a.best_score ?? 0) < f.minConfidence) return false;
+  if (!onScreen(a.source)) return (f.start === null || a.start >= f.start) && (f.end === null || a.start < f.end);
   return secondsOf(a, f) > 0;
 }
 
@@ -49,16 +63,22 @@ export function select(appearances: readonly Appearance[], f: Filters): Appearan
 }
 
 export function filtersActive(f: Filters): boolean {
-  return f.brands.length > 0 || f.start !== null || f.end !== null || f.minConfidence !== null;
+  return f.brands.length > 0 || f.start !== null || f.end !== null || f.minConfidence !== null || f.sources.length > 0;
 }
 
 // --- per-brand totals --------------------------------------------------------------------------
 
 export interface BrandTotal {
   brand: string;
+  /** on screen (logo or text; a moment seen both ways once), clipped to the range */
   seconds: number;
+  logoSeconds: number;
+  textSeconds: number;
+  /** on-screen appearances */
   appearances: number;
-  /** of all brands' seconds in the range, 0-1 */
+  /** times said aloud */
+  mentions: number;
+  /** of all brands' on-screen seconds in the range, 0-1 */
   shareOfVoice: number;
   firstSeen: number;
   lastSeen: number;
@@ -66,7 +86,7 @@ export interface BrandTotal {
   meanConfidence: number | null;
 }
 
-/** Per-brand totals of what the filters keep, most seconds first (as brands.csv). */
+/** Per-brand totals of what the filters keep, most seconds first (then most mentions). */
 export function brandTotals(appearances: readonly Appearance[], f: Filters): BrandTotal[] {
   const byBrand = new Map<string, Appearance[]>();
   for (const a of appearances) {
@@ -75,28 +95,46 @@ export function brandTotals(appearances: readonly Appearance[], f: Filters): Bra
     list.push(a);
     byBrand.set(a.brand, list);
   }
-  const seconds = new Map([...byBrand].map(([b, rows]) => [b, rows.reduce((s, a) => s + secondsOf(a, f), 0)]));
+  const union = (rows: readonly Appearance[]) => unionSeconds(rows.map((a) => clip(a, f)));
+  const seconds = new Map([...byBrand].map(([b, rows]) => [b, union(rows.filter((a) => onScreen(a.source)))]));
   const total = [...seconds.values()].reduce((s, v) => s + v, 0);
   const out: BrandTotal[] = [];
   for (const [brand, rows] of byBrand) {
-    const clipped = rows.map((a) => clip(a, f));
-    const scored = rows.filter((a) => a.best_score).map((a) => [a.best_score!, secondsOf(a, f)] as const);
+    const screen = rows.filter((a) => onScreen(a.source));
+    const spoken = rows.filter((a) => !onScreen(a.source));
+    // First/last: when it was seen; a brand only said aloud, when it was said.
+    const times = screen.length ? screen.map((a) => clip(a, f)) : spoken.map((a) => [a.start, a.end] as const);
+    const scored = screen.filter((a) => a.best_score).map((a) => [a.best_score!, secondsOf(a, f)] as const);
     const weight = scored.reduce((s, [, w]) => s + w, 0);
+    const heard = spoken.filter((a) => a.best_score).map((a) => a.best_score!);
     out.push({
       brand,
       seconds: seconds.get(brand)!,
-      appearances: rows.length,
+      logoSeconds: union(screen.filter((a) => sourceOf(a) === 'logo')),
+      textSeconds: union(screen.filter((a) => sourceOf(a) === 'text')),
+      appearances: screen.length,
+      mentions: spoken.length,
       shareOfVoice: total ? seconds.get(brand)! / total : 0,
-      firstSeen: Math.min(...clipped.map(([s]) => s)),
-      lastSeen: Math.max(...clipped.map(([, e]) => e)),
-      meanConfidence: !scored.length
-        ? null
-        : weight > 0
+      firstSeen: Math.min(...times.map(([s]) => s)),
+      lastSeen: Math.max(...times.map(([, e]) => e)),
+      meanConfidence: scored.length
+        ? weight > 0
           ? scored.reduce((s, [v, w]) => s + v * w, 0) / weight
-          : scored.reduce((s, [v]) => s + v, 0) / scored.length,
+          : scored.reduce((s, [v]) => s + v, 0) / scored.length
+        : heard.length
+          ? heard.reduce((s, v) => s + v, 0) / heard.length
+          : null,
     });
   }
-  return out.sort((a, b) => b.seconds - a.seconds || a.brand.localeCompare(b.brand));
+  return out.sort((a, b) => b.seconds - a.seconds || b.mentions - a.mentions || a.brand.localeCompare(b.brand));
+}
+
+/** The spoken mentions the filters keep, by time: points on the share-of-voice chart. */
+export function mentionPoints(appearances: readonly Appearance[], f: Filters): { brand: string; t: number; text: string }[] {
+  return appearances
+    .filter((a) => !onScreen(a.source) && keeps(a, f))
+    .map((a) => ({ brand: a.brand, t: a.start, text: a.text ?? '' }))
+    .sort((a, b) => a.t - b.t);
 }
 
 // --- time ----------------------------------------------------------------------------------------
@@ -268,6 +306,7 @@ export function exportPath(streamId: string, kind: ExportKind, f: Filters, extra
 export function reportQueryParams(f: Filters): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
   if (f.brands.length) params['brand'] = [...f.brands];
+  if (f.sources.length) params['source'] = [...f.sources];
   if (f.start !== null) params['start'] = String(round3(f.start));
   if (f.end !== null) params['end'] = String(round3(f.end));
   if (f.minConfidence !== null) params['min_confidence'] = String(round3(f.minConfidence));
@@ -290,6 +329,7 @@ export function filtersFromQuery(get: (name: string) => string | null, getAll: (
     start,
     end,
     minConfidence: num('min_confidence', 0, 1),
+    sources: SOURCES.filter((s) => getAll('source').includes(s)),
   };
 }
 

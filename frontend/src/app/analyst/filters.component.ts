@@ -2,17 +2,20 @@ import { ChangeDetectionStrategy, Component, computed, input, output } from '@an
 import { MatButtonModule } from '@angular/material/button';
 import { MatChipsModule } from '@angular/material/chips';
 import { MatSliderModule } from '@angular/material/slider';
+import { SOURCES } from '../core/sources';
+import { SourceChipComponent } from '../ui/source-chip.component';
 import { Filters, NO_FILTERS, filtersActive, mediaClock } from './exposure';
 
 /**
- * The analyst's filters: brands (none chosen: all), a media-time range and the minimum
- * confidence of an appearance's best detection. They apply to the chart, the totals, the
+ * The analyst's filters: brands (none chosen: all), the signals found by (logo, text on
+ * screen, speech; none chosen: all), a media-time range and the minimum confidence of an
+ * appearance's best detection. They apply to the chart, the totals, the
  * appearance list and the heat map, and travel with the exports and the report.
  */
 @Component({
   selector: 'ma-analyst-filters',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatChipsModule, MatSliderModule, MatButtonModule],
+  imports: [MatChipsModule, MatSliderModule, MatButtonModule, SourceChipComponent],
   template: `
     <div class="field brands">
       <span class="label" id="brand-filter">Brands</span>
@@ -28,6 +31,16 @@ import { Filters, NO_FILTERS, filtersActive, mediaClock } from './exposure';
       } @else {
         <span class="hint">none seen yet</span>
       }
+    </div>
+    <div class="field sources">
+      <span class="label" id="source-filter">Found by</span>
+      <mat-chip-listbox multiple aria-labelledby="source-filter" [value]="filters().sources"
+                        (change)="set({ sources: $event.value })" data-testid="filter-sources">
+        @for (s of sourceList; track s) {
+          <mat-chip-option [value]="s" [attr.data-source]="s"><ma-source [source]="s" /></mat-chip-option>
+        }
+      </mat-chip-listbox>
+      <span class="hint">{{ filters().sources.length ? '' : 'all: logo, text on screen, speech' }}</span>
     </div>
     <div class="field time">
       <span class="label" id="time-filter">Time range <b>{{ rangeText() }}</b></span>
@@ -52,6 +65,8 @@ import { Filters, NO_FILTERS, filtersActive, mediaClock } from './exposure';
     :host { display: flex; flex-wrap: wrap; gap: var(--ma-space-2) var(--ma-space-5); align-items: flex-start; }
     .field { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
     .brands { flex: 1 1 320px; }
+    .sources { flex: 0 1 auto; }
+    .sources ma-source { background: none; padding: 0; }
     .time, .confidence { flex: 0 1 260px; }
     .time mat-slider, .confidence mat-slider { width: 100%; min-width: 200px; margin: 0; }
     .label { font-size: var(--ma-text-xs); color: var(--ma-text-muted); text-transform: uppercase; letter-spacing: 0.04em; }
@@ -71,6 +86,7 @@ export class AnalystFiltersComponent {
   readonly maxTime = input.required<number>();
   readonly changed = output<Filters>();
   readonly none = NO_FILTERS;
+  readonly sourceList = SOURCES;
 
   readonly active = computed(() => filtersActive(this.filters()));
   readonly rangeText = computed(() => {

@@ -13,6 +13,7 @@ import {
 } from '@angular/core';
 import type { Chart, ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import type { StreamTimeline } from '../core/api.service';
+import { IconComponent } from '../ui/icon.component';
 import { OTHER_BRANDS, OTHER_COLOUR, bucketLabel, groupSeries, mediaClock, sharePercent } from './exposure';
 
 export type ChartMode = 'seconds' | 'share';
@@ -35,16 +36,29 @@ export function timeStep(span: number, ticks = 6): number {
  * Share of voice over time as a stacked area chart (chart.js, loaded on first use): x is
  * media time (m:ss), y the seconds each brand was on screen in each bucket, or its share of
  * the brands' seconds there (%). New data updates the same chart in place (live streams
- * refresh it every few seconds), so nothing flickers or re-animates.
+ * refresh it every few seconds), so nothing flickers or re-animates. Spoken mentions have no
+ * screen seconds: they are marks under the time axis, in the brand's colour (click: play).
  */
 @Component({
   selector: 'ma-sov-chart',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [IconComponent],
   template: `
     <div class="frame" [style.height]="height()">
       <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="sov-chart"></canvas>
       @if (empty()) { <p class="empty" data-testid="sov-empty">{{ emptyText() }}</p> }
     </div>
+    @if (marks().length) {
+      <div class="rail" data-testid="mention-rail" role="group" aria-label="Spoken mentions, by media time">
+        <span class="rail-label" [style.width.px]="geometry()!.left"><ma-icon name="speech" [size]="14" /> said</span>
+        @for (m of marks(); track $index) {
+          <button type="button" class="mark" [style.left.px]="m.x" [style.--mark]="colour()(m.brand)" (click)="seek.emit(m.t)"
+                  [attr.data-brand]="m.brand" data-testid="mention-mark"
+                  [attr.aria-label]="m.brand + ' said at ' + clock(m.t) + (m.text ? ': ' + m.text : '') + '. Play from there.'"
+                  [title]="m.brand + ' said at ' + clock(m.t) + (m.text ? ': “' + m.text + '”' : '')"></button>
+        }
+      </div>
+    }
     @if (grouped()) {
       <p class="note">The {{ keep() }} brands with most seconds are drawn one by one; {{ grouped() }} more together, in grey.</p>
     }
@@ -54,6 +68,13 @@ export function timeStep(span: number, ticks = 6): number {
     .frame { position: relative; width: 100%; }
     canvas { position: absolute; inset: 0; }
     .note { margin: var(--ma-space-1) 0 0; font-size: 11px; opacity: 0.75; }
+    .rail { position: relative; height: 20px; margin-top: 2px; }
+    .rail-label { position: absolute; left: 0; top: 0; height: 20px; display: inline-flex; align-items: center; justify-content: flex-end;
+                  gap: 2px; padding-right: 6px; box-sizing: border-box; font-size: 11px; color: var(--ma-text-muted); }
+    .rail-label ma-icon { color: var(--ma-speech); }
+    .mark { position: absolute; top: 2px; width: 10px; height: 16px; margin-left: -5px; padding: 0; border: 0; cursor: pointer;
+            background: var(--mark); clip-path: polygon(50% 0, 100% 100%, 0 100%); }
+    .mark:hover, .mark:focus-visible { transform: scale(1.3); outline: none; }
     .empty { position: absolute; inset: 0; display: grid; place-items: center; margin: 0; text-align: center;
              color: var(--ma-text-muted); font-size: var(--ma-text-sm); padding: var(--ma-space-4); }
   `,
@@ -69,8 +90,22 @@ export class SovChartComponent implements OnDestroy {
   readonly emptyText = input('No brand on screen in this range.');
   /** Brands drawn one by one; the rest as one grey "other brands" area. */
   readonly keep = input(8);
+  /** Spoken mentions, drawn as marks under the time axis (a mention has no screen seconds). */
+  readonly mentions = input<readonly { brand: string; t: number; text: string }[]>([]);
   /** Emitted once the chart has drawn data (the report waits for it before printing). */
   readonly drawn = output<void>();
+  /** A mention mark was clicked: play from this media time. */
+  readonly seek = output<number>();
+  /** Where the plot area is (px) and the media times at its edges, after each draw. */
+  readonly geometry = signal<{ left: number; right: number; min: number; max: number } | null>(null);
+  readonly marks = computed(() => {
+    const g = this.geometry();
+    if (!g || g.max <= g.min) return [];
+    return this.mentions()
+      .filter((m) => m.t >= g.min && m.t <= g.max)
+      .map((m) => ({ ...m, x: g.left + ((m.t - g.min) / (g.max - g.min)) * (g.right - g.left) }));
+  });
+  readonly clock = mediaClock;
 
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
   private chart?: Chart<'line', Point[]>;
@@ -147,10 +182,19 @@ export class SovChartComponent implements OnDestroy {
     this.bucket = timeline.bucket_s;
     this.unit = mode === 'share' ? '%' : 's';
     chart.update('none');
+    this.measure();
     if (!this.ready()) {
       this.ready.set(true);
       this.drawn.emit();
     }
+  }
+
+  /** The plot area's place, for the mention marks (after a draw or a resize). */
+  private measure(): void {
+    const chart = this.chart;
+    const x = chart?.scales['x'];
+    if (!chart || !x) return;
+    this.geometry.set({ left: chart.chartArea.left, right: chart.chartArea.right, min: Number(x.min), max: Number(x.max) });
   }
 
   private bucket = 10;
@@ -165,6 +209,7 @@ export class SovChartComponent implements OnDestroy {
       options: {
         animation: false,
         responsive: true,
+        onResize: () => setTimeout(() => this.measure()),
         maintainAspectRatio: false,
         devicePixelRatio: this.pixelRatio(),
         parsing: false,

@@ -1,6 +1,8 @@
 import { Component, ElementRef, OnDestroy, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
+import { COMMA, ENTER } from '@angular/cdk/keycodes';
 import { MatButtonModule } from '@angular/material/button';
+import { MatChipInputEvent, MatChipsModule } from '@angular/material/chips';
 import { MatDialog } from '@angular/material/dialog';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
@@ -8,7 +10,7 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { ApiError, BrandLogo, BrandWithTotals, BrandsApi, CatalogueIcon } from '../core/api.service';
 import { confirmAction } from '../ui/confirm-dialog.component';
 import { IconComponent } from '../ui/icon.component';
-import { Verdict, checkDetail, duration, percent, precheck, refusedVerdict, storedVerdict } from './brand-logic';
+import { ALIAS_MAX, Verdict, checkDetail, duration, percent, precheck, refusedVerdict, storedVerdict, withAlias } from './brand-logic';
 import { CatalogueSearchComponent } from './catalogue-search.component';
 
 /** One logo sent for the check (uploaded or from the catalogue) and what became of it. */
@@ -26,7 +28,7 @@ const SHOWN_STREAMS = 5;
  *  logos from the catalogue. */
 @Component({
   selector: 'ma-brand-card',
-  imports: [RouterLink, MatButtonModule, MatMenuModule, MatTooltipModule, MatProgressSpinnerModule, IconComponent,
+  imports: [RouterLink, MatButtonModule, MatChipsModule, MatMenuModule, MatTooltipModule, MatProgressSpinnerModule, IconComponent,
             CatalogueSearchComponent],
   host: {
     '[class.dragging]': 'dragging()',
@@ -70,7 +72,34 @@ const SHOWN_STREAMS = 5;
           <dd data-testid="brand-share" [attr.data-value]="brand().share_of_voice">{{ percent(brand().share_of_voice) }}
             <span class="bar" aria-hidden="true"><span [style.width.%]="100 * brand().share_of_voice"></span></span></dd></div>
         <div><dt>Streams</dt><dd data-testid="brand-streams">{{ brand().streams.length }}</dd></div>
+        @if (brand().mentions !== undefined) {
+          <div><dt>Said aloud</dt><dd data-testid="brand-mentions">{{ brand().mentions }}×</dd></div>
+        }
       </dl>
+
+      <section class="aliases" [attr.aria-labelledby]="'aliases-' + brand().brand_id" data-testid="aliases">
+        <h3 [id]="'aliases-' + brand().brand_id">Also written or said as
+          <span class="muted hint">aliases, matched in on-screen text and speech besides “{{ brand().name }}”</span></h3>
+        @if (canControl()) {
+          <mat-chip-grid #aliasGrid [attr.aria-label]="'Aliases of ' + brand().name" [disabled]="savingAliases()">
+            @for (a of aliases(); track a) {
+              <mat-chip-row (removed)="removeAlias(a)" [attr.data-alias]="a" data-testid="alias">{{ a }}
+                <button matChipRemove [attr.aria-label]="'Remove the alias ' + a" data-testid="alias-remove"><ma-icon name="close" [size]="16" /></button>
+              </mat-chip-row>
+            }
+            <input [placeholder]="aliases().length ? 'Add another…' : 'Add an alias, e.g. ' + example()" [matChipInputFor]="aliasGrid"
+                   [matChipInputSeparatorKeyCodes]="separators" [matChipInputAddOnBlur]="true" (matChipInputTokenEnd)="addAlias($event)"
+                   [attr.maxlength]="aliasMax" data-testid="alias-input" />
+          </mat-chip-grid>
+          <p class="muted small">{{ savingAliases() ? 'Saving…' : 'Enter or comma adds one; each change is saved at once.' }}</p>
+        } @else if (aliases().length) {
+          <mat-chip-set [attr.aria-label]="'Aliases of ' + brand().name">
+            @for (a of aliases(); track a) { <mat-chip [attr.data-alias]="a" data-testid="alias">{{ a }}</mat-chip> }
+          </mat-chip-set>
+        } @else {
+          <p class="muted small" data-testid="no-aliases">None: found by its name only.</p>
+        }
+      </section>
 
       <section class="logos" aria-label="Reference logos">
         <h3>Reference logos <span class="muted">({{ logos().length }})</span></h3>
@@ -168,7 +197,11 @@ const SHOWN_STREAMS = 5;
     .spacer { flex: 1; }
     .rename { display: flex; gap: var(--ma-space-2); flex: 1; min-width: 0; }
     .rename input { flex: 1; min-width: 0; padding: 6px 8px; font-size: var(--ma-text-md); }
-    .stats { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: var(--ma-space-2); margin: 0; }
+    .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: var(--ma-space-2); margin: 0; }
+    .aliases h3 { margin-bottom: var(--ma-space-1); }
+    .aliases .hint { font-weight: 400; font-size: var(--ma-text-xs); margin-left: var(--ma-space-1); }
+    .aliases mat-chip-grid input { min-width: 180px; }
+    .small { font-size: var(--ma-text-xs); margin: var(--ma-space-1) 0 0; }
     .stats div { background: var(--ma-surface-2); border-radius: var(--ma-radius-sm); padding: var(--ma-space-2) var(--ma-space-3); }
     dt { font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
     dd { margin: 0; font-size: var(--ma-text-lg); font-weight: 600; font-variant-numeric: tabular-nums; }
@@ -251,6 +284,16 @@ export class BrandCardComponent implements OnDestroy {
   readonly dragging = signal(false);
   readonly allStreams = signal(false);
   readonly error = signal('');
+  /** The aliases as last saved (or as the list gave them). */
+  readonly aliases = signal<string[]>([]);
+  readonly savingAliases = signal(false);
+  readonly separators = [ENTER, COMMA];
+  readonly aliasMax = ALIAS_MAX;
+  /** A placeholder alias: the name's first word, or a short form. */
+  readonly example = computed(() => {
+    const words = this.brand().name.split(/[\s-]+/).filter(Boolean);
+    return words.length > 1 ? words.map((w) => w[0]).join('').toUpperCase() : `${this.brand().name} Inc.`;
+  });
   readonly shownStreams = computed(() => (this.allStreams() ? this.brand().streams : this.brand().streams.slice(0, SHOWN_STREAMS)));
   private readonly brandId = computed(() => this.brand().brand_id);
   private readonly ownedUrls: string[] = [];
@@ -258,6 +301,7 @@ export class BrandCardComponent implements OnDestroy {
   private keys = 0;
 
   constructor() {
+    effect(() => this.aliases.set([...(this.brand().aliases ?? [])]));
     effect(() => {
       const id = this.brandId(); // not on every re-read of the list: only a new brand
       untracked(() => void this.loadLogos(id));
@@ -373,6 +417,37 @@ export class BrandCardComponent implements OnDestroy {
   private own(url: string): string {
     this.ownedUrls.push(url);
     return url;
+  }
+
+  // --- aliases: each change saved at once (PATCH with the whole list) ---
+  async addAlias(event: MatChipInputEvent): Promise<void> {
+    const next = withAlias(this.aliases(), event.value, this.brand().name);
+    event.chipInput.clear();
+    if (next.error) {
+      this.error.set(next.error);
+      return;
+    }
+    if (next.aliases.length !== this.aliases().length) await this.saveAliases(next.aliases);
+  }
+
+  async removeAlias(alias: string): Promise<void> {
+    await this.saveAliases(this.aliases().filter((a) => a !== alias));
+  }
+
+  private async saveAliases(aliases: string[]): Promise<void> {
+    const before = this.aliases();
+    this.aliases.set(aliases);
+    this.savingAliases.set(true);
+    this.error.set('');
+    try {
+      const saved = await this.api.setAliases(this.brand().brand_id, aliases);
+      if (saved?.aliases) this.aliases.set([...saved.aliases]);
+    } catch (e) {
+      this.aliases.set(before);
+      this.error.set(`Could not save the aliases: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      this.savingAliases.set(false);
+    }
   }
 
   // --- rename, delete ---

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BrandLogo, LogoCheck } from '../core/api.service';
-import { brandSlug, duration, percent, precheck, refusedVerdict, storedVerdict } from './brand-logic';
+import { brandSlug, duration, percent, precheck, refusedVerdict, storedVerdict, withAlias } from './brand-logic';
 
 const check = (over: Partial<LogoCheck> = {}): LogoCheck => ({
   usable: true, quality: 'good', reason: null, found: 7, trials: 8, smallest_found_px: 60, keypoints: false, ...over,
@@ -73,5 +73,19 @@ describe('numbers as people read them', () => {
     expect(percent(0.0004)).toBe('<0.1%');
     expect(percent(0.025)).toBe('2.5%');
     expect(percent(0.3412)).toBe('34%');
+  });
+});
+
+describe('aliases', () => {
+  it('adds a trimmed alias', () => {
+    expect(withAlias(['Coke'], '  Coca   Cola Zero ', 'Coca-Cola')).toEqual({ aliases: ['Coke', 'Coca Cola Zero'] });
+    expect(withAlias([], '', 'Coca-Cola')).toEqual({ aliases: [] });
+  });
+
+  it('refuses the name itself, a repeat and what cannot be matched, saying why', () => {
+    expect(withAlias(['Coke'], 'COCA COLA', 'Coca-Cola').error).toContain("the brand's name");
+    expect(withAlias(['Coke'], 'coke.', 'Coca-Cola')).toEqual({ aliases: ['Coke'], error: '“coke.” is already an alias.' });
+    expect(withAlias([], '!!!', 'Coca-Cola').error).toContain('no letter or digit');
+    expect(withAlias([], 'x'.repeat(101), 'Coca-Cola').error).toContain('at most 100');
   });
 });

@@ -1,5 +1,5 @@
 /** The brands page's pure logic: brand ids from names, the upload check's verdict in words,
- *  and how seconds and shares read. */
+ *  how seconds and shares read, and aliases. */
 import type { BrandLogo, LogoCheck } from '../core/api.service';
 
 /** A brand id (functions/api/schemas.py BRAND_ID: a-z, 0-9, '-', at most 40, starting with a
@@ -124,4 +124,22 @@ export function percent(share: number | null | undefined): string {
   if (p === 0) return '0%';
   if (p < 0.1) return '<0.1%';
   return p < 10 ? `${p.toFixed(1)}%` : `${Math.round(p)}%`;
+}
+
+/** Longest alias the dashboard sends (a brand name's limit). */
+export const ALIAS_MAX = 100;
+
+/** The aliases with one more: trimmed, inner spaces collapsed; refused (with the reason)
+ *  when empty, too long, or already the brand's name or one of its aliases (compared
+ *  without case, spacing or punctuation, as OCR text and speech are matched). */
+export function withAlias(aliases: readonly string[], raw: string, name: string): { aliases: string[]; error?: string } {
+  const alias = raw.replace(/\s+/g, ' ').trim();
+  const list = [...aliases];
+  if (!alias) return { aliases: list };
+  if (alias.length > ALIAS_MAX) return { aliases: list, error: `An alias is at most ${ALIAS_MAX} characters.` };
+  const key = (s: string) => brandSlug(s).replace(/-/g, '');
+  if (!key(alias)) return { aliases: list, error: `“${alias}” has no letter or digit to match.` };
+  if (key(alias) === key(name)) return { aliases: list, error: `“${alias}” is the brand's name: it is matched already.` };
+  if (list.some((a) => key(a) === key(alias))) return { aliases: list, error: `“${alias}” is already an alias.` };
+  return { aliases: [...list, alias] };
 }

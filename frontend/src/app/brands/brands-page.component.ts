@@ -19,7 +19,8 @@ type Sort = 'seen' | 'name';
     <div class="head">
       <div>
         <h1>Brands</h1>
-        <p class="muted lead">Brand analysis looks for these brands only, by their reference logos.
+        <p class="muted lead">Brand analysis looks for these brands only: by their reference logos on screen, and by their
+          names and aliases written on screen or said aloud.
           @if (list(); as l) { Totals cover {{ l.streams_read }} stream{{ l.streams_read === 1 ? '' : 's' }}. }</p>
       </div>
       @if (session.canControl() && brands().length) {

@@ -69,6 +69,12 @@ export class ApiService {
     return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { mode });
   }
 
+  /** Switches on-screen text (OCR) and/or speech (transcription) for a stream (admin);
+   *  logos always run. The stream document's `signals` follows. */
+  setSignals(id: string, signals: { text?: boolean; speech?: boolean }): Promise<unknown> {
+    return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { signals });
+  }
+
   /** Starts a backfill; its progress is then followed live (FirebaseService.watchBackfill). */
   backfill(id: string, start: number, end: number | null): Promise<BackfillStatus> {
     return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/backfills`, { start, end });
@@ -113,10 +119,14 @@ export interface BrandStreamTotals {
 export interface BrandWithTotals {
   brand_id: string;
   name: string;
+  /** other names it is written or said by (e.g. "Coke"), matched in OCR text and speech */
+  aliases?: string[];
   logos: number;
   seconds: number;
   appearances: number;
   share_of_voice: number;
+  /** times said aloud across streams (an API that counts them) */
+  mentions?: number;
   streams: BrandStreamTotals[];
 }
 
@@ -146,12 +156,17 @@ export interface ExposureRow {
   seconds: number;
   share_of_voice: number;
   screen_share?: number | null;
+  logo_seconds?: number;
+  text_seconds?: number;
+  mentions?: number;
   first_seen?: number | null;
   last_seen?: number | null;
 }
 
 export interface SummaryAppearance {
   brand: string;
+  /** logo | text (on screen) | speech (said aloud: no screen time); absent: logo */
+  source?: 'logo' | 'text' | 'speech';
   start: number;
   end: number;
   seconds: number;
@@ -202,6 +217,12 @@ export class BrandsApi {
 
   renameBrand(id: string, name: string): Promise<{ brand_id: string; name: string; logos: number }> {
     return this.send('PATCH', `/v1/brands/${encodeURIComponent(id)}`, { name });
+  }
+
+  /** Replaces the brand's aliases (admin): the names OCR text and speech are matched by,
+   *  besides its name. */
+  setAliases(id: string, aliases: readonly string[]): Promise<{ brand_id: string; name: string; aliases?: string[] }> {
+    return this.send('PATCH', `/v1/brands/${encodeURIComponent(id)}`, { aliases });
   }
 
   deleteBrand(id: string): Promise<void> {

@@ -9,7 +9,7 @@ export function relativeTime(date: Date | undefined | null, now = Date.now()): s
   return date.toLocaleDateString();
 }
 
-/** Brands seen on a stream (those with on-screen seconds). */
-export function brandCount(brands: Record<string, { seconds?: number }> | undefined): number {
-  return Object.values(brands ?? {}).filter((b) => (b.seconds ?? 0) > 0).length;
+/** Brands found on a stream (those with on-screen seconds or said aloud). */
+export function brandCount(brands: Record<string, { seconds?: number; mentions?: number }> | undefined): number {
+  return Object.values(brands ?? {}).filter((b) => (b.seconds ?? 0) > 0 || (b.mentions ?? 0) > 0).length;
 }

@@ -4,13 +4,19 @@
  * mediacore/schema.py (a model change that this app does not follow fails `make test`).
  */
 import type {
+  BrandAggregate,
   Detection as SchemaDetection,
   FrameResult,
   LabelScore,
+  Mention,
   SegmentResult,
   SegmentTimings,
   StreamStats as SchemaStreamStats,
+  TextLine,
+  Word,
 } from './result-schema';
+
+export type { Mention, TextLine, Word };
 
 export type Detection = SchemaDetection;
 export type Label = LabelScore;
@@ -20,10 +26,18 @@ export type Timings = SegmentTimings;
 export type Segment = SegmentResult;
 export type StreamStats = SchemaStreamStats;
 
-export interface BrandTotals {
-  seconds: number;
-  first_seen?: number;
-  last_seen?: number;
+/** `brands.{brand}` of a stream document: on-screen seconds (logo or text, a frame with
+ *  both counted once), split by source, and spoken mentions. */
+export type BrandTotals = BrandAggregate;
+
+/** What a brand signal did for a segment (`signals.{logo|text|speech}`). */
+export type SignalState = SegmentResult['signals'][string];
+
+/** The stream's switches for the costly signals (`signals` of the stream document;
+ *  absent: on). Logos always run. */
+export interface StreamSignals {
+  text?: boolean;
+  speech?: boolean;
 }
 
 export interface StreamDoc {
@@ -37,6 +51,7 @@ export interface StreamDoc {
   stats?: StreamStats;
   analysed_seconds?: number;
   brands?: Record<string, BrandTotals>;
+  signals?: StreamSignals;
   objects?: Record<string, number>;
   created_at?: Date;
   live_since?: Date;

@@ -51,6 +51,21 @@ describe('time-range clipping', () => {
   });
 });
 
+describe('sources in a time range', () => {
+  it('counts on-screen seconds only, a moment seen as logo and as text once', () => {
+    const summary = {
+      brands: [],
+      appearances: [
+        { brand: 'acme', source: 'logo' as const, start: 0, end: 10, seconds: 10 },
+        { brand: 'acme', source: 'text' as const, start: 5, end: 15, seconds: 10 },
+        { brand: 'acme', source: 'speech' as const, start: 12, end: 13, seconds: 1 },
+        { brand: 'zeta', source: 'speech' as const, start: 2, end: 3, seconds: 1 },
+      ],
+    };
+    expect([...secondsByBrand(summary, { start: 2, end: 12 })]).toEqual([['acme', 10]]);
+  });
+});
+
 describe('brands compared across streams', () => {
   const c = compareStreams([
     { id: 's1', name: 'Saturday', seconds: new Map([['acme', 6], ['globex', 2]]) },

@@ -1,6 +1,7 @@
 /** History's pure logic: streams in a date range, seconds per brand in a media-time range,
  *  the comparison of brands across streams, and its CSV. */
 import type { StreamSummary, SummaryAppearance } from '../core/api.service';
+import { onScreen, unionSeconds } from '../core/sources';
 import type { StreamDoc } from '../core/models';
 
 /** A media-time range in seconds from each stream's start; null ends are open. */
@@ -30,10 +31,16 @@ export function secondsByBrand(summary: Pick<StreamSummary, 'brands' | 'appearan
     for (const b of summary.brands) if (b.seconds > 0) out.set(b.brand, b.seconds);
     return out;
   }
+  // On screen only (a spoken mention has no screen time), a moment seen both as logo and
+  // as text once.
+  const byBrand = new Map<string, [number, number][]>();
   for (const a of summary.appearances) {
-    const s = clippedSeconds(a, range);
-    if (s > 0) out.set(a.brand, (out.get(a.brand) ?? 0) + s);
+    if (!onScreen(a.source)) continue;
+    const start = range.start === null ? a.start : Math.max(a.start, range.start);
+    const end = range.end === null ? a.end : Math.min(a.end, range.end);
+    if (end > start) byBrand.set(a.brand, [...(byBrand.get(a.brand) ?? []), [start, end]]);
   }
+  for (const [brand, intervals] of byBrand) out.set(brand, unionSeconds(intervals));
   return out;
 }
 

@@ -2,7 +2,7 @@ import { Component, ElementRef, OnDestroy, computed, effect, inject, input, sign
 import Hls, { ErrorData, Fragment } from 'hls.js/light';
 import { RUNTIME_CONFIG } from '../core/config';
 import { ResultsStore } from '../results/results-store';
-import { OverlayOptions, contentRect, drawDetections, visibleDetections } from './overlay';
+import { OverlayOptions, contentRect, drawDetections, drawTextLines, visibleDetections } from './overlay';
 import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
 
 export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
@@ -16,6 +16,13 @@ const PLAYER_HINTS: Record<PlayerStatus, string> = {
   ended: 'The recording ended.',
   error: 'This video cannot be played here.',
 };
+
+/** How long the text read on screen stays drawn without a newer OCR'd frame, s (OCR reads
+ *  fewer frames than the logo detector: its results are held from one read to the next). */
+const TEXT_HOLD_S = 4.2;
+/** The media time published to the page (the transcript strip) moves in steps of this
+ *  much, s: fine enough to follow words, without a page update on every video frame. */
+const MEDIA_TIME_STEP_S = 0.2;
 
 /** How far (in target durations) a live player may fall behind before hls.js jumps to the
  *  live edge; lifted while the user watches an earlier moment (seekToMedia). */
@@ -32,8 +39,12 @@ export interface OverlayNow {
   /** media time of the sampled frame whose results are now drawn */
   frameT: number | null;
   boxes: number;
-  /** the boxes drawn, in canvas pixels */
-  drawn: { label: string; kind: string; x: number; y: number; width: number; height: number }[];
+  /** media time of the OCR'd frame whose text is drawn (text layers) */
+  textT: number | null;
+  /** the boxes drawn, in canvas pixels (kind text: `text` is what was read) */
+  drawn: { label: string; kind: string; text?: string; x: number; y: number; width: number; height: number }[];
+  /** faint OCR lines drawn (the "all text read" layer) */
+  ocrLines: number;
 }
 
 /** hls.js live player with a canvas overlay redrawn on every presented video frame; the
@@ -62,7 +73,7 @@ export interface OverlayNow {
     canvas { pointer-events: none; }
     .statusbar { display: flex; align-items: center; gap: var(--ma-space-2); padding: var(--ma-space-1) var(--ma-space-2);
                  background: var(--ma-surface); border: 1px solid var(--ma-border); border-top: 0;
-                 border-radius: 0 0 var(--ma-radius) var(--ma-radius); font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
+                 font-size: var(--ma-text-xs); color: var(--ma-text-muted); } /* the transcript strip closes the card below */
     .status { padding: 1px 8px; border-radius: 999px; background: var(--ma-surface-2); color: var(--ma-text);
               font-weight: 600; text-transform: capitalize; }
     .status.playing { background: var(--ma-live); color: #fff; }
@@ -79,6 +90,9 @@ export class PlayerComponent implements OnDestroy {
   readonly hold = input(2.2);
 
   readonly status = signal<PlayerStatus>('idle');
+  /** The stream media time on screen (in MEDIA_TIME_STEP_S steps); null before a frame
+   *  of a known segment was shown. */
+  readonly mediaTime = signal<number | null>(null);
   /** What the status means for the user. */
   readonly hint = computed(() => PLAYER_HINTS[this.status()]);
   /** The user chose an earlier moment of a live stream: hls.js does not pull it back to live. */
@@ -199,6 +213,7 @@ export class PlayerComponent implements OnDestroy {
     this.spans = [];
     this.spansVersion.update((v) => v + 1);
     this.reviewing.set(false);
+    this.mediaTime.set(null);
   }
 
   private remember(frags: readonly Fragment[]): void {
@@ -262,16 +277,32 @@ export class PlayerComponent implements OnDestroy {
     const store = this.store;
     const mediaTime = mediaTimeAt(videoTime, this.spans, store.mediaStartOf);
     if (mediaTime === undefined) return;
+    const published = this.mediaTime();
+    if (published === null || Math.abs(mediaTime - published) >= MEDIA_TIME_STEP_S) this.mediaTime.set(mediaTime);
+    const options = this.options();
     const frame = frameAt(store.frames(), mediaTime, this.hold());
+    // Text comes from the newest frame OCR read (not every sampled frame is read).
+    const textFrame = options.text || options.ocrLines ? frameAt(store.ocrFrames(), mediaTime, TEXT_HOLD_S) : undefined;
     const area = contentRect(video.videoWidth, video.videoHeight, width, height);
-    const visible = frame ? visibleDetections(frame.detections, this.options()) : [];
+    const lines = options.ocrLines && textFrame ? drawTextLines(ctx, textFrame.text ?? [], area).length : 0;
+    const visible = [
+      ...(frame ? visibleDetections(frame.detections, { ...options, text: false }) : []),
+      ...(textFrame ? visibleDetections(textFrame.detections, { ...options, objects: false, logos: false }) : []),
+    ];
     const boxes = drawDetections(ctx, visible, area);
     const now: OverlayNow = {
       videoTime,
       mediaTime,
       frameT: frame ? frame.t : null,
       boxes: boxes.length,
-      drawn: boxes.map((b, i) => ({ label: visible[i].label, kind: visible[i].kind, ...b })),
+      textT: textFrame ? textFrame.t : null,
+      drawn: boxes.map((b, i) => ({
+        label: visible[i].label,
+        kind: visible[i].kind,
+        ...(visible[i].kind === 'text' ? { text: visible[i].text ?? '' } : {}),
+        ...b,
+      })),
+      ocrLines: lines,
     };
     canvas.dataset['overlay'] = JSON.stringify(now);
   }

@@ -76,7 +76,7 @@ const THUMBNAILS = 10;
           <h2>Brands</h2>
           <div class="table-wrap">
           <table data-testid="report-brands">
-            <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Appearances</th><th class="share">Share of voice</th>
+            <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Appearances</th><th class="num">Said</th><th class="share">Share of voice</th>
               <th class="num">First – last seen</th><th class="num">Mean conf.</th></tr></thead>
             <tbody>
               @for (t of table(); track t.brand) {
@@ -84,13 +84,14 @@ const THUMBNAILS = 10;
                   <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}</td>
                   <td class="num" data-testid="report-seconds">{{ t.seconds.toFixed(1) }} s</td>
                   <td class="num">{{ t.appearances }}</td>
+                  <td class="num" data-testid="report-mentions">{{ t.mentions ? '×' + t.mentions : '–' }}</td>
                   <td class="share"><span class="bar"><span [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span></span>
                     {{ percent(t.shareOfVoice) }}</td>
                   <td class="num">{{ clock(t.firstSeen) }} – {{ clock(t.lastSeen) }}</td>
                   <td class="num">{{ t.meanConfidence === null ? '–' : percent(t.meanConfidence) }}</td>
                 </tr>
               } @empty {
-                <tr><td colspan="6" class="none">{{ summary() ? 'No brand was on screen in this range.' : 'Loading…' }}</td></tr>
+                <tr><td colspan="7" class="none">{{ summary() ? 'No brand was on screen in this range.' : 'Loading…' }}</td></tr>
               }
             </tbody>
           </table>
@@ -263,6 +264,7 @@ export class ReportComponent {
     if (f.brands.length) parts.push(f.brands.join(', '));
     if (f.start !== null || f.end !== null) parts.push(`${mediaClock(f.start ?? 0)} – ${f.end === null ? 'end' : mediaClock(f.end)}`);
     if (f.minConfidence !== null) parts.push(`confidence ≥ ${this.percent(f.minConfidence)}`);
+    if (f.sources.length) parts.push(`found by ${f.sources.join(', ')}`);
     return parts.join('; ');
   });
 

@@ -1,6 +1,9 @@
-import { Component, computed, inject, output } from '@angular/core';
+import { Component, computed, inject, output, signal } from '@angular/core';
 import { DecimalPipe, PercentPipe } from '@angular/common';
+import { brandColor } from '../core/design-tokens';
+import { SOURCES, SOURCE_MEANING, Source, streamSignals } from '../core/sources';
 import { StreamsService } from '../core/streams.service';
+import { SourceChipComponent } from '../ui/source-chip.component';
 import { ResultsStore } from './results-store';
 import { WarningsComponent } from './warnings.component';
 import { emptyBrandsReason } from './warnings';
@@ -10,30 +13,63 @@ import { emptyBrandsReason } from './warnings';
  *  warnings beside it. */
 @Component({
   selector: 'ma-panels',
-  imports: [DecimalPipe, PercentPipe, WarningsComponent],
+  imports: [DecimalPipe, PercentPipe, WarningsComponent, SourceChipComponent],
   template: `
     <section data-testid="brand-panel">
-      <h3>Brands on screen</h3>
-      <table>
+      <h3>Brands <span class="sub">on screen · said aloud</span></h3>
+      <ul class="brand-rows">
         @for (b of store.brands(); track b.brand) {
-          <tr [attr.data-brand]="b.brand">
-            <td>{{ b.brand }}</td>
-            <td class="num" data-testid="brand-seconds">{{ b.seconds | number: '1.1-1' }} s</td>
-            <td class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></td>
-            <td class="num">{{ b.shareOfVoice | percent }}</td>
-          </tr>
+          <li [attr.data-brand]="b.brand">
+            <span class="name"><span class="swatch" [style.background]="colour()(b.brand)"></span>{{ b.brand }}</span>
+            <span class="num" data-testid="brand-seconds" [attr.data-value]="b.seconds">{{ b.seconds | number: '1.1-1' }} s</span>
+            <span class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></span>
+            <span class="num share">{{ b.shareOfVoice | percent }}</span>
+            <span class="split">
+              @if (b.logoSeconds > 0) {
+                <ma-source source="logo" [value]="(b.logoSeconds | number: '1.1-1') + ' s'" hint="Seconds its logo was on screen"
+                           data-testid="brand-logo-seconds" [attr.data-value]="b.logoSeconds" />
+              }
+              @if (b.textSeconds > 0) {
+                <ma-source source="text" [value]="(b.textSeconds | number: '1.1-1') + ' s'" hint="Seconds its name was written on screen (OCR)"
+                           data-testid="brand-text-seconds" [attr.data-value]="b.textSeconds" />
+              }
+              @if (b.mentions > 0) {
+                <ma-source source="speech" [value]="'said ×' + b.mentions" hint="Times its name was said aloud"
+                           data-testid="brand-mentions" [attr.data-value]="b.mentions" />
+              }
+            </span>
+          </li>
         }
-      </table>
+      </ul>
       @if (!store.brands().length) { <p class="empty" data-testid="brands-empty">{{ emptyBrands() }}</p> }
       <ma-warnings panel="brands" />
-      @if (store.appearances().length) {
-        <svg class="timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" data-testid="brand-timeline">
-          @for (a of store.appearances(); track $index) {
-            <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="8" height="24"
-                  (click)="seek.emit(a.start)"><title>{{ a.brand }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
+      @if (lanes().length) {
+        <div class="sources" role="group" aria-label="Sources on the timeline">
+          @for (s of sources; track s) {
+            <button type="button" [class.on]="shown().has(s)" [attr.aria-pressed]="shown().has(s)" (click)="toggle(s)"
+                    [attr.data-testid]="'timeline-source-' + s"><ma-source [source]="s" /></button>
           }
-        </svg>
-        <p class="muted">click an appearance to seek there</p>
+        </div>
+        <div class="timeline" data-testid="brand-timeline">
+          @for (lane of lanes(); track lane.source) {
+            <div class="lane" [attr.data-source]="lane.source">
+              <ma-source [source]="lane.source" />
+              <svg viewBox="0 0 1000 18" preserveAspectRatio="none">
+                @for (a of lane.screen; track $index) {
+                  <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="1" height="16" [attr.fill]="colour()(a.brand)"
+                        (click)="seek.emit(a.start)" [attr.data-brand]="a.brand" data-testid="timeline-run">
+                    <title>{{ a.brand }} {{ lane.label }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
+                }
+                @for (m of lane.spoken; track $index) {
+                  <rect [attr.x]="x(m.start) - 2" width="4" y="0" height="18" [attr.fill]="colour()(m.brand)" class="tick"
+                        (click)="seek.emit(m.start)" [attr.data-brand]="m.brand" data-testid="timeline-mention">
+                    <title>{{ m.brand }} said at {{ m.start | number: '1.0-1' }} s: “{{ m.text }}”</title></rect>
+                }
+              </svg>
+            </div>
+          }
+        </div>
+        <p class="muted">bars: on screen · ticks: said aloud · click one to play from there</p>
       }
     </section>
 
@@ -43,7 +79,7 @@ import { emptyBrandsReason } from './warnings';
         <p class="muted">segment {{ seg.seq }} · {{ seg.backend }} · {{ seg.mode }}</p>
         <ul class="chips">
           @for (d of latestDetections(); track $index) {
-            <li [class]="d.kind">{{ d.label }} {{ d.score | percent }}</li>
+            <li [class]="d.kind">{{ d.kind === 'text' ? 'text: ' : '' }}{{ d.label }}{{ d.kind === 'text' && d.text ? ' “' + d.text + '”' : '' }} {{ d.score | percent }}</li>
           } @empty { <li class="muted">nothing detected</li> }
         </ul>
         <ul class="chips scene">
@@ -80,13 +116,23 @@ import { emptyBrandsReason } from './warnings';
     .chips { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: var(--ma-space-1); margin: var(--ma-space-1) 0; }
     .chips li { background: var(--ma-surface-2); padding: 2px var(--ma-space-2); border-radius: 999px; font-size: var(--ma-text-xs); }
     .chips li.logo { background: var(--ma-logo); color: #000; }
-    table { width: 100%; border-collapse: collapse; font-size: var(--ma-text-sm); }
-    td { padding: 3px 0; }
-    td.num { text-align: right; white-space: nowrap; padding-left: var(--ma-space-2); font-variant-numeric: tabular-nums; }
-    td.bar { width: 40%; padding-left: var(--ma-space-2); }
-    td.bar span { display: block; height: 8px; border-radius: 4px; background: var(--ma-logo); }
-    .timeline { width: 100%; height: 40px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); margin-top: var(--ma-space-2); }
-    .timeline rect { fill: var(--ma-logo); cursor: pointer; }
+    .chips li.text { background: var(--ma-text-box); color: #000; }
+    h3 .sub { font-weight: 400; font-size: var(--ma-text-xs); color: var(--ma-text-muted); margin-left: var(--ma-space-1); }
+    .brand-rows { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--ma-space-2); font-size: var(--ma-text-sm); }
+    .brand-rows li { display: grid; grid-template-columns: minmax(0, 1fr) auto 30% auto; gap: 2px var(--ma-space-2); align-items: center; }
+    .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: var(--ma-space-2); }
+    .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+    .bar span { display: block; height: 8px; border-radius: 4px; background: var(--ma-logo); }
+    .split { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: var(--ma-space-1); padding-left: 18px; }
+    .sources { display: flex; gap: var(--ma-space-1); margin-top: var(--ma-space-3); }
+    .sources button { font: inherit; background: none; border: 1px solid var(--ma-border); border-radius: 999px; padding: 1px; cursor: pointer;
+                      opacity: 0.5; }
+    .sources button.on { opacity: 1; border-color: var(--ma-text-muted); }
+    .timeline { display: grid; gap: 3px; margin-top: var(--ma-space-2); }
+    .lane { display: grid; grid-template-columns: 64px minmax(0, 1fr); gap: var(--ma-space-2); align-items: center; }
+    .lane svg { width: 100%; height: 18px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); }
+    .lane rect { cursor: pointer; }
     .spark { width: 100%; height: 40px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); }
     .colors { display: flex; height: 14px; margin-top: var(--ma-space-1); border-radius: var(--ma-radius-sm); overflow: hidden; }
     .empty { color: var(--ma-text-muted); font-size: var(--ma-text-sm); margin: var(--ma-space-1) 0; }
@@ -96,6 +142,42 @@ export class PanelsComponent {
   protected readonly store = inject(ResultsStore);
   private readonly streams = inject(StreamsService);
   readonly seek = output<number>();
+  readonly sources = SOURCES;
+  /** The sources the timeline draws (all, until the user hides some). */
+  readonly shown = signal<ReadonlySet<Source>>(new Set(SOURCES));
+
+  /** Brand colours as the analyst view picks them (every brand of every stream). */
+  readonly colour = computed(() => {
+    const ids = [
+      ...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})),
+      ...Object.keys(this.store.stream()?.brands ?? {}),
+    ];
+    return (brand: string) => brandColor(brand, ids);
+  });
+
+  /** One timeline lane per source that is on for the stream or has something to draw:
+   *  logo and text runs as bars, spoken mentions as ticks. */
+  readonly lanes = computed(() => {
+    const on = streamSignals(this.store.stream());
+    const runs = this.store.appearances();
+    const mentions = this.store.mentions();
+    if (!runs.length && !mentions.length) return [];
+    const shown = this.shown();
+    const lanes = [
+      { source: 'logo' as Source, screen: runs.filter((a) => a.source === 'logo'), spoken: [] as typeof mentions, on: true },
+      { source: 'text' as Source, screen: runs.filter((a) => a.source === 'text'), spoken: [] as typeof mentions, on: on.text },
+      { source: 'speech' as Source, screen: [] as typeof runs, spoken: mentions, on: on.speech },
+    ];
+    return lanes
+      .filter((l) => shown.has(l.source) && (l.on || l.screen.length || l.spoken.length))
+      .map((l) => ({ ...l, label: SOURCE_MEANING[l.source] }));
+  });
+
+  toggle(source: Source): void {
+    const next = new Set(this.shown());
+    if (!next.delete(source)) next.add(source);
+    this.shown.set(next);
+  }
 
   readonly latestDetections = computed(() => {
     const seg = this.store.latest();
@@ -127,8 +209,10 @@ export class PanelsComponent {
 
   private readonly span = computed(() => {
     const frames = this.store.frames();
-    const end = frames.length ? frames[frames.length - 1].t + 2 : 60;
-    return { start: frames.length ? frames[0].t : 0, end };
+    const mentions = this.store.mentions();
+    const start = Math.min(frames[0]?.t ?? Infinity, mentions[0]?.start ?? Infinity);
+    const end = Math.max(frames.length ? frames[frames.length - 1].t + 2 : -Infinity, mentions.at(-1)?.end ?? -Infinity);
+    return Number.isFinite(start) && Number.isFinite(end) ? { start, end } : { start: 0, end: 60 };
   });
 
   readonly brightnessPoints = computed(() => {

@@ -71,21 +71,58 @@ describe('brand panel data', () => {
   it('merges sightings into on-screen intervals', () => {
     const segments = [segment(0, { 0: ['acme'], 1: ['acme'] }), segment(1, { 2: ['acme'] }), segment(3, { 7: ['acme', 'zeta'] })];
     expect(brandAppearances(segments)).toEqual([
-      { brand: 'acme', start: 0, end: 3 },
-      { brand: 'acme', start: 7, end: 8 },
-      { brand: 'zeta', start: 7, end: 8 },
+      { brand: 'acme', source: 'logo', start: 0, end: 3 },
+      { brand: 'acme', source: 'logo', start: 7, end: 8 },
+      { brand: 'zeta', source: 'logo', start: 7, end: 8 },
     ]);
   });
 
-  it('ranks brands by seconds with their share of voice', () => {
+  it('keeps a brand read on screen apart from its logo, each OCR read standing for its share', () => {
+    const seg = segment(0, { 0: ['acme'] });
+    // OCR read the second frame only: it stands for the whole 2 s segment.
+    seg.frames[1] = {
+      ...seg.frames[1],
+      ocr: true,
+      text: [{ text: 'ACME SALE', score: 0.9, box: [0.1, 0.1, 0.3, 0.1] }],
+      detections: [{ label: 'acme', score: 0.9, box: [0.1, 0.1, 0.3, 0.1], kind: 'text', source: 'ocr', text: 'ACME SALE' }],
+    };
+    expect(brandAppearances([seg])).toEqual([
+      { brand: 'acme', source: 'logo', start: 0, end: 1 },
+      { brand: 'acme', source: 'text', start: 1, end: 3 },
+    ]);
+    const store = new ResultsStore();
+    store.applySegments([seg]);
+    expect(store.ocrFrames().map((f) => f.t)).toEqual([1]);
+  });
+
+  it('ranks brands by seconds with their share of voice, split by source, with mentions', () => {
     const stream: StreamDoc = {
       id: 's', name: 's', status: 'live', mode: 'realtime',
-      brands: { acme: { seconds: 6, first_seen: 0, last_seen: 8 }, zeta: { seconds: 2 }, gone: { seconds: 0 } },
+      brands: {
+        acme: { seconds: 6, logo_seconds: 5, text_seconds: 2, mentions: 1, first_seen: 0, last_seen: 8 },
+        zeta: { seconds: 2 },
+        gone: { seconds: 0 },
+        said: { seconds: 0, mentions: 3 },
+      },
     };
     expect(brandRows(stream)).toEqual([
-      { brand: 'acme', seconds: 6, shareOfVoice: 0.75, firstSeen: 0, lastSeen: 8 },
-      { brand: 'zeta', seconds: 2, shareOfVoice: 0.25, firstSeen: undefined, lastSeen: undefined },
+      { brand: 'acme', seconds: 6, logoSeconds: 5, textSeconds: 2, mentions: 1, shareOfVoice: 0.75, firstSeen: 0, lastSeen: 8 },
+      // A stream analysed before text and speech existed: its seconds are the logo's.
+      { brand: 'zeta', seconds: 2, logoSeconds: 2, textSeconds: 0, mentions: 0, shareOfVoice: 0.25, firstSeen: undefined, lastSeen: undefined },
+      // Only said aloud: listed, with no screen time.
+      { brand: 'said', seconds: 0, logoSeconds: 0, textSeconds: 0, mentions: 3, shareOfVoice: 0, firstSeen: undefined, lastSeen: undefined },
     ]);
     expect(brandRows(null)).toEqual([]);
+  });
+
+  it('collects the transcript and mentions of the segments held', () => {
+    const store = new ResultsStore();
+    const word = (text: string, start: number) => ({ word: text, start, end: start + 0.3, probability: 0.9 });
+    store.applySegments([
+      segment(1, {}, { transcript: [word('drink', 2.2)], mentions: [{ brand: 'acme', start: 2.6, end: 2.9, text: 'Acme', score: 0.7 }] }),
+      segment(0, {}, { transcript: [word('hello', 0.5)] }),
+    ]);
+    expect(store.words().map((w) => w.word)).toEqual(['hello', 'drink']);
+    expect(store.mentions().map((m) => m.brand)).toEqual(['acme']);
   });
 });

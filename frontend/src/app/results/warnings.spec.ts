@@ -76,3 +76,33 @@ describe('empty brand panel', () => {
     for (const text of [reason(segment(), []), reason(null, [])]) expect(text).not.toMatch(/no brand seen yet/i);
   });
 });
+
+describe('brand signal warnings (segment `signals`)', () => {
+  it('says speech or text was shed to keep up, beside the panel it affects, with the pipeline’s words', () => {
+    const latest = segment({
+      signals: { logo: 'done', text: 'shed', speech: 'shed' },
+      warnings: ['speech shed: 14 s behind live', 'ocr shed: 14 s behind live'],
+    } as Partial<Segment>);
+    const warnings = streamWarnings({ stream, latest, segments: [latest] });
+    const speech = warnings.find((w) => w.id === 'speech-shed')!;
+    const text = warnings.find((w) => w.id === 'text-shed')!;
+    expect(speech).toMatchObject({ severity: 'warn', panels: ['transcript', 'brands'], detail: 'speech shed: 14 s behind live' });
+    expect(speech.title).toBe('Speech skipped to keep up with live');
+    expect(text).toMatchObject({ panels: ['player', 'brands'], detail: 'ocr shed: 14 s behind live' });
+    // Explained once: not repeated as "the analysis reported a problem".
+    expect(warnings.filter((w) => w.id.startsWith('other:'))).toEqual([]);
+  });
+
+  it('reads failed and unavailable as errors, no audio as information, and off or silence as nothing to warn about', () => {
+    const failed = segment({ signals: { speech: 'failed', text: 'unavailable' }, warnings: ['transcription failed: out of memory'] } as Partial<Segment>);
+    const ids = streamWarnings({ stream, latest: failed, segments: [failed] }).map((w) => [w.id, w.severity]);
+    expect(ids).toEqual([['text-unavailable', 'error'], ['speech-failed', 'error']]);
+    const mute = segment({ signals: { speech: 'no_audio' } } as Partial<Segment>);
+    expect(streamWarnings({ stream, latest: mute, segments: [mute] }).map((w) => w.id)).toEqual(['speech-no-audio']);
+    const quiet = segment({ signals: { speech: 'silence', text: 'off' } } as Partial<Segment>);
+    expect(streamWarnings({ stream, latest: quiet, segments: [quiet] })).toEqual([]);
+    // Switched off for the stream since: its last state is no longer news.
+    const off = { ...stream, signals: { speech: false } };
+    expect(streamWarnings({ stream: off, latest: failed, segments: [failed] }).map((w) => w.id)).toEqual(['text-unavailable']);
+  });
+});

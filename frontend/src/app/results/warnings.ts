@@ -1,7 +1,10 @@
-import { Segment, StreamDoc } from '../core/models';
+import { Segment, SignalState, StreamDoc } from '../core/models';
+import { streamSignals } from '../core/sources';
+import { signalMessages } from '../player/transcript';
 
-/** Where a warning is shown: next to the panel whose content it affects. */
-export type WarningPanel = 'player' | 'brands' | 'results' | 'processing';
+/** Where a warning is shown: next to the panel whose content it affects ('player': under
+ *  the player, where the overlay's layers are; 'transcript': under the transcript strip). */
+export type WarningPanel = 'player' | 'transcript' | 'brands' | 'results' | 'processing';
 
 export interface StreamWarning {
   id: string;
@@ -91,6 +94,63 @@ export function analysisWarning(message: string): StreamWarning {
   };
 }
 
+const SIGNAL_NAMES = { text: 'On-screen text', speech: 'Speech' } as const;
+const MODEL_ACTION = 'Check the model service (gpu_service: /readyz and its log); once fixed, re-analyse those seconds with a backfill (Processing).';
+
+/** What the newest segment says about the costly brand signals (`signals.text`,
+ *  `signals.speech`): shed under load, unavailable or failed, or (speech) no audio, each
+ *  beside the panel it affects, with the segment's own warning as the detail. Returns the
+ *  warnings and the segment messages they explain (not repeated as generic ones). */
+export function signalWarnings(stream: StreamDoc, latest: Segment | null): { warnings: StreamWarning[]; explained: Set<string> } {
+  const warnings: StreamWarning[] = [];
+  const explained = new Set<string>();
+  if (!latest) return { warnings, explained };
+  const on = streamSignals(stream);
+  for (const kind of ['text', 'speech'] as const) {
+    const state = latest.signals?.[kind] as SignalState | undefined;
+    if (!state || state === 'done') continue;
+    const messages = signalMessages(latest, kind);
+    messages.forEach((m) => explained.add(m));
+    // Switched off (for the stream, or then), or nothing said: not a problem to warn about.
+    if (state === 'off' || state === 'silence' || !on[kind]) continue;
+    const detail = messages.join(' · ') || undefined;
+    const name = SIGNAL_NAMES[kind];
+    const panels: WarningPanel[] = kind === 'speech' ? ['transcript', 'brands'] : ['player', 'brands'];
+    const what = kind === 'speech' ? 'spoken mentions' : 'brand names on screen';
+    if (state === 'shed') {
+      warnings.push({
+        id: `${kind}-shed`,
+        severity: 'warn',
+        panels,
+        title: `${name} skipped to keep up with live`,
+        detail,
+        action:
+          `Realtime mode drops ${kind === 'speech' ? 'speech' : 'text reading'} first when analysis falls behind; logos still run, ` +
+          `so ${what} are missing for those seconds. Backfill them (Processing), switch to Batch, or give the model service more CPU or a GPU.`,
+      });
+    } else if (state === 'no_audio') {
+      warnings.push({
+        id: 'speech-no-audio',
+        severity: 'info',
+        panels: ['transcript'],
+        title: 'This stream has no audio',
+        detail,
+        action: 'Spoken mentions need sound: in OBS, check Settings › Audio and the audio mixer, then restart streaming.',
+      });
+    } else {
+      warnings.push({
+        id: `${kind}-${state}`,
+        severity: 'error',
+        panels,
+        title: `${name} ${kind === 'speech' ? 'recognition' : 'reading (OCR)'} ${state === 'failed' ? 'failed' : 'is unavailable'}`,
+        detail,
+        action: `No ${what} are counted meanwhile; logos still are. ${MODEL_ACTION}`,
+      });
+    }
+  }
+  return { warnings, explained };
+}
+
 export interface WarningInput {
   stream: StreamDoc | null;
   /** the newest analysed segment */
@@ -127,9 +187,12 @@ export function streamWarnings({ stream, latest, segments }: WarningInput): Stre
     });
   }
 
+  const signals = signalWarnings(stream, latest);
+  out.push(...signals.warnings);
   const messages = latest ? latest.warnings ?? [] : stream.analysis_warnings?.messages ?? [];
   const seen = new Set<string>();
   for (const message of messages) {
+    if (signals.explained.has(message)) continue;
     const warning = analysisWarning(message);
     if (!seen.has(warning.id)) out.push(warning);
     seen.add(warning.id);

@@ -1,5 +1,8 @@
 import { Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { DecimalPipe } from '@angular/common';
+import { MatSlideToggle, MatSlideToggleModule } from '@angular/material/slide-toggle';
+import { streamSignals } from '../core/sources';
+import { SourceChipComponent } from '../ui/source-chip.component';
 import { ApiService } from '../core/api.service';
 import { BackfillStatus } from '../core/backfill-status';
 import { FirebaseService } from '../core/firebase.service';
@@ -10,7 +13,7 @@ import { ResultsStore } from '../results/results-store';
  *  the selected stream's performance. */
 @Component({
   selector: 'ma-control',
-  imports: [DecimalPipe],
+  imports: [DecimalPipe, MatSlideToggleModule, SourceChipComponent],
   template: `
     @if (store.stream(); as s) {
       <section data-testid="mode-control">
@@ -34,6 +37,28 @@ import { ResultsStore } from '../results/results-store';
         }
         @if (error()) { <p class="error">{{ error() }}</p> }
         }
+      </section>
+
+      <section id="stream-signals" data-testid="signals-control">
+        <h3>Brand signals</h3>
+        <p class="muted">What brands are found by. Logos always; reading text and transcribing speech cost CPU, and
+          realtime mode drops them first when analysis falls behind. A change applies from the next segment.</p>
+        <ul class="signals">
+          <li><span class="what"><ma-source source="logo" /> Logos on screen</span><span class="state on">Always on</span></li>
+          @for (k of kinds; track k.key) {
+            <li [attr.data-signal]="k.key">
+              <span class="what"><ma-source [source]="k.key" /> {{ k.label }}</span>
+              @if (session.canControl()) {
+                <mat-slide-toggle #toggle [checked]="on()[k.key]" [disabled]="busy() === k.key" (change)="setSignal(k.key, $event.checked, toggle)"
+                                  [attr.data-testid]="'signal-' + k.key" [aria-label]="k.label">{{ on()[k.key] ? 'On' : 'Off' }}</mat-slide-toggle>
+              } @else {
+                <span class="state" [class.on]="on()[k.key]" [attr.data-testid]="'signal-' + k.key + '-state'">{{ on()[k.key] ? 'On' : 'Off' }}</span>
+              }
+            </li>
+          }
+        </ul>
+        @if (!session.canControl()) { <p class="muted">Only an admin can switch them.</p> }
+        @if (signalError()) { <p class="error" role="alert" data-testid="signals-error">{{ signalError() }}</p> }
       </section>
 
       <section data-testid="perf-panel">
@@ -72,6 +97,11 @@ import { ResultsStore } from '../results/results-store';
     .bars { width: 100%; height: 50px; background: var(--ma-bg); border-radius: var(--ma-radius-sm); }
     .bars rect { fill: var(--ma-ok); } .bars rect.failed { fill: var(--ma-error); } .bars rect.skipped { fill: var(--ma-idle); }
     .error { color: var(--ma-error); }
+    .signals { list-style: none; margin: var(--ma-space-2) 0 0; padding: 0; display: grid; gap: var(--ma-space-1); max-width: 480px; }
+    .signals li { display: flex; align-items: center; justify-content: space-between; gap: var(--ma-space-3); min-height: 36px;
+                  font-size: var(--ma-text-sm); }
+    .what { display: inline-flex; align-items: center; gap: var(--ma-space-2); }
+    .state { color: var(--ma-text-muted); font-weight: 600; } .state.on { color: var(--ma-ok); }
   `,
 })
 export class ControlComponent {
@@ -81,6 +111,15 @@ export class ControlComponent {
   readonly to = signal<number | null>(null);
   readonly job = signal<BackfillStatus | null>(null);
   readonly error = signal('');
+  readonly signalError = signal('');
+  /** The switch being saved. */
+  readonly busy = signal<'text' | 'speech' | null>(null);
+  readonly kinds = [
+    { key: 'text' as const, label: 'On-screen text (OCR)' },
+    { key: 'speech' as const, label: 'Speech (transcription)' },
+  ];
+  /** The switches as the stream document has them (absent: on). */
+  readonly on = computed(() => streamSignals(this.store.stream()));
   private readonly api = inject(ApiService);
   private readonly firebase = inject(FirebaseService);
   /** Stops the listener on the backfill shown, while one runs. */
@@ -113,6 +152,23 @@ export class ControlComponent {
       await this.api.setMode(stream.id, mode); // the listener shows the change
     } catch (e) {
       this.error.set(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** PATCH the stream's switch; the stream document's listener shows the change. A refused
+   *  change puts the toggle back and says why. */
+  async setSignal(kind: 'text' | 'speech', value: boolean, toggle: MatSlideToggle): Promise<void> {
+    const stream = this.store.stream();
+    if (!stream) return;
+    this.signalError.set('');
+    this.busy.set(kind);
+    try {
+      await this.api.setSignals(stream.id, { [kind]: value });
+    } catch (e) {
+      toggle.checked = !value;
+      this.signalError.set(`Could not switch ${kind === 'text' ? 'on-screen text' : 'speech'} ${value ? 'on' : 'off'}: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      this.busy.set(null);
     }
   }
 

@@ -11,6 +11,8 @@ import { SessionService } from '../core/session.service';
 import { StreamsService } from '../core/streams.service';
 import { OverlayOptions } from '../player/overlay';
 import { PlayerComponent } from '../player/player.component';
+import { TranscriptStripComponent } from '../player/transcript-strip.component';
+import { streamSignals } from '../core/sources';
 import { PanelsComponent } from '../results/panels.component';
 import { ResultsStore } from '../results/results-store';
 import { WarningsComponent } from '../results/warnings.component';
@@ -26,7 +28,7 @@ import { playbackUrl } from '../core/playback-url';
 @Component({
   selector: 'ma-stream-view',
   imports: [DecimalPipe, RouterLink, MatButtonModule, MatMenuModule, IconComponent, PlayerComponent, PanelsComponent,
-            ControlComponent, ObsSetupComponent, WarningsComponent, AnalystViewComponent],
+            ControlComponent, ObsSetupComponent, WarningsComponent, AnalystViewComponent, TranscriptStripComponent],
   providers: [ResultsStore],
   template: `
     <div class="head">
@@ -55,6 +57,7 @@ import { playbackUrl } from '../core/playback-url';
     <div class="layout" [class.hidden]="missing()">
       <section class="watch" aria-label="Player" #watch>
         <ma-player [playlist]="playlist()" [options]="overlay()" />
+        <ma-transcript-strip [mediaTime]="player()?.mediaTime() ?? null" (seek)="seek($event)" (openSettings)="openSettings()" />
         @if (seekNote()) { <p class="seek-note" role="status" data-testid="seek-note">{{ seekNote() }}</p> }
         <ma-warnings panel="player" />
         <div class="overlay-controls">
@@ -62,6 +65,11 @@ import { playbackUrl } from '../core/playback-url';
                         data-testid="toggle-objects" /> Objects</label>
           <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
                         data-testid="toggle-logos" /> Logos</label>
+          <label [title]="textLayerHint()"><input #textBox type="checkbox" [checked]="showText()" (change)="showText.set(textBox.checked)"
+                        data-testid="toggle-text" /> Text <span class="key text" aria-hidden="true"></span>
+            @if (!signals().text) { <span class="off">(off for this stream)</span> }</label>
+          <label title="Every line of text read on screen, faint, behind the boxes"><input #ocrBox type="checkbox" [checked]="showOcrLines()"
+                        (change)="showOcrLines.set(ocrBox.checked)" data-testid="toggle-ocr-lines" /> All text read</label>
           <label class="range">Boxes from
             <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
                    data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} % confidence</label>
@@ -76,8 +84,9 @@ import { playbackUrl } from '../core/playback-url';
       <ma-analyst class="analysis" [streamId]="id()" [held]="player()?.held() ?? null" (seek)="seek($event)" />
       <div class="operator-area">
         <ma-warnings panel="processing" />
-        <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails>
-          <summary>Processing and performance</summary>
+        <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails
+                 data-testid="stream-settings">
+          <summary>Stream settings <span class="summary-sub">Processing and performance · brand signals</span></summary>
           <ma-control />
         </details>
       </div>
@@ -93,6 +102,9 @@ import { playbackUrl } from '../core/playback-url';
     .overlay-controls { display: flex; flex-wrap: wrap; gap: var(--ma-space-4); align-items: center; font-size: var(--ma-text-sm);
                         margin: var(--ma-space-2) 0 var(--ma-space-3); }
     .overlay-controls label { display: inline-flex; align-items: center; gap: var(--ma-space-1); }
+    .overlay-controls .key.text { display: inline-block; width: 16px; height: 10px; border: 2px dashed var(--ma-text-box); border-radius: 2px; }
+    .overlay-controls .off { color: var(--ma-text-muted); font-size: var(--ma-text-xs); }
+    .summary-sub { font-weight: 400; color: var(--ma-text-muted); font-size: var(--ma-text-sm); margin-left: var(--ma-space-2); }
     .watch { scroll-margin-top: 72px; }
     .seek-note { margin: var(--ma-space-2) 0 0; color: var(--ma-warn); font-size: var(--ma-text-sm); }
     .analysis { display: grid; margin-top: var(--ma-space-5); }
@@ -121,14 +133,24 @@ export class StreamViewComponent implements OnDestroy {
 
   readonly showObjects = signal(true);
   readonly showLogos = signal(true);
+  readonly showText = signal(true);
+  readonly showOcrLines = signal(false);
   readonly minScore = signal(0.3);
   readonly operatorOpen = signal(false);
   readonly error = signal('');
   readonly overlay = computed<OverlayOptions>(() => ({
     objects: this.showObjects(),
     logos: this.showLogos(),
+    text: this.showText(),
+    ocrLines: this.showOcrLines(),
     minScore: this.minScore(),
   }));
+  readonly signals = computed(() => streamSignals(this.stream()));
+  readonly textLayerHint = computed(() =>
+    this.signals().text
+      ? 'Brand names read on screen: dashed boxes with what was read'
+      : 'On-screen text is off for this stream: nothing new is read (turn it on in stream settings)',
+  );
   /** The stream document, from this stream's own listener (the list may lag behind). */
   readonly stream = computed(() => this.store.stream() ?? this.streams.selected());
   /** Live: the last minute's playlist. Ended: the whole recording (the API's VOD playlist). */
@@ -170,6 +192,13 @@ export class StreamViewComponent implements OnDestroy {
     } catch (e) {
       this.error.set(`Cannot follow this stream: ${e instanceof Error ? e.message : e}`);
     }
+  }
+
+  /** Unfold the stream settings and bring its brand signals into view (the transcript's
+   *  "turn speech on" link). */
+  openSettings(): void {
+    this.operatorOpen.set(true);
+    setTimeout(() => document.getElementById('stream-signals')?.scrollIntoView({ block: 'center', behavior: 'smooth' }));
   }
 
   /** Play from a stream media time (an appearance, the brand timeline), and bring the
