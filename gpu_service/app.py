@@ -235,9 +235,10 @@ def create_app(
             models.load()
         load_text_and_speech()
 
-    def error(message: str, status: int):
+    def error(message: str, status: int, retry_after_s: int | None = None):
         metrics.requests.labels(str(status)).inc()
-        return jsonify({"error": {"status": status, "message": message}}), status
+        headers = {"Retry-After": str(retry_after_s)} if retry_after_s else {}
+        return jsonify({"error": {"status": status, "message": message}}), status, headers
 
     @app.errorhandler(413)
     def too_large(_exc):
@@ -260,7 +261,7 @@ def create_app(
             metrics.expired.inc()
             return error("the caller's deadline has passed", 504)
         if not models.ready:
-            return error("models are still loading", 503), {"Retry-After": "5"}
+            return error("models are still loading", 503, 5)
         files = request.files.getlist("frame")
         try:
             if not files:
@@ -280,7 +281,7 @@ def create_app(
             results = batcher.submit((frames, tasks), len(frames), deadline=ends)
         except QueueFull as exc:
             metrics.rejected.inc()
-            return error(f"busy: {exc}", 503), {"Retry-After": "1"}
+            return error(f"busy: {exc}", 503, 1)
         except DeadlineExceeded as exc:
             return error(str(exc), 504)
         metrics.queue_depth.set(batcher.depth)
@@ -304,7 +305,7 @@ def create_app(
     def unavailable(part, what: str):
         """503 for a model that cannot take the call, with why."""
         if part.config.enabled and not part.ready:
-            return error(f"the {what} model is still loading", 503), {"Retry-After": "5"}
+            return error(f"the {what} model is still loading", 503, 5)
         return error(f"{what} is unavailable on this service: {part.error}", 503)
 
     def run_serially(worker, payload, size: int, ends: float):
@@ -313,7 +314,7 @@ def create_app(
             return worker.submit(payload, size, deadline=ends), None
         except QueueFull as exc:
             metrics.rejected.inc()
-            return None, (error(f"busy: {exc}", 503), {"Retry-After": "1"})
+            return None, (error(f"busy: {exc}", 503, 1))
         except DeadlineExceeded as exc:
             return None, error(str(exc), 503)
 
