@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import costs, models, peer, pipeline, scale, targets
+from bench import costs, models, peer, pipeline, scale, signals, targets
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,12 +25,15 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between uploads")
     parser.add_argument("--ingest-seconds", type=int, default=32)
     parser.add_argument("--model-repeats", type=int, default=5)
+    parser.add_argument("--signal-clips", type=int, default=8, help="clips for text and speech")
+    parser.add_argument("--signal-seconds", type=float, default=30.0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks, not numbers")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args()
     started = time.monotonic()
     if args.quick:
         args.segments, args.ingest_seconds, args.model_repeats = 4, 8, 1
+        args.signal_clips, args.signal_seconds = 1, 8.0
     steps = (1, 2) if args.quick else (1, 2, 4, 8, 12, 16, 20, 24, 32)
     batch_sizes = (1, 2) if args.quick else models.BATCH_SIZES
 
@@ -47,9 +50,18 @@ def main() -> None:
         scaled = flow.pop("scale")
         cost = costs.with_pipeline(costs.run(segment_paths, repeats=1 if args.quick else 3), flow)
         peered = peer.run(Path(flow.pop("source_mp4")), segment_paths, flow.pop("clip_seconds"))
+        heard = signals.run(
+            Path(work) / "signals",
+            seed=2026,
+            clips=args.signal_clips,
+            seconds=args.signal_seconds,
+            size=(1920, 1080),
+            e2e=True,
+            logo_cpu_s_per_segment=cost["cpu_s_per_segment"],
+        )
     served = models.run(args.model_repeats, batch_sizes)
     wall = round(time.monotonic() - started, 1)
-    checked = targets.evaluate(flow, cost, served, wall)
+    checked = targets.evaluate(flow, cost, served, wall) + heard["targets"]
     cores = psutil.cpu_count()
     report = "\n".join(
         [
@@ -58,6 +70,7 @@ def main() -> None:
             costs.markdown(cost),
             scale.markdown(scaled, cores),
             peer.markdown(peered),
+            signals.markdown(heard),
             models.markdown(served),
         ]
     )
@@ -67,6 +80,7 @@ def main() -> None:
         "costs": cost,
         "scale": scaled,
         "peer": peered,
+        "signals": heard,
         "models": served,
         "targets": checked,
         "bench_seconds": wall,
