@@ -138,7 +138,7 @@ def test_renaming_keeps_logos_verdicts_and_history(api, two_streams):
             f"{api}/v1/brands/{brand}", json={"name": "Acme Corp"}, headers=KEY, timeout=30
         )
         assert renamed.status_code == 200, renamed.text
-        assert renamed.json() == {"brand_id": brand, "name": "Acme Corp", "logos": 1}
+        assert renamed.json() == {"brand_id": brand, "name": "Acme Corp", "aliases": [], "logos": 1}
         logos = requests.get(f"{api}/v1/brands/{brand}/logos", headers=KEY, timeout=30).json()
         assert [x["logo_id"] for x in logos["logos"]] == [upload.json()["logo_id"]]
         assert logos["logos"][0]["check"] == upload.json()["check"]
