@@ -27,7 +27,7 @@ BRANDS_DIR = Path(__file__).resolve().parent / "brands"
 # named again in words, and one brand known only by its name and alias (no logo).
 BANNERS = [
     Banner(2, "Quiz time with WIKIPEDIA"),
-    Banner(3, "Sponsored by Debian", where=(0.55, 0.12)),
+    Banner(3, "Sponsored by Debian", where=(0.42, 0.1)),
     Banner(5, "Follow us on Mastodon", where=(0.08, 0.1), height=0.06),
 ]
 LINES = [
