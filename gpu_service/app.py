@@ -314,7 +314,7 @@ def create_app(
             return worker.submit(payload, size, deadline=ends), None
         except QueueFull as exc:
             metrics.rejected.inc()
-            return None, (error(f"busy: {exc}", 503, 1))
+            return None, error(f"busy: {exc}", 503, 1)
         except DeadlineExceeded as exc:
             return None, error(str(exc), 503)
 

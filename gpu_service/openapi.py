@@ -2,7 +2,7 @@
 
 The response schemas come from the pydantic models in :mod:`mediacore.schema`."""
 
-from mediacore.schema import AnalyzeResponse, LogoCheck
+from mediacore.schema import AnalyzeResponse, LogoCheck, OcrResponse, TranscribeResponse
 
 ERROR = {
     "type": "object",
@@ -20,7 +20,7 @@ ERROR = {
 def _components() -> dict:
     """The result models' JSON schemas (mediacore.schema) as OpenAPI components."""
     components = {"Error": ERROR}
-    for model in (AnalyzeResponse, LogoCheck):
+    for model in (AnalyzeResponse, LogoCheck, TranscribeResponse, OcrResponse):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
@@ -38,6 +38,23 @@ def _error(description: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+
+
+def _answer(description: str, model: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+    }
+
+
+DEADLINE = {
+    "name": "X-Deadline",
+    "in": "header",
+    "required": False,
+    "description": "Unix seconds after which the caller no longer waits: a call still "
+    "waiting then is dropped unrun",
+    "schema": {"type": "number"},
+}
 
 
 OPENAPI = {
@@ -74,6 +91,72 @@ OPENAPI = {
                     "400": _error("Not JPEG, damaged, no frames, or bad tasks"),
                     "413": _error("Too many frames, frame too large, or request too large"),
                     "503": _error("Models loading or queue full; see Retry-After"),
+                },
+            }
+        },
+        "/v1/transcribe": {
+            "post": {
+                "summary": "The words of an audio window (Whisper base), with their times",
+                "parameters": [DEADLINE],
+                "requestBody": _multipart(
+                    required=["audio"],
+                    properties={
+                        "audio": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "WAV or any audio file FFmpeg decodes; at most "
+                            "MA_SPEECH_MAX_AUDIO_S seconds",
+                        },
+                        "options": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "description": '{"hotwords": [str], "language": str | null} '
+                            "(language: an ISO 639-1 code, null to detect; default "
+                            "MA_SPEECH_LANGUAGE)",
+                        },
+                    },
+                ),
+                "responses": {
+                    "200": _answer(
+                        "Words with start/end in seconds from the window's start; none "
+                        "where the voice-activity detector found no speech",
+                        "TranscribeResponse",
+                    ),
+                    "400": _error("No audio part, not audio, or bad options"),
+                    "413": _error("Audio longer than allowed, or request too large"),
+                    "503": _error(
+                        "Model loading (Retry-After), disabled or unavailable, busy, or the "
+                        "caller's deadline passed before the call ran"
+                    ),
+                },
+            }
+        },
+        "/v1/ocr": {
+            "post": {
+                "summary": "Text lines in frames (rapidocr), with boxes",
+                "parameters": [DEADLINE],
+                "requestBody": _multipart(
+                    required=["frame"],
+                    properties={
+                        "frame": {
+                            "type": "array",
+                            "items": {"type": "string", "contentMediaType": "image/jpeg"},
+                        },
+                        "options": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "description": '{"min_score": number 0-1} (default MA_OCR_MIN_SCORE)',
+                        },
+                    },
+                ),
+                "responses": {
+                    "200": _answer("Text lines per frame, in request order", "OcrResponse"),
+                    "400": _error("Not JPEG, damaged, no frames, or bad options"),
+                    "413": _error("Too many frames, frame too large, or request too large"),
+                    "503": _error(
+                        "Model loading (Retry-After), disabled or unavailable, busy, or the "
+                        "caller's deadline passed before the call ran"
+                    ),
                 },
             }
         },

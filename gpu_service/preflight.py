@@ -4,7 +4,8 @@ The CUDA image runs it at build time, as its user and with the running container
 offline flags (``HF_HUB_OFFLINE``, ``YOLO_OFFLINE``): a weight file that is missing,
 would be downloaded, or does not load fails the build instead of the first start on
 Cloud Run. It loads on whatever is there (the build has no GPU); the device is
-checked by ``/readyz`` at run time.
+checked by ``/readyz`` at run time. Speech (the Whisper folder the image prepared, every
+hash checked) and OCR (rapidocr's models from its wheel) load too when enabled.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 
 from gpu_service.config import ServiceConfig
 from gpu_service.models import Models
+from gpu_service.ocr import TextReader
+from gpu_service.speech import Transcriber
 
 
 def problems(config: ServiceConfig, detector: str | None = None) -> list[str]:
@@ -29,6 +32,11 @@ def problems(config: ServiceConfig, detector: str | None = None) -> list[str]:
         models._load_clip()
         if models.clip is None:
             found.append(f"no CLIP: {models.clip_error}")
+    for name, part in (("speech", Transcriber(config.speech)), ("OCR", TextReader(config.ocr))):
+        if part.config.enabled:
+            part.load()
+            if not part.available:
+                found.append(f"no {name}: {part.error}")
     return found
 
 

@@ -13,11 +13,22 @@ import cv2
 import pytest
 
 from gpu_service.app import create_app
-from gpu_service.config import ClipConfig, LogoConfig, ServiceConfig
+from gpu_service.config import ClipConfig, LogoConfig, OcrConfig, ServiceConfig, SpeechConfig
 from gpu_service.detectors.darknet import DarknetConfig
 from tests.logo_scenes import logo, photo
 
 LOGO_BRANDS = ("starbucks", "cocacola", "redbull", "ferrari")
+# Brand names for the speech and OCR tests, which draw from them by seed. Each is one word
+# that espeak-ng says clearly enough for Whisper base with the name as a hotword (measured:
+# Dell, Nikon and Puma were missed one time in three and are left out).
+BRAND_NAMES = (
+    "Adidas", "Amazon", "Apple", "Audi", "Barclays", "Canon", "Cisco", "Colgate", "Disney",
+    "Ferrari", "Fiat", "Ford", "Google", "Gucci", "Heineken", "Honda", "Ikea", "Intel",
+    "Kellogg", "Lego", "Mastercard", "Mercedes", "Microsoft", "Nestle", "Netflix", "Nike",
+    "Nintendo", "Nokia", "Oracle", "Pepsi", "Porsche", "Prada", "Rolex", "Samsung", "Shell",
+    "Siemens", "Sony", "Spotify", "Starbucks", "Toyota", "Visa", "Volvo", "Walmart", "Xerox",
+    "Yamaha",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +68,10 @@ def service_config(clip_weights, brand_library):
         detector=DarknetConfig(),
         clip=ClipConfig(model="ViT-S-32", weights=str(clip_weights)),
         logos=LogoConfig(folder=str(brand_library), bucket_prefix=None),
+        # Speech and OCR have their own apps (test_speech.py, test_ocr.py): these tests
+        # build many apps and would load them every time.
+        speech=SpeechConfig(enabled=False),
+        ocr=OcrConfig(enabled=False),
     )
 
 
@@ -83,4 +98,4 @@ def bus_jpeg():
     return jpeg_bytes(photo("bus"))
 
 
-__all__ = ["jpeg_bytes", "logo"]
+__all__ = ["BRAND_NAMES", "jpeg_bytes", "logo"]
