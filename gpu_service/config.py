@@ -238,6 +238,13 @@ class OcrConfig(Section):
         "options may ask for another). Brand words on test frames score >= 0.92; noise "
         "lines score anywhere from 0.3 to 0.95, so matching, not this, rejects them.",
     )
+    min_chars: int = Field(
+        2,
+        ge=1,
+        description="Lines with fewer letters and digits are dropped: on photos the text "
+        "detector's single glyphs are texture (a cat's eyes read as '0', a cup as '8', at "
+        "scores up to 0.97), and no brand name is one character.",
+    )
     det_max_side: int = Field(
         1280,
         ge=0,

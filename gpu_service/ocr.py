@@ -6,7 +6,8 @@ default models (PP-OCRv6 small detection and recognition, PP-OCR mobile orientat
 ship inside the wheel; its model type, version and language stay at those defaults,
 because any other choice is downloaded on first use. Each frame's text lines come back
 with their recognition score and the axis-aligned hull of rapidocr's quadrilateral,
-normalised to the frame.
+normalised to the frame. Lines of a single letter or digit are dropped (MA_OCR_MIN_CHARS):
+on photos they are texture the detector boxed, not text.
 
 rapidocr logs an INFO line (and a WARNING for every frame without text) to its own
 stderr handler; :func:`quiet_logs` sends its records through ours, WARNING and up, minus
@@ -122,6 +123,7 @@ class TextReader:
             "device": "cpu",
             "det_max_side": self.config.det_max_side,
             "min_score": self.config.min_score,
+            "min_chars": self.config.min_chars,
         }
 
     def read(self, frames: list[np.ndarray], min_score: float) -> list[list[TextLine]]:
@@ -138,7 +140,7 @@ class TextReader:
             return []
         lines = []
         for quad, text, score in zip(boxes, result.txts, result.scores, strict=True):
-            if score < min_score or not text.strip():
+            if score < min_score or sum(c.isalnum() for c in text) < self.config.min_chars:
                 continue
             quad = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
             x0, y0 = np.clip(quad.min(axis=0) / (width, height), 0, 1)
