@@ -120,7 +120,7 @@ def test_logos_text_and_speech_of_one_rtmp_stream(
     spoken = said(docs)
     assert set(spoken) == {"debian", "mastodon", "wikipedia"}
     words = " ".join(w["word"] for d in docs for w in d["transcript"]).lower()
-    assert "welcome" in words and "quiz" in words
+    assert "welcome" in words and "follow" in words
     # Each word is stored once: owned ranges tile the timeline.
     ranges = [(d["speech_from"], d["speech_to"]) for d in docs]
     assert all(a[1] == pytest.approx(b[0], abs=0.05) for a, b in pairwise(ranges))
@@ -221,7 +221,8 @@ def test_realtime_mode_sheds_text_then_speech_when_late_while_logos_go_on(
     assert text_shed["signals"] == {"logo": "done", "text": "shed", "speech": "done"}
     assert both_shed["signals"] == {"logo": "done", "text": "shed", "speech": "shed"}
     assert any("dropped to keep up" in w for w in both_shed["warnings"])
-    assert "debian" in hits([text_shed], "logo") and "mastodon" in hits([both_shed], "logo")
+    # The first image (0-4 s) holds the Debian card: found in both, whatever was shed.
+    assert "debian" in hits([text_shed], "logo") and "debian" in hits([both_shed], "logo")
     assert hits([text_shed, both_shed], "text") == set() and both_shed["transcript"] == []
 
     registry.ref(stream_id).update({"mode": "batch"})
