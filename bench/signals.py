@@ -245,8 +245,30 @@ def words_near(analysed: dict, start: float, end: float) -> str:
     return ""
 
 
+def heard_in_windows(clip, analysed: dict, said: dict, threshold: float) -> list[str]:
+    """Windows whose words name ``said``'s brand near its time, kept or not: a mention a
+    window heard but no segment kept was lost at a boundary, not by the model."""
+    from functions.brand_text import BrandMatcher
+    from mediacore.schema import Word
+
+    matcher = BrandMatcher({said["brand"]: library_terms(clip.truth)[said["brand"]]})
+    found = []
+    for record in analysed["windows"]:
+        words = [
+            Word(**(w | {"start": record["start"] + w["start"], "end": record["start"] + w["end"]}))
+            for w in record["words"] or []
+        ]
+        for m in matcher.in_words(words, threshold):
+            if abs(m.start - said["start"]) <= SAME_MENTION_S:
+                owned = record["own_from"] <= m.end < record["own_to"]
+                found.append(f"window {record['seq']} heard it ending {m.end:.2f}s "
+                             f"({'its own' if owned else 'not its own'} "
+                             f"{record['own_from']:.2f}-{record['own_to']:.2f}s)")  # fmt: skip
+    return found
+
+
 def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) -> dict:
-    hits = misses = false = 0
+    hits = misses = false = false_at_end = 0
     voiced = 0.0
     errors, by = [], defaultdict(lambda: [0, 0])
     missed, false_list = [], []
@@ -256,6 +278,8 @@ def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) 
             continue
         voiced += truth["speech_s"]
         reported = mentions_at(clip, analysed[truth["seed"]], threshold)
+        heard = [w for w in analysed[truth["seed"]]["windows"] if w["words"] is not None]
+        last_from = heard[-1]["own_from"] if heard else truth["duration"]
         used = set()
         for said in truth["spoken"]:
             match = next(
@@ -272,10 +296,13 @@ def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) 
             if match is None:
                 misses += 1
                 if detail:
+                    windows = heard_in_windows(clip, analysed[truth["seed"]], said, threshold)
+                    lost = f" - matched, lost at a boundary: {'; '.join(windows)}" * bool(windows)
                     missed.append(
                         f"seed {truth['seed']} {said['start']:.1f}s {said['name']!r} "
                         f"({said['voice']}, {said['noise']} {said['snr_db']:g} dB): heard "
                         f'"{words_near(analysed[truth["seed"]], said["start"], said["end"])}"'
+                        + lost
                     )
             else:
                 used.add(match)
@@ -284,6 +311,10 @@ def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) 
         for i, m in enumerate(reported):
             if i not in used:
                 false += 1
+                # The clip's last segment is a stream's end: no next window re-hears its
+                # tail, where Whisper tends to invent hotwords in noise (counted apart).
+                at_end = m.end >= last_from
+                false_at_end += at_end
                 if detail:
                     context = next(
                         (s["sentence"] for s in truth["spoken"] + truth["filler_speech"]
@@ -294,6 +325,7 @@ def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) 
                     false_list.append(
                         f'seed {truth["seed"]} {m.start:.1f}s {m.brand} from "{m.text}" '
                         f'(score {m.score}); said: "{context}"'
+                        + (" [stream's last segment]" if at_end else "")
                     )
     total = hits + misses
     result = {
@@ -304,6 +336,10 @@ def score_speech(clips, analysed: dict, threshold: float, detail: bool = False) 
         "false": false,
         "voiced_min": round(voiced / 60, 2),
         "false_per_10min": round(10 * false / max(1e-9, voiced / 60), 2),
+        "false_in_last_segment": false_at_end,
+        "false_per_10min_before_last_segment": round(
+            10 * (false - false_at_end) / max(1e-9, voiced / 60), 2
+        ),
         "time_error_s": _quantiles(errors),
     }
     if detail:
@@ -419,10 +455,10 @@ def score_text(clips, analysed: dict) -> dict:
     }
 
 
-def choose_threshold(sweep: list[dict]) -> dict:
+def choose_threshold(sweep: list[dict], measure: str = "false_per_10min") -> dict:
     """The threshold with the best recall among those within the false-mention target
     (ties: the middle of them, away from both edges)."""
-    within = [s for s in sweep if s["false_per_10min"] <= TARGETS["speech_false_per_10min"]]
+    within = [s for s in sweep if s[measure] <= TARGETS["speech_false_per_10min"]]
     if not within:
         return {"threshold": None, "why": "no threshold keeps false mentions within target"}
     best = max(s["recall"] for s in within)
@@ -480,6 +516,9 @@ def offline(work: Path, seed: int, count: int, seconds: float, size) -> dict:
         "speech": speech,
         "sweep": sweep,
         "chosen_threshold": choose_threshold(sweep),
+        "chosen_threshold_before_last_segment": choose_threshold(
+            sweep, "false_per_10min_before_last_segment"
+        ),
         "cost": {
             "ocr_cpu_s_per_frame": round(cpu_ocr / max(1, ocr_frames), 3),
             "ocr_frames_per_stream_s": round(ocr_frames / stream_s["all"], 3),
@@ -703,14 +742,18 @@ def markdown(result: dict) -> str:
             "",
             "Speech threshold sweep (words' mean probability, `MA_SPEECH_MIN_PROBABILITY`):",
             "",
-            "| threshold | recall | false | false per 10 min |",
-            "|---|---|---|---|",
+            "| threshold | recall | false | false per 10 min | of which in a clip's last "
+            "segment | false per 10 min without those |",
+            "|---|---|---|---|---|---|",
             *[
-                f"| {s['threshold']} | {s['recall']} | {s['false']} | {s['false_per_10min']} |"
+                f"| {s['threshold']} | {s['recall']} | {s['false']} | {s['false_per_10min']} "
+                f"| {s['false_in_last_segment']} | {s['false_per_10min_before_last_segment']} |"
                 for s in off["sweep"]
-            ],  # fmt: skip
+            ],
             "",
-            f"Best threshold for the target (<= 1 false per 10 min): {chosen}.",
+            f"Best threshold for the target (<= 1 false per 10 min): {chosen}; not counting "
+            "false mentions in a clip's last segment (a stream's end, where no next window "
+            f"re-hears the tail): {off['chosen_threshold_before_last_segment']}.",
             "",
             f"Spoken recall by voice and noise: {_by_line(speech['by'])}",
             "",
@@ -763,7 +806,7 @@ def run(work: Path, seed: int, clips: int, seconds: float, size, e2e: bool,
     result["logo_cpu_s_per_segment"] = logo_cpu_s_per_segment
     result["streams_per_core"] = streams_per_core(result["offline"]["cost"], logo_cpu_s_per_segment)
     if e2e:
-        result["e2e"] = end_to_end(work, seed + 1000, max(seconds, 24.0), size)
+        result["e2e"] = end_to_end(work, seed + 1000, max(seconds, 12.0), size)
     result["targets"] = target_rows(result)
     return result
 
