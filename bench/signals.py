@@ -471,6 +471,7 @@ def choose_threshold(sweep: list[dict], measure: str = "false_per_10min") -> dic
 
 def offline(work: Path, seed: int, count: int, seconds: float, size) -> dict:
     from mediacore.settings import Settings
+    from tests.signal_clips import brand_pool, excluded_brands
 
     analysis = Settings().analysis
     started = time.monotonic()
@@ -503,6 +504,8 @@ def offline(work: Path, seed: int, count: int, seconds: float, size) -> dict:
             for c in clips
         ],  # fmt: skip
         "generation_s": generation,
+        "brand_pool": len(brand_pool()),
+        "brands_excluded": {why: len(titles) for why, titles in excluded_brands().items()},
         "models": models.names | {"load_s": models.load_s, "speech_device": models.device},
         "settings": {
             "text_interval_s": analysis.text_interval_s,
@@ -708,7 +711,10 @@ def markdown(result: dict) -> str:
         lines += [
             f"{len(off['seeds'])} clips of {off['clip_seconds']:g} s at {off['size']} "
             f"(tests/signal_clips.py), seeds {off['seeds'][0]}-{off['seeds'][-1]}: "
-            f"{', '.join(off['conditions'])}. Each cut into 2 s HLS segments and run through "
+            f"{', '.join(off['conditions'])}. Brands drawn from the {off.get('brand_pool')} "
+            "simple-icons titles a voice can say as written (left out: "
+            + ", ".join(f"{n} {why}" for why, n in (off.get("brands_excluded") or {}).items())
+            + "). Each cut into 2 s HLS segments and run through "
             "the analyze function's steps in-process with the realtime settings "
             f"({json.dumps(off['settings'])}); OCR {off['models']['ocr']}, speech "
             f"{off['models']['speech']} on {off['models']['speech_device']}.",

@@ -141,8 +141,8 @@ def _exclusion(title: str) -> str | None:
         return "a lone capital letter inside a word (AntV): read as a letter"
     for word in words:
         low = word.lower()
-        if not re.search(r"[aeiouy]", low) or re.search(r"[^aeiouy]{4}", low):
-            return "a word without a vowel or with 4 consonants in a row (not sayable as written)"
+        if not re.search(r"[aeiouy]", low) or re.search(r"[^aeiouy]{5}", low):
+            return "a word without a vowel or with 5 consonants in a row (not sayable as written)"
     if any(w.lower() in TEMPLATE_WORDS for w in words):
         return "a word the speech templates use (its mention would be ambiguous)"
     return None
