@@ -51,7 +51,9 @@ def test_analyze_returns_objects_logos_scene_and_brands(client, bus_jpeg):
 
 def test_tasks_can_switch_models_off(client, bus_jpeg):
     body = post(client, [bus_jpeg], {"objects": False, "logos": False}).get_json()
-    assert body["frames"] == [{"detections": [], "scene": [], "brands": []}]
+    assert body["frames"] == [
+        {"detections": [], "scene": [], "brands": [], "text": [], "ocr": False}
+    ]  # OCR runs through /v1/ocr, never here
 
 
 def test_readyz_and_healthz(client):
