@@ -41,20 +41,16 @@ Source = Literal["logo", "text", "speech"]
 SignalState = Literal["done", "off", "shed", "no_audio", "silence", "unavailable", "failed"]
 
 
-class Detection(Schema):
-    """One box: an object (YOLO), a brand's logo, or a brand name read on screen (OCR)."""
+class ScoredBox(Schema):
+    """A score and a box in the frame (a detection, a line of text)."""
 
     model_config = ConfigDict(frozen=True)
 
-    label: str
     score: float = Field(ge=0, le=1)
     box: Box = Field(
         description="x, y, width, height; normalised 0-1, origin top-left",
         json_schema_extra={"tsType": "[number, number, number, number]"},
     )
-    kind: Literal["object", "logo", "text"] = "object"
-    source: str = Field("", description="model or method that found it")
-    text: str | None = Field(None, description="kind text: the line OCR read (label: the brand)")
 
     # Stored and sent rounded to what a 4K frame can resolve.
     @field_serializer("score")
@@ -64,6 +60,15 @@ class Detection(Schema):
     @field_serializer("box")
     def _round_box(self, box: Box) -> list[float]:
         return [round(float(v), 4) for v in box]
+
+
+class Detection(ScoredBox):
+    """One box: an object (YOLO), a brand's logo, or a brand name read on screen (OCR)."""
+
+    label: str
+    kind: Literal["object", "logo", "text"] = "object"
+    source: str = Field("", description="model or method that found it")
+    text: str | None = Field(None, description="kind text: the line OCR read (label: the brand)")
 
     def to_json(self) -> dict:
         return self.model_dump()
@@ -76,25 +81,10 @@ class LabelScore(Schema):
     score: float
 
 
-class TextLine(Schema):
-    """One line of text OCR read in a frame."""
-
-    model_config = ConfigDict(frozen=True)
+class TextLine(ScoredBox):
+    """One line of text OCR read in a frame (its box: the axis-aligned hull)."""
 
     text: str
-    score: float = Field(ge=0, le=1)
-    box: Box = Field(
-        description="x, y, width, height; normalised 0-1, origin top-left (axis-aligned hull)",
-        json_schema_extra={"tsType": "[number, number, number, number]"},
-    )
-
-    @field_serializer("score")
-    def _round_score(self, score: float) -> float:
-        return round(float(score), 4)
-
-    @field_serializer("box")
-    def _round_box(self, box: Box) -> list[float]:
-        return [round(float(v), 4) for v in box]
 
 
 class FrameLabels(Schema):

@@ -115,12 +115,12 @@ export interface FrameResult {
  * via the `definition` "Detection".
  */
 export interface Detection {
-  label: string;
   score: number;
   /**
    * x, y, width, height; normalised 0-1, origin top-left
    */
   box: [number, number, number, number];
+  label: string;
   kind: "object" | "logo" | "text";
   /**
    * model or method that found it
@@ -142,18 +142,18 @@ export interface LabelScore {
   score: number;
 }
 /**
- * One line of text OCR read in a frame.
+ * One line of text OCR read in a frame (its box: the axis-aligned hull).
  *
  * This interface was referenced by `ResultSchema`'s JSON-Schema
  * via the `definition` "TextLine".
  */
 export interface TextLine {
-  text: string;
   score: number;
   /**
-   * x, y, width, height; normalised 0-1, origin top-left (axis-aligned hull)
+   * x, y, width, height; normalised 0-1, origin top-left
    */
   box: [number, number, number, number];
+  text: string;
 }
 /**
  * This interface was referenced by `ResultSchema`'s JSON-Schema
