@@ -70,7 +70,7 @@ const SETTLE_MS = 4000;
                         (changed)="filters.set($event)" />
     @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
     @if (filters().sources.length) {
-      <p class="note" data-testid="source-filter-note">“Found by” applies to the totals, the appearances, the heat map, the spoken-mention marks and the report; the chart's areas and the CSV exports count every source.</p>
+      <p class="note" data-testid="source-filter-note">“Found by” applies to the totals, the appearances, the heat map, the spoken-mention marks and the report; the chart's areas count logo and text together, and the CSV exports hold every source.</p>
     }
     @if (truncated()) {
       <p class="note">Showing the first {{ limit }} appearances of this stream; the CSV exports and the report hold them all.</p>
@@ -95,7 +95,7 @@ const SETTLE_MS = 4000;
           </mat-button-toggle-group>
         </div>
         <p class="sub chart-sub">{{ chartCaption() }}</p>
-        <ma-sov-chart [timeline]="timeline()" [colour]="colour()" [mode]="mode()" height="280px" [emptyText]="emptyText()"
+        <ma-sov-chart [timeline]="chartTimeline()" [colour]="colour()" [mode]="mode()" height="280px" [emptyText]="emptyText()"
                       [mentions]="mentions()" (seek)="seek.emit($event)" />
       </section>
       <section class="card totals" aria-labelledby="totals-title">
@@ -108,14 +108,16 @@ const SETTLE_MS = 4000;
                 <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}
                   @if (t.textSeconds > 0) {
                     <span class="split" data-testid="total-split">
-                      <ma-source source="logo" [value]="t.logoSeconds.toFixed(1) + ' s'" hint="Seconds its logo was on screen" />
+                      @if (t.logoSeconds > 0) {
+                        <ma-source source="logo" [value]="t.logoSeconds.toFixed(1) + ' s'" hint="Seconds its logo was on screen" />
+                      }
                       <ma-source source="text" [value]="t.textSeconds.toFixed(1) + ' s'" hint="Seconds its name was written on screen"
                                  data-testid="total-text-seconds" />
                     </span>
                   }
                 </td>
-                <td class="num" data-testid="total-seconds">{{ t.seconds.toFixed(1) }} s</td>
-                <td class="num share"><span class="bar"><span [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span></span>{{ percent(t.shareOfVoice) }}</td>
+                <td class="num" data-testid="total-seconds">{{ t.seconds || !t.mentions ? t.seconds.toFixed(1) + ' s' : '–' }}</td>
+                <td class="num share">@if (t.seconds) {<span class="bar"><span [style.width.%]="t.shareOfVoice * 100" [style.background]="colour()(t.brand)"></span></span>{{ percent(t.shareOfVoice) }}} @else {–}</td>
                 <td class="num" data-testid="total-mentions">{{ t.mentions ? '×' + t.mentions : '–' }}</td>
                 <td class="num">{{ t.appearances }}</td>
                 <td class="num">{{ t.meanConfidence === null ? '–' : percent(t.meanConfidence) }}</td>
@@ -228,6 +230,13 @@ export class AnalystViewComponent implements OnDestroy {
   readonly brandSeconds = computed(() => this.totals().reduce((s, t) => s + t.seconds, 0));
   readonly screenAppearances = computed(() => this.totals().reduce((s, t) => s + t.appearances, 0));
   readonly mentionCount = computed(() => this.totals().reduce((s, t) => s + t.mentions, 0));
+  /** The chart's areas: none when only spoken mentions are asked for (they have no screen
+   *  seconds; the API's timeline cannot tell logo seconds from text seconds). */
+  readonly chartTimeline = computed(() => {
+    const t = this.timeline();
+    const sources = this.filters().sources;
+    return t && sources.length && sources.every((s) => s === 'speech') ? { ...t, series: [] } : t;
+  });
   /** Spoken mentions the filters keep: points under the chart. */
   readonly mentions = computed(() => mentionPoints(this.appearances(), this.filters()));
   readonly analysed = computed(() => this.store.stream()?.analysed_seconds ?? this.summary()?.analysed_seconds ?? 0);

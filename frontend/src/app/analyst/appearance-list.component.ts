@@ -28,8 +28,14 @@ export interface HeldRange {
         <header>
           <span class="swatch" [style.background]="colour()(group.brand)"></span>
           <h3>{{ group.brand }}</h3>
-          <span class="meta">{{ group.total.appearances }} appearance{{ group.total.appearances === 1 ? '' : 's' }} ·
-            {{ duration(group.total.seconds) }}@if (group.total.mentions) { · said {{ group.total.mentions }}× }</span>
+          <span class="meta">
+            @if (group.total.appearances || !group.total.mentions) {
+              {{ group.total.appearances }} appearance{{ group.total.appearances === 1 ? '' : 's' }} · {{ duration(group.total.seconds) }}
+            }
+            @if (group.total.mentions) {
+              {{ group.total.appearances ? ' · ' : '' }}said aloud {{ group.total.mentions }}×
+            }
+          </span>
         </header>
         <ol>
           @for (a of group.rows; track a.brand + '@' + a.start) {
@@ -45,10 +51,10 @@ export interface HeldRange {
                 }
                 <span class="text">
                   <span class="when">{{ clock(a.start) }}{{ source(a) === 'speech' ? '' : ' – ' + clock(a.end) }}
-                    <span class="dur">{{ source(a) === 'speech' ? 'said aloud' : duration(a.seconds) }}</span></span>
+                    <span class="dur">{{ source(a) === 'speech' ? 'said aloud' : duration(a.seconds) }}</span>
+                    <ma-source [source]="source(a)" /></span>
                   @if (source(a) === 'text' && a.text) { <span class="read" data-testid="appearance-text">read “{{ a.text }}”</span> }
                   <span class="facts">
-                    <ma-source [source]="source(a)" />
                     @if (position(a); as where) { <span>{{ where }}</span> }
                     @if (a.best_score !== null) { <span>{{ percent(a.best_score) }} confidence</span> }
                   </span>
@@ -84,7 +90,7 @@ export interface HeldRange {
     .when { font-weight: 600; font-variant-numeric: tabular-nums; }
     .dur { font-weight: 400; color: var(--ma-text-muted); margin-left: var(--ma-space-1); }
     .facts { display: flex; flex-wrap: wrap; gap: 2px var(--ma-space-2); font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
-    .facts { align-items: center; }
+    .when ma-source { margin-left: var(--ma-space-1); font-weight: 400; vertical-align: 1px; }
     .read { font-size: var(--ma-text-sm); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .quote { display: flex; align-items: center; gap: var(--ma-space-2); aspect-ratio: 16 / 9; padding: 0 var(--ma-space-2); box-sizing: border-box;
              border-radius: var(--ma-radius-sm); background: var(--ma-bg); font-size: var(--ma-text-sm); font-weight: 600;

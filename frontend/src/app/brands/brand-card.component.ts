@@ -81,7 +81,7 @@ const SHOWN_STREAMS = 5;
         <h3 [id]="'aliases-' + brand().brand_id">Also written or said as
           <span class="muted hint">aliases, matched in on-screen text and speech besides “{{ brand().name }}”</span></h3>
         @if (canControl()) {
-          <mat-chip-grid #aliasGrid [attr.aria-label]="'Aliases of ' + brand().name" [disabled]="savingAliases()">
+          <mat-chip-grid #aliasGrid class="alias-field" [attr.aria-label]="'Aliases of ' + brand().name" [disabled]="savingAliases()">
             @for (a of aliases(); track a) {
               <mat-chip-row (removed)="removeAlias(a)" [attr.data-alias]="a" data-testid="alias">{{ a }}
                 <button matChipRemove [attr.aria-label]="'Remove the alias ' + a" data-testid="alias-remove"><ma-icon name="close" [size]="16" /></button>
@@ -104,7 +104,8 @@ const SHOWN_STREAMS = 5;
       <section class="logos" aria-label="Reference logos">
         <h3>Reference logos <span class="muted">({{ logos().length }})</span></h3>
         @if (!loadingLogos() && !logos().length) {
-          <p class="warn-text" data-testid="no-logos">No reference logo yet: this brand cannot be found on screen until one is added.</p>
+          <p class="warn-text" data-testid="no-logos">No reference logo yet: its logo is not looked for until one is added (its name
+            and aliases are still matched in on-screen text and speech where a stream has them on).</p>
         }
         <ul class="thumbs">
           @for (logo of logos(); track logo.logo_id) {
@@ -200,7 +201,10 @@ const SHOWN_STREAMS = 5;
     .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: var(--ma-space-2); margin: 0; }
     .aliases h3 { margin-bottom: var(--ma-space-1); }
     .aliases .hint { font-weight: 400; font-size: var(--ma-text-xs); margin-left: var(--ma-space-1); }
-    .aliases mat-chip-grid input { min-width: 180px; }
+    .alias-field { display: block; border: 1px solid var(--ma-border); border-radius: var(--ma-radius-sm); padding: 2px 6px; }
+    .alias-field:focus-within { border-color: var(--ma-primary); }
+    .alias-field input { min-width: 180px; flex: 1; background: transparent; border: 0; outline: none; color: var(--ma-text);
+                         font: inherit; padding: 6px 4px; }
     .small { font-size: var(--ma-text-xs); margin: var(--ma-space-1) 0 0; }
     .stats div { background: var(--ma-surface-2); border-radius: var(--ma-radius-sm); padding: var(--ma-space-2) var(--ma-space-3); }
     dt { font-size: var(--ma-text-xs); color: var(--ma-text-muted); }

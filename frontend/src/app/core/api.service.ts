@@ -2,6 +2,7 @@ import { Injectable, inject } from '@angular/core';
 import { BackfillStatus } from './backfill-status';
 import { RUNTIME_CONFIG } from './config';
 import { FirebaseService } from './firebase.service';
+import type { StreamSignals } from './models';
 import type { Appearance } from './result-schema';
 
 export interface CreatedStream {
@@ -65,13 +66,19 @@ export class ApiService {
     return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/rotate-key`);
   }
 
+  /** The stream as the API shows it: its `signals` resolved with the deployment's defaults
+   *  (the document holds only the switches someone set). */
+  getStream(id: string): Promise<{ stream_id: string; signals?: StreamSignals }> {
+    return this.call('GET', `/v1/streams/${encodeURIComponent(id)}`);
+  }
+
   setMode(id: string, mode: 'realtime' | 'batch'): Promise<unknown> {
     return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { mode });
   }
 
   /** Switches on-screen text (OCR) and/or speech (transcription) for a stream (admin);
    *  logos always run. The stream document's `signals` follows. */
-  setSignals(id: string, signals: { text?: boolean; speech?: boolean }): Promise<unknown> {
+  setSignals(id: string, signals: StreamSignals): Promise<{ stream_id: string; signals?: StreamSignals }> {
     return this.call('PATCH', `/v1/streams/${encodeURIComponent(id)}`, { signals });
   }
 

@@ -11,6 +11,9 @@ describe('brand signals', () => {
   it('reads absent switches as on; speech is the one source off screen', () => {
     expect(streamSignals(null)).toEqual({ text: true, speech: true });
     expect(streamSignals({ signals: { speech: false } })).toEqual({ text: true, speech: false });
+    // A switch the stream never set is the deployment's default (the API says which).
+    expect(streamSignals({}, { text: false, speech: false })).toEqual({ text: false, speech: false });
+    expect(streamSignals({ signals: { text: true } }, { text: false, speech: false })).toEqual({ text: true, speech: false });
     expect([onScreen('logo'), onScreen('text'), onScreen('speech'), onScreen(undefined)]).toEqual([true, true, false, true]);
   });
 });

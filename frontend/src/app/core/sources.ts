@@ -42,7 +42,15 @@ export function unionSeconds(intervals: readonly (readonly [number, number])[]):
   return total;
 }
 
-/** The stream's switches, absent ones on (a stream created before they existed). */
-export function streamSignals(stream: Pick<StreamDoc, 'signals'> | null | undefined): Required<StreamSignals> {
-  return { text: stream?.signals?.text !== false, speech: stream?.signals?.speech !== false };
+/** The stream's switches: as its document holds them, else the deployment's defaults (the
+ *  API's answer for the stream: `defaults`), else on (a stream created before they existed). */
+export function streamSignals(
+  stream: Pick<StreamDoc, 'signals'> | null | undefined,
+  defaults: StreamSignals = {},
+): Required<StreamSignals> {
+  const pick = (k: keyof StreamSignals) => {
+    const stored = stream?.signals?.[k];
+    return typeof stored === 'boolean' ? stored : defaults[k] !== false;
+  };
+  return { text: pick('text'), speech: pick('speech') };
 }

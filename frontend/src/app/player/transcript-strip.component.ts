@@ -29,7 +29,11 @@ const PROBLEMS = new Set(['off', 'shed', 'no_audio', 'unavailable', 'failed']);
         <span class="title">Transcript</span>
         @if (time() !== null) { <span class="clock">{{ clock(time()!) }}</span> }
         @if (showNote()) {
-          <span class="note" [class.problem]="problem()" data-testid="transcript-state">{{ note().message }}</span>
+          <span class="note" [class.problem]="problem()" data-testid="transcript-state">{{ note().message }}
+            @if (note().status === 'off' && offForStream() && session.canControl()) {
+              <button type="button" class="link" (click)="openSettings.emit()" data-testid="transcript-settings">Turn it on</button>
+            }
+          </span>
         }
       </div>
       <p class="words" data-testid="transcript-words" aria-live="off">
@@ -39,9 +43,9 @@ const PROBLEMS = new Set(['off', 'shed', 'no_audio', 'unavailable', 'failed']);
                     (click)="seek.emit(t.start)" data-testid="transcript-mention" [attr.data-brand]="t.brand" [attr.data-start]="t.start"
                     [attr.aria-label]="t.brand + ' said at ' + clock(t.start) + ': play from there'"
                     [title]="t.brand + ' said at ' + clock(t.start) + ' — click to play from there'">
-              <span class="said">{{ t.text }}</span><span class="brand">{{ t.brand }}</span></button>
+              <span class="said">{{ t.text }}</span> <span class="brand">{{ t.brand }}</span> </button>
           } @else {
-            <span class="word" [class]="t.when">{{ t.text }}</span>
+            <span class="word" [class]="t.when">{{ t.text }} </span>
           }
         } @empty {
           <span class="empty" data-testid="transcript-empty">{{ note().message }}
@@ -109,8 +113,8 @@ export class TranscriptStripComponent {
     const t = this.time();
     return t === null ? [] : transcriptWindow(this.store.words(), this.store.mentions(), t);
   });
-  readonly note = computed(() => speechNoteAt(this.store.stream(), this.store.segments(), this.mediaTime()));
-  readonly offForStream = computed(() => this.store.stream()?.signals?.speech === false);
+  readonly note = computed(() => speechNoteAt(this.store.stream(), this.store.segments(), this.mediaTime(), this.store.signals()));
+  readonly offForStream = computed(() => !this.store.signals().speech);
   readonly problem = computed(() => PROBLEMS.has(this.note().status));
   /** Beside the words: only a problem (without words, the note is the strip's text). */
   readonly showNote = computed(() => this.tokens().length > 0 && this.problem());

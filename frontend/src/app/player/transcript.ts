@@ -167,8 +167,13 @@ const SPEECH_MESSAGES: Record<SignalState, string> = {
  * switched off for the stream, no audio, silence, shed under load, unavailable or failed
  * (with the segment's warning), not transcribed yet, or analysed without speech at all.
  */
-export function speechNoteAt(stream: StreamDoc | null, segments: readonly Segment[], t: number | null): SpeechNote {
-  if (!streamSignals(stream).speech) {
+export function speechNoteAt(
+  stream: StreamDoc | null,
+  segments: readonly Segment[],
+  t: number | null,
+  on = streamSignals(stream),
+): SpeechNote {
+  if (!on.speech) {
     return { status: 'off', message: 'Speech is off for this stream.' };
   }
   const done = segments.filter((s) => s.status === 'done' || s.status === 'skipped');

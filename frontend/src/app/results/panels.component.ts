@@ -1,7 +1,7 @@
 import { Component, computed, inject, output, signal } from '@angular/core';
 import { DecimalPipe, PercentPipe } from '@angular/common';
 import { brandColor } from '../core/design-tokens';
-import { SOURCES, SOURCE_MEANING, Source, streamSignals } from '../core/sources';
+import { SOURCES, SOURCE_MEANING, Source } from '../core/sources';
 import { StreamsService } from '../core/streams.service';
 import { SourceChipComponent } from '../ui/source-chip.component';
 import { ResultsStore } from './results-store';
@@ -21,9 +21,10 @@ import { emptyBrandsReason } from './warnings';
         @for (b of store.brands(); track b.brand) {
           <li [attr.data-brand]="b.brand">
             <span class="name"><span class="swatch" [style.background]="colour()(b.brand)"></span>{{ b.brand }}</span>
-            <span class="num" data-testid="brand-seconds" [attr.data-value]="b.seconds">{{ b.seconds | number: '1.1-1' }} s</span>
-            <span class="bar"><span [style.width.%]="b.shareOfVoice * 100"></span></span>
-            <span class="num share">{{ b.shareOfVoice | percent }}</span>
+            <span class="num" data-testid="brand-seconds" [attr.data-value]="b.seconds"
+                  [title]="b.seconds ? 'On screen (logo or text)' : 'Not on screen: only said aloud'">{{ b.seconds ? (b.seconds | number: '1.1-1') + ' s' : '–' }}</span>
+            <span class="bar"><span [style.width.%]="b.shareOfVoice * 100" [style.background]="colour()(b.brand)"></span></span>
+            <span class="num share">{{ b.seconds ? (b.shareOfVoice | percent) : '–' }}</span>
             <span class="split">
               @if (b.logoSeconds > 0) {
                 <ma-source source="logo" [value]="(b.logoSeconds | number: '1.1-1') + ' s'" hint="Seconds its logo was on screen"
@@ -123,7 +124,7 @@ import { emptyBrandsReason } from './warnings';
     .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: var(--ma-space-2); }
     .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-    .bar span { display: block; height: 8px; border-radius: 4px; background: var(--ma-logo); }
+    .bar span { display: block; height: 8px; border-radius: 4px; }
     .split { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: var(--ma-space-1); padding-left: 18px; }
     .sources { display: flex; gap: var(--ma-space-1); margin-top: var(--ma-space-3); }
     .sources button { font: inherit; background: none; border: 1px solid var(--ma-border); border-radius: 999px; padding: 1px; cursor: pointer;
@@ -158,7 +159,7 @@ export class PanelsComponent {
   /** One timeline lane per source that is on for the stream or has something to draw:
    *  logo and text runs as bars, spoken mentions as ticks. */
   readonly lanes = computed(() => {
-    const on = streamSignals(this.store.stream());
+    const on = this.store.signals();
     const runs = this.store.appearances();
     const mentions = this.store.mentions();
     if (!runs.length && !mentions.length) return [];

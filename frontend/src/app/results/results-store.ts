@@ -1,6 +1,7 @@
 import { Injectable, computed, signal } from '@angular/core';
 import type { StreamSink } from '../core/firebase.service';
-import { SampledFrame, Segment, StreamDoc } from '../core/models';
+import { SampledFrame, Segment, StreamDoc, StreamSignals } from '../core/models';
+import { streamSignals } from '../core/sources';
 import { spokenMentions, transcriptWords } from '../player/transcript';
 import { streamWarnings } from './warnings';
 
@@ -122,6 +123,11 @@ function millis(value: Date | null | undefined): number | null {
 @Injectable()
 export class ResultsStore implements StreamSink {
   readonly stream = signal<StreamDoc | null>(null);
+  /** The deployment's defaults for switches the stream never set (from the API's answer
+   *  for the stream; the stream view reads it). */
+  readonly signalDefaults = signal<StreamSignals>({});
+  /** The stream's text and speech switches as the analysis applies them. */
+  readonly signals = computed(() => streamSignals(this.stream(), this.signalDefaults()));
   private readonly bySeq = signal<ReadonlyMap<number, Segment>>(new Map());
 
   readonly segments = computed(() => [...this.bySeq().values()].sort((a, b) => a.seq - b.seq));
@@ -145,7 +151,7 @@ export class ResultsStore implements StreamSink {
   readonly brands = computed(() => brandRows(this.stream()));
   /** What to tell the user about this stream's state (results/warnings.ts). */
   readonly warnings = computed(() =>
-    streamWarnings({ stream: this.stream(), latest: this.latest(), segments: this.segments() }),
+    streamWarnings({ stream: this.stream(), latest: this.latest(), segments: this.segments(), signals: this.signals() }),
   );
   readonly appearances = computed(() => brandAppearances(this.segments()));
   /** Brands said aloud in the segments held (the timeline's points, the transcript's chips). */
@@ -192,6 +198,7 @@ export class ResultsStore implements StreamSink {
 
   clear(): void {
     this.stream.set(null);
+    this.signalDefaults.set({});
     this.bySeq.set(new Map());
   }
 }

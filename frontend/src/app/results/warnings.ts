@@ -1,4 +1,4 @@
-import { Segment, SignalState, StreamDoc } from '../core/models';
+import { Segment, SignalState, StreamDoc, StreamSignals } from '../core/models';
 import { streamSignals } from '../core/sources';
 import { signalMessages } from '../player/transcript';
 
@@ -101,11 +101,14 @@ const MODEL_ACTION = 'Check the model service (gpu_service: /readyz and its log)
  *  `signals.speech`): shed under load, unavailable or failed, or (speech) no audio, each
  *  beside the panel it affects, with the segment's own warning as the detail. Returns the
  *  warnings and the segment messages they explain (not repeated as generic ones). */
-export function signalWarnings(stream: StreamDoc, latest: Segment | null): { warnings: StreamWarning[]; explained: Set<string> } {
+export function signalWarnings(
+  stream: StreamDoc,
+  latest: Segment | null,
+  on: Required<StreamSignals> = streamSignals(stream),
+): { warnings: StreamWarning[]; explained: Set<string> } {
   const warnings: StreamWarning[] = [];
   const explained = new Set<string>();
   if (!latest) return { warnings, explained };
-  const on = streamSignals(stream);
   for (const kind of ['text', 'speech'] as const) {
     const state = latest.signals?.[kind] as SignalState | undefined;
     if (!state || state === 'done') continue;
@@ -157,10 +160,12 @@ export interface WarningInput {
   latest: Segment | null;
   /** the newest segments (any status) */
   segments: readonly Segment[];
+  /** the stream's switches with the deployment's defaults (default: as its document says) */
+  signals?: Required<StreamSignals>;
 }
 
 /** Everything the dashboard should say about a stream's state, each with what to do. */
-export function streamWarnings({ stream, latest, segments }: WarningInput): StreamWarning[] {
+export function streamWarnings({ stream, latest, segments, signals: switches }: WarningInput): StreamWarning[] {
   const out: StreamWarning[] = [];
   if (!stream) return out;
 
@@ -187,7 +192,7 @@ export function streamWarnings({ stream, latest, segments }: WarningInput): Stre
     });
   }
 
-  const signals = signalWarnings(stream, latest);
+  const signals = signalWarnings(stream, latest, switches);
   out.push(...signals.warnings);
   const messages = latest ? latest.warnings ?? [] : stream.analysis_warnings?.messages ?? [];
   const seen = new Set<string>();

@@ -1,7 +1,6 @@
 import { Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { DecimalPipe } from '@angular/common';
 import { MatSlideToggle, MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { streamSignals } from '../core/sources';
 import { SourceChipComponent } from '../ui/source-chip.component';
 import { ApiService } from '../core/api.service';
 import { BackfillStatus } from '../core/backfill-status';
@@ -44,10 +43,10 @@ import { ResultsStore } from '../results/results-store';
         <p class="muted">What brands are found by. Logos always; reading text and transcribing speech cost CPU, and
           realtime mode drops them first when analysis falls behind. A change applies from the next segment.</p>
         <ul class="signals">
-          <li><span class="what"><ma-source source="logo" /> Logos on screen</span><span class="state on">Always on</span></li>
+          <li><span class="what"><ma-source source="logo" value="Logos on screen" /></span><span class="state on">Always on</span></li>
           @for (k of kinds; track k.key) {
             <li [attr.data-signal]="k.key">
-              <span class="what"><ma-source [source]="k.key" /> {{ k.label }}</span>
+              <span class="what"><ma-source [source]="k.key" [value]="k.label" /></span>
               @if (session.canControl()) {
                 <mat-slide-toggle #toggle [checked]="on()[k.key]" [disabled]="busy() === k.key" (change)="setSignal(k.key, $event.checked, toggle)"
                                   [attr.data-testid]="'signal-' + k.key" [aria-label]="k.label">{{ on()[k.key] ? 'On' : 'Off' }}</mat-slide-toggle>
@@ -100,7 +99,7 @@ import { ResultsStore } from '../results/results-store';
     .signals { list-style: none; margin: var(--ma-space-2) 0 0; padding: 0; display: grid; gap: var(--ma-space-1); max-width: 480px; }
     .signals li { display: flex; align-items: center; justify-content: space-between; gap: var(--ma-space-3); min-height: 36px;
                   font-size: var(--ma-text-sm); }
-    .what { display: inline-flex; align-items: center; gap: var(--ma-space-2); }
+    .what ma-source { font-size: var(--ma-text-sm); line-height: 24px; padding: 0 10px 0 6px; }
     .state { color: var(--ma-text-muted); font-weight: 600; } .state.on { color: var(--ma-ok); }
   `,
 })
@@ -119,7 +118,7 @@ export class ControlComponent {
     { key: 'speech' as const, label: 'Speech (transcription)' },
   ];
   /** The switches as the stream document has them (absent: on). */
-  readonly on = computed(() => streamSignals(this.store.stream()));
+  readonly on = computed(() => this.store.signals());
   private readonly api = inject(ApiService);
   private readonly firebase = inject(FirebaseService);
   /** Stops the listener on the backfill shown, while one runs. */
@@ -163,7 +162,8 @@ export class ControlComponent {
     this.signalError.set('');
     this.busy.set(kind);
     try {
-      await this.api.setSignals(stream.id, { [kind]: value });
+      const answer = await this.api.setSignals(stream.id, { [kind]: value });
+      if (answer?.signals) this.store.signalDefaults.set(answer.signals);
     } catch (e) {
       toggle.checked = !value;
       this.signalError.set(`Could not switch ${kind === 'text' ? 'on-screen text' : 'speech'} ${value ? 'on' : 'off'}: ${e instanceof Error ? e.message : e}`);

@@ -12,7 +12,6 @@ import { StreamsService } from '../core/streams.service';
 import { OverlayOptions } from '../player/overlay';
 import { PlayerComponent } from '../player/player.component';
 import { TranscriptStripComponent } from '../player/transcript-strip.component';
-import { streamSignals } from '../core/sources';
 import { PanelsComponent } from '../results/panels.component';
 import { ResultsStore } from '../results/results-store';
 import { WarningsComponent } from '../results/warnings.component';
@@ -145,7 +144,7 @@ export class StreamViewComponent implements OnDestroy {
     ocrLines: this.showOcrLines(),
     minScore: this.minScore(),
   }));
-  readonly signals = computed(() => streamSignals(this.stream()));
+  readonly signals = computed(() => this.store.signals());
   readonly textLayerHint = computed(() =>
     this.signals().text
       ? 'Brand names read on screen: dashed boxes with what was read'
@@ -189,6 +188,11 @@ export class StreamViewComponent implements OnDestroy {
       const stop = await this.firebase.watchStream(id, this.store);
       if (this.id() !== id) stop();
       else this.stopStream = stop;
+      // The switches the stream never set follow the deployment's defaults: the API says which.
+      this.api.getStream(id).then(
+        (s) => this.id() === id && this.store.signalDefaults.set(s.signals ?? {}),
+        () => undefined, // an API without the field: absent switches read as on
+      );
     } catch (e) {
       this.error.set(`Cannot follow this stream: ${e instanceof Error ? e.message : e}`);
     }

@@ -9,15 +9,16 @@ import { IconComponent } from './icon.component';
   selector: 'ma-source',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [IconComponent],
-  host: { '[class]': 'source()', '[attr.title]': 'title()', '[attr.data-source]': 'source()' },
+  // A prefixed class: a bare "text" would take the styles of a parent's own `.text` rule.
+  host: { '[class]': "'src-' + source()", '[attr.title]': 'title()', '[attr.data-source]': 'source()' },
   template: `<ma-icon [name]="source()" [size]="14" /><span>{{ value() ?? label() }}</span>`,
   styles: `
     :host { display: inline-flex; align-items: center; gap: 3px; padding: 0 6px 0 4px; border-radius: 999px; white-space: nowrap;
             font-size: var(--ma-text-xs); line-height: 18px; background: var(--ma-surface-2); color: var(--ma-text);
             font-variant-numeric: tabular-nums; }
-    :host(.logo) ma-icon { color: var(--ma-logo); }
-    :host(.text) ma-icon { color: var(--ma-text-box); }
-    :host(.speech) ma-icon { color: var(--ma-speech); }
+    :host(.src-logo) ma-icon { color: var(--ma-logo); }
+    :host(.src-text) ma-icon { color: var(--ma-text-box); }
+    :host(.src-speech) ma-icon { color: var(--ma-speech); }
   `,
 })
 export class SourceChipComponent {
