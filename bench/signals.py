@@ -776,8 +776,9 @@ def markdown(result: dict) -> str:
         ]
     if scale:
         lines += [
-            "Realtime streams per core, CPU only (logo path from the pipeline run above, "
-            "plus each signal's CPU per 2 s segment measured here):",
+            "Realtime streams per core, CPU only (the logo path's CPU per segment from the "
+            "pipeline run: this report's, or bench/report.json's when run alone; plus each "
+            "signal's CPU per 2 s segment measured here):",
             "",
             "| signals on | CPU s per 2 s segment | streams per core |",
             "|---|---|---|",
@@ -789,12 +790,17 @@ def markdown(result: dict) -> str:
         ]
     if e2e:
         d = e2e["mention_delay_s"]
+        hold = (off or {}).get("settings", {}).get("speech_hold_s", 0.6)
+        # A mention ending in a segment's last hold_s is kept by the next segment.
+        forwarded = [r for r in e2e["rows"] if r["said_end"] % 2.0 >= 2.0 - hold]
         lines += [
             f"End to end (stack + RTMP, seed {e2e['seed']}, {e2e['clip_seconds']:g} s clip, "
             f"music 20 dB): {e2e['in_firestore']} of {e2e['said']} mentions reached Firestore; "
             f"brand name said -> mention in a Firestore listener p50 {d['p50']} s, p95 "
             f"{d['p95']} s, max {d['max']} s (target <= 4 s). Text shown -> text detection in "
-            f"the listener p50 {e2e['text_shown_to_firestore_s']['p50']} s. Segment signal "
+            f"the listener p50 {e2e['text_shown_to_firestore_s']['p50']} s. Mentions ending in "
+            f"a segment's last {hold} s, kept by the next segment: {len(forwarded)} of "
+            f"{len(e2e['rows'])} (delays {[r['delay_s'] for r in forwarded]} s). Segment signal "
             f"states: {e2e['signal_states']}."
             + (f" Not found: {'; '.join(e2e['not_found'])}." if e2e["not_found"] else ""),
             "",
