@@ -129,7 +129,7 @@ def test_shown_text_is_in_the_decoded_video_inside_its_box(clip):
             around = near_ink[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
             band = (around.sum() - near_ink[y0:y1, x0:x1].sum()) / max(
                 1, around.size - (y1 - y0) * (x1 - x0)
-            )  # noqa: E501
+            )
             assert inside > 0.03 and inside > 3 * band, (item, inside, band)
 
 
