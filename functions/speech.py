@@ -9,16 +9,18 @@ followed by N's own. Ownership decides which words N stores:
 
 Consecutive segments' owned ranges tile the timeline, so every word is stored
 by exactly one segment. A word starting in N's last ``hold_s`` may still be
-running at the cut; N leaves it to N+1, whose window holds it whole. A brand
-name is matched over the whole window's words and kept by the segment that
-owns the end of its last word, so a name split across the boundary is still one
-mention, heard whole by the segment that keeps it.
+running at the cut; N leaves it to N+1, whose window holds it whole.
 
-Two windows may time the same word a little differently (tenths of a second), so a
-word right at a boundary can be stored by both or by neither: a word the previous
-segment stored (same word within ``WORD_SAME_S``) is not stored again, and a mention it
-kept (same brand within ``MENTION_SAME_S``) is not counted again. Both use what this
-instance remembers of the previous segment (a cold instance may store one word twice).
+Brand mentions are matched over the whole window's words (a name split by the
+boundary is one mention) and owned by their *end*, with a shorter hold: a mention
+whose last word ended ``MENTION_HOLD_S`` before the cut is complete, so N reports it
+without waiting for N+1 (a mention said near a segment's end reaches Firestore one
+segment sooner). Two windows time the same word a few hundredths of a second apart,
+so N also takes mentions ending up to ``MENTION_JITTER_S`` before its range (none is
+lost between two windows), and a mention the previous segment kept (same brand,
+starting within ``MENTION_SAME_S``) is not counted again; a word the previous segment
+stored (same word within ``WORD_SAME_S``) is not stored again. Both use what this
+instance remembers of the previous segment (a cold instance may count one twice).
 
 Segment N-1's audio comes from a small per-instance cache (the same function
 instance usually analysed it a moment ago) or else from the bucket. Without it
@@ -40,16 +42,20 @@ from mediacore.storage import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
 
-MENTION_SAME_S = 1.0
+MENTION_HOLD_S = 0.2
+MENTION_JITTER_S = 0.3
+MENTION_SAME_S = 0.5
 WORD_SAME_S = 0.5
 
 
 @dataclass
 class Window:
     audio: SegmentAudio  # what is sent: context from N-1, then N
-    own_from: float
+    own_from: float  # words starting in [own_from, own_to) are this segment's
     own_to: float
     with_context: bool
+    mentions_from: float | None = None  # mentions ending in [from, to); None: own_*
+    mentions_to: float | None = None
 
     def silent(self) -> bool:
         return self.audio.rms() < SILENCE_RMS
@@ -99,7 +105,15 @@ class SpeechWindows:
         joined = join(previous, audio) if previous is not None else audio
         with_context = joined.start < audio.start
         own_from = audio.start - self._hold_s if with_context else audio.start
-        return Window(joined, own_from, audio.end - self._hold_s, with_context)
+        mentions_from = audio.start - MENTION_HOLD_S if with_context else audio.start
+        return Window(
+            joined,
+            own_from,
+            audio.end - self._hold_s,
+            with_context,
+            mentions_from,
+            audio.end - MENTION_HOLD_S,
+        )
 
     def _previous(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio):
         tail = self._tails.get(stream_id, seq - 1)
@@ -151,11 +165,11 @@ class SpeechWindows:
         owned = [w for w in words if window.own_from <= w.start < window.own_to]
         if segment is not None:
             owned = self._not_stored_before(segment, owned)
-        mentions = [
-            m
-            for m in matcher.in_words(words, min_probability)
-            if window.own_from <= m.end < window.own_to
-        ]
+        low = window.own_from if window.mentions_from is None else window.mentions_from
+        high = window.own_to if window.mentions_to is None else window.mentions_to
+        if window.with_context:
+            low -= MENTION_JITTER_S
+        mentions = [m for m in matcher.in_words(words, min_probability) if low <= m.end < high]
         if segment is not None:
             stream_id, seq = segment
             with self._lock:

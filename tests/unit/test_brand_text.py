@@ -49,7 +49,7 @@ def test_the_longest_term_takes_the_words():
 
 
 def test_allowed_edits_grow_with_length():
-    assert [allowed_edits(n) for n in (2, 4, 5, 8, 9, 14)] == [0, 0, 1, 1, 2, 2]
+    assert [allowed_edits(n) for n in (2, 4, 5, 9, 10, 14)] == [0, 0, 1, 1, 2, 2]
 
 
 def test_mentions_are_timed_by_their_words_and_scored_by_probability():
@@ -94,6 +94,23 @@ def test_random_spellings_of_random_names_are_found_and_strangers_are_not():
 
 def test_normal_words():
     assert normal_words("Ben & Jerry's — CAFÉ") == ["ben", "and", "jerry", "s", "cafe"]
+    assert normal_words("GentooFewQuestions YouTube") == [
+        "gentoo",
+        "few",
+        "questions",
+        "you",
+        "tube",
+    ]
+
+
+def test_a_brand_glued_to_the_next_word_is_found():
+    matcher = BrandMatcher({"gentoo": ["Gentoo"], "youtube": ["YouTube"]})
+    assert [m.brand for m in matcher.in_text("GentooFewQuestions", ocr=False)] == ["gentoo"]
+    assert [m.brand for m in matcher.in_text("watch on Youtube", ocr=False)] == ["youtube"]
+
+
+def test_a_near_brand_of_nine_letters_is_not_taken_for_another():
+    assert BrandMatcher({"treehouse": ["Treehouse"]}).in_text("Greenhouse") == []
 
 
 def test_hotwords_are_the_terms_as_written():

@@ -208,3 +208,40 @@ def test_a_boundary_word_both_windows_own_is_stored_once():
     assert stored(7, 13.2, 15.2, [(" Asana", 13.24), (" after", 13.8), (" out", 14.9)]) == [
         " after", " out"
     ]  # fmt: skip
+
+
+def test_a_mention_straddling_the_mention_boundary_is_kept_once_never_lost():
+    """Two windows time one mention's end 0.01 s either side of the boundary (the signals
+    bench lost 'Semantic Web' so): the first window keeps it or the second does, once."""
+    from functions.speech import MENTION_HOLD_S, Window
+
+    windows = SpeechWindows(store=None, context_s=3.0, hold_s=0.6)
+    matcher = BrandMatcher({"semantic-web": ["Semantic Web"]})
+
+    def kept(seq: int, segment_start: float, end: float) -> list[str]:
+        """What segment ``seq`` (2 s from ``segment_start``) keeps of a mention ending at
+        ``end`` as its window times it."""
+        window = Window(
+            SegmentAudio(np.zeros(5 * RATE, np.float32), segment_start - 3.0),
+            segment_start - 0.6,
+            segment_start + 2.0 - 0.6,
+            True,
+            segment_start - MENTION_HOLD_S,
+            segment_start + 2.0 - MENTION_HOLD_S,
+        )
+        at = window.audio.start
+        words = [
+            Word(word=" Semantic", start=end - 0.8 - at, end=end - 0.4 - at, probability=0.9),
+            Word(word=" Web", start=end - 0.4 - at, end=end - at, probability=0.9),
+        ]
+        answer = TranscribeResponse(words=words, duration=5, speech_s=2, model="t", device="c")
+        return [m.brand for m in windows.heard(window, answer, matcher, 0.0, ("s", seq)).mentions]
+
+    # The mention boundary of segments 8 (16-18 s) and 9 (18-20 s) is 17.8 s.
+    assert kept(8, 16.0, 17.81) == []  # after it, as segment 8's window times it
+    assert kept(9, 18.0, 17.79) == ["semantic-web"]  # before it for 9: still taken
+    # The other way round: kept by the first, not counted again by the second.
+    assert kept(20, 40.0, 41.79) == ["semantic-web"]
+    assert kept(21, 42.0, 41.81) == []
+    # Complete 0.2 s before the cut: reported by its own segment, not the next one.
+    assert kept(30, 60.0, 61.75) == ["semantic-web"]
