@@ -15,7 +15,13 @@ length is near the term's, so a term written without spaces ("CocaCola") or
 split by the transcriber ("Coca", "-Cola") is found, and a term never matches
 inside a longer word ("Visa" is not in "Visage").
 
-Edit distance: rapidfuzz (C++, well kept) rather than a hand-written Levenshtein.
+In speech, a rare brand name is often written by ear ("Koda" for Qodo, "Freaker" for
+Spreaker): a name Whisper wrote as a proper noun (capitalised, not starting a sentence)
+that *sounds* like a term (Metaphone codes at most one edit apart, exact for codes of 1-2
+letters) and is spelled at least half like it is a mention too, scored lower.
+
+Edit distance: rapidfuzz (C++, well kept) rather than a hand-written Levenshtein;
+Metaphone: jellyfish (Rust, well kept).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import jellyfish
 from rapidfuzz.distance import Levenshtein
 
 from mediacore.schema import Mention, Word
@@ -35,6 +42,11 @@ _OCR_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s", "8": "b", "|"
 # Most words a term or a window may span (a term of 4 words still matches when one word
 # is split in two by OCR or the transcriber).
 _MAX_EXTRA_WORDS = 1
+# A name heard by ear: spelled at least this much like the term (normalised similarity);
+# its score is scaled by this factor (below a spelled match's).
+SOUNDS_LIKE_SPELLING = 0.5
+SOUNDS_LIKE_WEIGHT = 0.6
+_SENTENCE_END = (".", "?", "!", "…")
 
 
 def normal_words(text: str) -> list[str]:
@@ -63,6 +75,10 @@ class Term:
     spelled: str  # as the user wrote it
     compact: str  # normal words joined: "cocacola"
     words: int
+
+    @property
+    def sound(self) -> str:
+        return jellyfish.metaphone(self.compact)
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,16 @@ class BrandMatcher:
         its score is the match quality times the words' mean probability, and matches whose
         words' mean probability is below ``min_probability`` are dropped."""
         pieces: list[tuple[str, int]] = []
+        proper: list[bool] = []  # a name: capitalised, not at a sentence's start
         for index, word in enumerate(words):
-            pieces += [(n, index) for n in normal_words(word.word)]
+            parts = normal_words(word.word)
+            pieces += [(n, index) for n in parts]
+            after_end = index == 0 or words[index - 1].word.strip().endswith(_SENTENCE_END)
+            named = word.word.strip()[:1].isupper() and not after_end
+            proper += [named] * len(parts)
         mentions = []
-        for term, first, last, score in self._match([p for p, _ in pieces], ocr=False):
+        found = self._match([p for p, _ in pieces], ocr=False, proper=proper)
+        for term, first, last, score in found:
             lo, hi = pieces[first][1], pieces[last][1]
             said = words[lo : hi + 1]
             probability = sum(w.probability for w in said) / len(said)
@@ -139,9 +161,47 @@ class BrandMatcher:
             )
         return sorted(mentions, key=lambda m: m.start)
 
-    def _match(self, words: list[str], ocr: bool) -> list[tuple[Term, int, int, float]]:
-        """(term, first word, last word, score) for each brand found, words used once."""
+    def _match(
+        self, words: list[str], ocr: bool, proper: list[bool] | None = None
+    ) -> list[tuple[Term, int, int, float]]:
+        """(term, first word, last word, score) for each brand found, words used once;
+        with ``proper`` (speech), names that sound like a term as well."""
         used = [False] * len(words)
+        found = self._spelled(words, ocr, used)
+        if proper is not None:
+            found += self._sounding(words, proper, used)
+        return found
+
+    def _sounding(
+        self, words: list[str], proper: list[bool], used: list[bool]
+    ) -> list[tuple[Term, int, int, float]]:
+        found = []
+        for term in self._terms:
+            if len(term.compact) < 4:
+                continue
+            sound = term.sound
+            limit = 0 if len(sound) <= 2 else 1
+            for first in range(len(words)):
+                if not proper[first] or used[first]:
+                    continue
+                for span in range(1, term.words + _MAX_EXTRA_WORDS + 1):
+                    last = first + span - 1
+                    if last >= len(words) or any(used[first : last + 1]):
+                        break
+                    joined = "".join(words[first : last + 1])
+                    spelling = Levenshtein.normalized_similarity(joined, term.compact)
+                    if spelling < SOUNDS_LIKE_SPELLING:
+                        continue
+                    if Levenshtein.distance(jellyfish.metaphone(joined), sound) <= limit:
+                        for i in range(first, last + 1):
+                            used[i] = True
+                        found.append((term, first, last, round(SOUNDS_LIKE_WEIGHT * spelling, 4)))
+                        break
+        return found
+
+    def _spelled(
+        self, words: list[str], ocr: bool, used: list[bool]
+    ) -> list[tuple[Term, int, int, float]]:
         found = []
         for term in self._terms:
             target = ocr_fold(term.compact) if ocr else term.compact

@@ -115,3 +115,39 @@ def test_a_near_brand_of_nine_letters_is_not_taken_for_another():
 
 def test_hotwords_are_the_terms_as_written():
     assert BrandMatcher({"hp": ["HP", "hp"]}).hotwords() == ["HP"]
+
+
+def _said(text: str) -> list[Word]:
+    return [
+        Word(word=f" {w}", start=float(i), end=i + 0.5, probability=0.5)
+        for i, w in enumerate(text.split())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("brought to you by Toddus. We ask.", "todoist"),  # heard on the signals bench
+        ("have been using Koda", "qodo"),
+    ],
+)
+def test_a_rare_name_written_by_ear_is_a_mention(text, brand):
+    matcher = BrandMatcher({"todoist": ["Todoist"], "qodo": ["Qodo"]})
+    (mention,) = matcher.in_words(_said(text))
+    assert mention.brand == brand and mention.score < 0.5  # below a spelled match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The coda of the song",  # not a name: lower case
+        "Koda was here",  # a sentence's first word
+        "Ask Kedro about it",  # sounds unlike
+    ],
+)
+def test_sounding_alike_needs_a_name_in_mid_sentence(text):
+    assert BrandMatcher({"qodo": ["Qodo"], "shikimori": ["Shikimori"]}).in_words(_said(text)) == []
+
+
+def test_text_is_never_matched_by_sound():
+    assert BrandMatcher({"qodo": ["Qodo"]}).in_text("using Koda") == []
