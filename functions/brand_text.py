@@ -18,10 +18,11 @@ inside a longer word ("Visa" is not in "Visage").
 In speech, a rare brand name is often written by ear ("Koda" for Qodo, "Freaker" for
 Spreaker): a name Whisper wrote as a proper noun (capitalised, not starting a sentence)
 that *sounds* like a term (Metaphone codes at most one edit apart, exact for codes of 1-2
-letters) and is spelled at least half like it is a mention too, scored lower.
+letters), is spelled at least half like it and is not a common English word (Zipf
+frequency under 3: "Behind" is not Behance) is a mention too, scored lower.
 
 Edit distance: rapidfuzz (C++, well kept) rather than a hand-written Levenshtein;
-Metaphone: jellyfish (Rust, well kept).
+Metaphone: jellyfish (Rust, well kept); word frequencies: wordfreq (data in the wheel).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 
 import jellyfish
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from mediacore.schema import Mention, Word
 
@@ -46,6 +48,7 @@ _MAX_EXTRA_WORDS = 1
 # its score is scaled by this factor (below a spelled match's).
 SOUNDS_LIKE_SPELLING = 0.5
 SOUNDS_LIKE_WEIGHT = 0.6
+COMMON_WORD_ZIPF = 3.0  # "vimeo" 3.0, "behind" 5.3, "toddus" 0
 _SENTENCE_END = (".", "?", "!", "…")
 
 
@@ -144,7 +147,16 @@ class BrandMatcher:
             proper += [named] * len(parts)
         mentions = []
         found = self._match([p for p, _ in pieces], ocr=False, proper=proper)
+        # Whisper echoes its hotword prompt in music or noise as brands glued into one
+        # word ("VimeoLivestream" on the signals bench): such a word names no brand.
+        brands_in_word: dict[int, set[str]] = {}
+        for term, first, last, _ in found:
+            for index in {pieces[first][1], pieces[last][1]}:
+                brands_in_word.setdefault(index, set()).add(term.brand)
+        echoed = {index for index, brands in brands_in_word.items() if len(brands) > 1}
         for term, first, last, score in found:
+            if {pieces[first][1], pieces[last][1]} & echoed:
+                continue
             lo, hi = pieces[first][1], pieces[last][1]
             said = words[lo : hi + 1]
             probability = sum(w.probability for w in said) / len(said)
@@ -191,6 +203,8 @@ class BrandMatcher:
                     joined = "".join(words[first : last + 1])
                     spelling = Levenshtein.normalized_similarity(joined, term.compact)
                     if spelling < SOUNDS_LIKE_SPELLING:
+                        continue
+                    if zipf_frequency(" ".join(words[first : last + 1]), "en") >= COMMON_WORD_ZIPF:
                         continue
                     if Levenshtein.distance(jellyfish.metaphone(joined), sound) <= limit:
                         for i in range(first, last + 1):

@@ -143,11 +143,21 @@ def test_a_rare_name_written_by_ear_is_a_mention(text, brand):
         "The coda of the song",  # not a name: lower case
         "Koda was here",  # a sentence's first word
         "Ask Kedro about it",  # sounds unlike
+        "the kitten Behind the ceiling",  # a common word (signals bench: not Behance)
     ],
 )
 def test_sounding_alike_needs_a_name_in_mid_sentence(text):
-    assert BrandMatcher({"qodo": ["Qodo"], "shikimori": ["Shikimori"]}).in_words(_said(text)) == []
+    terms = {"qodo": ["Qodo"], "shikimori": ["Shikimori"], "behance": ["Behance"]}
+    assert BrandMatcher(terms).in_words(_said(text)) == []
 
 
 def test_text_is_never_matched_by_sound():
     assert BrandMatcher({"qodo": ["Qodo"]}).in_text("using Koda") == []
+
+
+def test_brands_glued_into_one_word_are_an_echo_of_the_prompt_not_mentions():
+    matcher = BrandMatcher({"vimeo": ["Vimeo"], "livestream": ["Livestream"]})
+    assert matcher.in_words(_said("VimeoLivestream")) == []
+    assert [m.brand for m in matcher.in_words(_said("watch Vimeo and Livestream"))] == [
+        "vimeo", "livestream"
+    ]  # fmt: skip
