@@ -10,7 +10,9 @@ the SHA-256 pinned here: nothing is downloaded, at build time or at run time.
 Each call: voice-activity detection first (Silero VAD, shipped inside faster-whisper as
 ``assets/silero_vad_v6.onnx``), so a silent window costs ~10 ms and never reaches the
 model; then decoding with the caller's brand terms as ``hotwords``, greedy temperature
-0, word timestamps, no conditioning on earlier text (a window is transcribed on its own).
+0, word timestamps, no conditioning on earlier text (a window is transcribed on its own),
+with half a second of silence around it (EDGE_PAD_S). Words Whisper places at one instant
+(start == end) are dropped: no audio carries them.
 Whisper pads every call to 30 s, so callers send windows of several seconds, not 2 s
 segments.
 
@@ -41,6 +43,12 @@ log = logging.getLogger(__name__)
 
 MODEL = "whisper-base"
 SAMPLE_RATE = 16000
+# Silence added at both ends of a window before Whisper sees it. Speech that runs to the
+# edge of the audio made Whisper invent words after it when many hotwords are given
+# ("... a new Nokia phone. Samsung Galaxy Galaxy Galaxy ...", all at the last instant):
+# 12 sentences with 45 brand hotwords gave 4 false brand words and 309 zero-length words
+# unpadded, none of either padded, every brand still found, and took half the time.
+EDGE_PAD_S = 0.5
 # The model folder, file by file: its pinned SHA-256 and the package files it is made of.
 FILES = {
     "model.bin": "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
@@ -316,9 +324,10 @@ class Transcriber:
         # Silence (or no audio) never reaches the model: VAD alone costs ~10 ms per 6 s.
         if audio.size == 0 or not get_speech_timestamps(audio):
             return TranscribeResponse(words=[], language=language, speech_s=0.0, **answer)
+        pad = np.zeros(int(EDGE_PAD_S * SAMPLE_RATE), np.float32)
         with self._lock:
             segments, info = self._model.transcribe(
-                audio,
+                np.concatenate([pad, audio, pad]),
                 language=language,
                 hotwords=" ".join(hotwords) or None,
                 temperature=0.0,
@@ -330,17 +339,16 @@ class Transcriber:
             words = [
                 Word(
                     word=w.word.strip(),
-                    start=max(0.0, float(w.start)),
-                    end=min(duration, max(float(w.start), float(w.end))),
+                    start=min(duration, max(0.0, w.start - EDGE_PAD_S)),
+                    end=min(duration, max(0.0, w.end - EDGE_PAD_S)),
                     probability=min(1.0, max(0.0, float(w.probability))),
                 )
                 for segment in segments
                 for w in segment.words or []
-                if w.word.strip()
+                if w.word.strip() and w.end > w.start
             ]
-        return TranscribeResponse(
-            words=words, language=info.language, speech_s=info.duration_after_vad, **answer
-        )
+        speech_s = min(duration, info.duration_after_vad)
+        return TranscribeResponse(words=words, language=info.language, speech_s=speech_s, **answer)
 
 
 def main(argv: list[str] | None = None) -> int:

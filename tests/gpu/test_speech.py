@@ -88,8 +88,9 @@ def wav_bytes(samples: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def spoken(text: str, tmp_path: Path) -> np.ndarray:
-    """espeak-ng saying ``text``, at 16 kHz, after LEAD_S of silence and before 0.5 s."""
+def spoken(text: str, tmp_path: Path, silence: bool = True) -> np.ndarray:
+    """espeak-ng saying ``text``, at 16 kHz, after LEAD_S of silence and before 0.5 s
+    (``silence``), or running from the first sample to the last."""
     raw = tmp_path / "espeak.wav"
     subprocess.run(["espeak-ng", "-s", "150", "-w", str(raw), text], check=True)
     resampled = tmp_path / "speech16k.wav"
@@ -111,6 +112,8 @@ def spoken(text: str, tmp_path: Path) -> np.ndarray:
     )
     with wave.open(str(resampled)) as w:
         voice = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
+    if not silence:
+        return voice
     return np.concatenate([np.zeros(int(LEAD_S * RATE)), voice, np.zeros(RATE // 2)])
 
 
@@ -184,6 +187,22 @@ def test_spoken_brands_come_back_as_words_at_their_times(client, tmp_path, seed,
     # Nothing is said during the leading second (VAD pads its chunks by up to 0.4 s).
     assert all(w.start >= LEAD_S - 0.5 for w in found.values()), said
     assert found[first].start < found[second].start, said
+
+
+@pytest.mark.parametrize(("first", "second"), [("Ferrari", "Nokia"), ("Sony", "Intel")])
+def test_many_hotwords_and_speech_to_the_edge_invent_no_brand(client, tmp_path, first, second):
+    """Speech up to the window's last sample with every brand as a hotword: unpadded,
+    Whisper went on with "Samsung Galaxy Galaxy ..." after these sentences."""
+    samples = spoken(
+        f"Today we visited the {first} store and then we bought a new {second} phone.",
+        tmp_path,
+        silence=False,
+    )
+    body = transcribe(client, wav_bytes(samples), {"hotwords": list(BRAND_NAMES)}).get_json()
+    said = [norm(w["word"]) for w in body["words"]]
+    brands = [w for w in said if w in {norm(b) for b in BRAND_NAMES}]
+    assert brands == [norm(first), norm(second)], " ".join(said)
+    assert all(w["end"] > w["start"] for w in body["words"])
 
 
 def transcriber_device(client) -> str:
