@@ -192,6 +192,7 @@ def analyse_clip(clip, models: Models, work: Path) -> dict:
         out["cpu"]["speech"] += spent
         record = {"seq": seq, "start": window.audio.start, "own_from": window.own_from,
                   "own_to": window.own_to, "with_context": window.with_context,
+                  "mentions_from": window.mentions_from, "mentions_to": window.mentions_to,
                   "samples": len(window.audio.samples), "words": None}  # fmt: skip
         if not window.silent():
             answer, spent = cpu_of(
@@ -224,6 +225,7 @@ def mentions_at(clip, analysed: dict, threshold: float) -> list:
         window = Window(
             SegmentAudio(np.zeros(record["samples"], np.float32), record["start"]),
             record["own_from"], record["own_to"], record["with_context"],
+            record.get("mentions_from"), record.get("mentions_to"),
         )  # fmt: skip
         answer = TranscribeResponse(
             words=[Word(**w) for w in record["words"]], duration=record["samples"] / 16000,
@@ -260,10 +262,12 @@ def heard_in_windows(clip, analysed: dict, said: dict, threshold: float) -> list
         ]
         for m in matcher.in_words(words, threshold):
             if abs(m.start - said["start"]) <= SAME_MENTION_S:
-                owned = record["own_from"] <= m.end < record["own_to"]
+                low = record.get("mentions_from") or record["own_from"]
+                high = record.get("mentions_to") or record["own_to"]
+                owned = low <= m.end < high
                 found.append(f"window {record['seq']} heard it ending {m.end:.2f}s "
                              f"({'its own' if owned else 'not its own'} "
-                             f"{record['own_from']:.2f}-{record['own_to']:.2f}s)")  # fmt: skip
+                             f"{low:.2f}-{high:.2f}s)")  # fmt: skip
     return found
 
 
