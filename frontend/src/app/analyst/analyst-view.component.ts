@@ -70,7 +70,7 @@ const SETTLE_MS = 4000;
                         (changed)="filters.set($event)" />
     @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
     @if (filters().sources.length) {
-      <p class="note" data-testid="source-filter-note">“Found by” applies to the totals, the appearances, the heat map, the spoken-mention marks and the report; the chart's areas count logo and text together, and the CSV exports hold every source.</p>
+      <p class="note" data-testid="source-filter-note">“Found by” applies to the totals, the appearances, the heat map, the spoken-mention marks, the CSV exports and the report; the chart's areas count logo and text together.</p>
     }
     @if (truncated()) {
       <p class="note">Showing the first {{ limit }} appearances of this stream; the CSV exports and the report hold them all.</p>

@@ -186,6 +186,8 @@ describe('heat map binning', () => {
 
 describe('export links', () => {
   it('passes the filters to the API (brand repeated)', () => {
+    expect(exportPath('s1', 'appearances.csv', f({ sources: ['text', 'speech'] }))).toBe(
+      '/v1/streams/s1/appearances.csv?source=text&source=speech');
     expect(exportPath('s 1', 'appearances.csv', NO_FILTERS)).toBe('/v1/streams/s%201/appearances.csv');
     const path = exportPath('s1', 'brands.csv', f({ brands: ['acme', 'coca-cola'], start: 10, end: 62.5, minConfidence: 0.55 }));
     expect(path).toBe('/v1/streams/s1/brands.csv?brand=acme&brand=coca-cola&start=10&end=62.5&min_confidence=0.55');

@@ -285,6 +285,7 @@ function clamp01(v: number): number {
 export function exportQuery(f: Filters): URLSearchParams {
   const q = new URLSearchParams();
   for (const brand of f.brands) q.append('brand', brand);
+  for (const source of f.sources) q.append('source', source);
   if (f.start !== null) q.set('start', String(round3(f.start)));
   if (f.end !== null) q.set('end', String(round3(f.end)));
   if (f.minConfidence !== null) q.set('min_confidence', String(round3(f.minConfidence)));
