@@ -415,7 +415,17 @@ def test_cloud_vision_backend_end_to_end(db, clip, stream_id, stack_env, moto_s3
             assert response.status_code == 204
     doc = segment_ref(db, stream_id, 0).get().to_dict()
     assert doc["status"] == "done" and doc["backend"] == "cloud-vision"
-    assert len(stand_in.images()) == len(doc["frames"]) >= 1
+    # One labelling request per sampled frame; and, the stream reading on-screen text
+    # (on by default), one TEXT_DETECTION request for the segment's OCR frame.
+    asked = [
+        {f["type"] for f in item["features"]}
+        for body in stand_in.requests
+        for item in body["requests"]
+    ]
+    text_requests = [a for a in asked if a & {"TEXT_DETECTION", 5}]
+    assert len(asked) - len(text_requests) == len(doc["frames"]) >= 1
+    assert len(text_requests) == sum(f["ocr"] for f in doc["frames"]) == 1
+    assert doc["signals"] == {"logo": "done", "text": "done", "speech": "unavailable"}
     kinds = {(d["kind"], d["label"]) for d in doc["frames"][0]["detections"]}
     assert {("object", "bus"), ("logo", "Coca-Cola")} <= kinds
     stream = db.collection("streams").document(stream_id).get().to_dict()

@@ -17,6 +17,7 @@ from itertools import pairwise
 import pytest
 from google.cloud import firestore
 
+from functions.brand_text import normal_words
 from local.demo import BANNERS, BRANDS_DIR, LINES, register_brands
 from local.narration import draw_banners, hls_segments, narration, with_audio
 from local.publisher import publish
@@ -119,8 +120,11 @@ def test_logos_text_and_speech_of_one_rtmp_stream(
     # at least each brand once, and no brand that was never said).
     spoken = said(docs)
     assert set(spoken) == {"debian", "mastodon", "wikipedia"}
-    words = " ".join(w["word"] for d in docs for w in d["transcript"]).lower()
-    assert "welcome" in words and "follow" in words
+    # The narration's words, stored: most of them (Whisper may drop or change a word
+    # between runs: "Follow" was once left out, "quiz" heard as "quick").
+    heard = {w for d in docs for t in d["transcript"] for w in normal_words(t["word"])}
+    narrated = {w for line in LINES for w in normal_words(line.text)}
+    assert len(heard & narrated) >= 0.7 * len(narrated), sorted(narrated - heard)
     # Each word is stored once: owned ranges tile the timeline.
     ranges = [(d["speech_from"], d["speech_to"]) for d in docs]
     assert all(a[1] == pytest.approx(b[0], abs=0.05) for a, b in pairwise(ranges))
