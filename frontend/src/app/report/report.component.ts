@@ -123,7 +123,7 @@ const THUMBNAILS = 10;
 
         <footer>
           <span data-testid="report-generated">Generated {{ generated() }} by Media Analyzer</span>
-          <span>Stream {{ id() }} · seconds: a brand's logo on screen; share of voice: of all brands' seconds</span>
+          <span>Stream {{ id() }} · seconds: a brand on screen, by its logo or its name read in the frame (once when both); said: times its name was spoken; share of voice: of all brands' seconds on screen</span>
         </footer>
       </article>
     </div>
