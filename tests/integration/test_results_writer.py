@@ -176,9 +176,9 @@ def test_a_worst_case_segment_fits_one_document_and_counts_once(writer, stream_i
 def test_stream_documents_under_load(stack_env, db, clip, moto_s3, aws_env, tmp_path):
     """16 streams analysed at once in batch mode, a backfill meanwhile, the ingest recording
     each upload (bench/contention.py at test size; `make bench` runs it bigger). No delivery
-    may fail (a failed one is analysed again), an aborted transaction is retried, and the analyze path
-    writes each stream document once per segment: with the ingest's record, one write a
-    second at live pace, Firestore's sustained limit per document. Before: 2.1-2.5 (the
+    may fail (a failed one is analysed again), an aborted transaction is retried, and the
+    analyze path writes each stream document once per segment: with the ingest's record, one
+    write a second at live pace, Firestore's sustained limit per document. Before: 2.1-2.5 (the
     latency refresh and the warnings were writes of their own, and every instance tried to
     create every stream once)."""
     from bench.contention import run
