@@ -473,7 +473,7 @@ def choose_threshold(sweep: list[dict], measure: str = "false_per_10min") -> dic
             "range": [tied[0]["threshold"], tied[-1]["threshold"]]}  # fmt: skip
 
 
-def offline(work: Path, seed: int, count: int, seconds: float, size) -> dict:
+def offline(work: Path, seed: int, count: int, seconds: float, size, keep: Path | None = None):
     from mediacore.settings import Settings
     from tests.signal_clips import brand_pool, excluded_brands
 
@@ -485,6 +485,10 @@ def offline(work: Path, seed: int, count: int, seconds: float, size) -> dict:
     analysed = {}
     for clip in clips:
         analysed[clip.truth["seed"]] = analyse_clip(clip, models, work)
+    if keep is not None:  # what the models heard and read: rescored without them (--rescore)
+        keep.write_text(json.dumps(
+            {"truths": [c.truth for c in clips], "analysed": analysed}, default=str
+        ))  # fmt: skip
     sweep = [score_speech(clips, analysed, t) for t in THRESHOLDS]
     current = analysis.speech_min_probability
     speech = score_speech(clips, analysed, current, detail=True)
@@ -812,9 +816,36 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def run(work: Path, seed: int, clips: int, seconds: float, size, e2e: bool,
-        logo_cpu_s_per_segment: float | None = None) -> dict:  # fmt: skip
-    result: dict = {"offline": offline(work, seed, clips, seconds, size)}
+def rescore(kept: Path) -> dict:
+    """The speech scores of a kept analysis (``--keep``) with today's matching and
+    boundary rules: a change to them is measured in seconds, without the models."""
+    from types import SimpleNamespace
+
+    saved = json.loads(kept.read_text())
+    clips = [SimpleNamespace(truth=t) for t in saved["truths"]]
+    analysed = {int(seed): a for seed, a in saved["analysed"].items()}
+    sweep = [score_speech(clips, analysed, t) for t in THRESHOLDS]
+    chosen = choose_threshold(sweep)["threshold"]
+    return {
+        "sweep": sweep,
+        "chosen_threshold": choose_threshold(sweep),
+        "speech": score_speech(
+            clips, analysed, chosen if chosen is not None else 0.15, detail=True
+        ),  # fmt: skip
+    }
+
+
+def run(
+    work: Path,
+    seed: int,
+    clips: int,
+    seconds: float,
+    size,
+    e2e: bool,
+    logo_cpu_s_per_segment: float | None = None,
+    keep: Path | None = None,
+) -> dict:
+    result: dict = {"offline": offline(work, seed, clips, seconds, size, keep)}
     if logo_cpu_s_per_segment is None:
         report = HERE / "report.json"
         if report.exists():  # the last pipeline run's logo path
@@ -837,10 +868,17 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--no-e2e", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--keep", type=Path, help="write what the models heard and read here")
+    parser.add_argument("--rescore", type=Path, help="score a --keep file's speech again")
     args = parser.parse_args()
+    if args.rescore:
+        print(json.dumps(rescore(args.rescore), indent=2))
+        return
     size = tuple(int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory(prefix="ma-signals-") as work:
-        result = run(Path(work), args.seed, args.clips, args.seconds, size, not args.no_e2e)
+        result = run(
+            Path(work), args.seed, args.clips, args.seconds, size, not args.no_e2e, keep=args.keep
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "signals.json").write_text(json.dumps(result, indent=2))
     text = markdown(result)

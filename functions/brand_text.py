@@ -19,7 +19,9 @@ In speech, a rare brand name is often written by ear ("Koda" for Qodo, "Freaker"
 Spreaker): a name Whisper wrote as a proper noun (capitalised, not starting a sentence)
 that *sounds* like a term (Metaphone codes at most one edit apart, exact for codes of 1-2
 letters), is spelled at least half like it and is not a common English word (Zipf
-frequency under 3: "Behind" is not Behance) is a mention too, scored lower.
+frequency under 3: "Behind" is not Behance) is a mention too, scored lower. For the same
+reason a common word said is not a near spelling of a term ("Radar" is not Radarr; the
+exact name still is: "Uber", "Nano").
 
 Edit distance: rapidfuzz (C++, well kept) rather than a hand-written Levenshtein;
 Metaphone: jellyfish (Rust, well kept); word frequencies: wordfreq (data in the wheel).
@@ -179,7 +181,7 @@ class BrandMatcher:
         """(term, first word, last word, score) for each brand found, words used once;
         with ``proper`` (speech), names that sound like a term as well."""
         used = [False] * len(words)
-        found = self._spelled(words, ocr, used)
+        found = self._spelled(words, ocr, used, speech=proper is not None)
         if proper is not None:
             found += self._sounding(words, proper, used)
         return found
@@ -204,7 +206,7 @@ class BrandMatcher:
                     spelling = Levenshtein.normalized_similarity(joined, term.compact)
                     if spelling < SOUNDS_LIKE_SPELLING:
                         continue
-                    if zipf_frequency(" ".join(words[first : last + 1]), "en") >= COMMON_WORD_ZIPF:
+                    if _common(words[first : last + 1]):
                         continue
                     if Levenshtein.distance(jellyfish.metaphone(joined), sound) <= limit:
                         for i in range(first, last + 1):
@@ -214,7 +216,7 @@ class BrandMatcher:
         return found
 
     def _spelled(
-        self, words: list[str], ocr: bool, used: list[bool]
+        self, words: list[str], ocr: bool, used: list[bool], speech: bool = False
     ) -> list[tuple[Term, int, int, float]]:
         found = []
         for term in self._terms:
@@ -233,6 +235,8 @@ class BrandMatcher:
                         continue
                     candidate = ocr_fold(joined) if ocr else joined
                     edits = Levenshtein.distance(candidate, target, score_cutoff=limit)
+                    if edits and speech and _common(words[first : last + 1]):
+                        continue  # "Radar" said is the word, not Radarr misheard
                     if edits <= limit and (best is None or edits < best[1]):
                         best = (last, edits)
                 if best is not None:
@@ -241,6 +245,11 @@ class BrandMatcher:
                         used[i] = True
                     found.append((term, first, last, round(1 - edits / len(target), 4)))
         return found
+
+
+def _common(words: list[str]) -> bool:
+    """A common English word or phrase (said as itself, not a name misheard)."""
+    return zipf_frequency(" ".join(words), "en") >= COMMON_WORD_ZIPF
 
 
 def brands_in(lines: Iterable[str], matcher: BrandMatcher) -> set[str]:

@@ -19,8 +19,17 @@ segment sooner). Two windows time the same word a few hundredths of a second apa
 so N also takes mentions ending up to ``MENTION_JITTER_S`` before its range (none is
 lost between two windows), and a mention the previous segment kept (same brand,
 starting within ``MENTION_SAME_S``) is not counted again; a word the previous segment
-stored (same word within ``WORD_SAME_S``) is not stored again. Both use what this
-instance remembers of the previous segment (a cold instance may count one twice).
+stored (same word within ``WORD_SAME_S``) is not stored again.
+
+Whisper hears a name near a window's edge worse than in its middle, so two windows
+often disagree about a boundary mention: the one owning it missed it, the other heard
+it. Both are taken (the signals bench lost one mention in four so):
+
+- a mention N hears in its context, in N-1's range, that N-1 did not keep: N-1 missed it;
+- a mention N-1 heard after its range that N does not hear: N's window missed it.
+
+All of this uses what this instance remembers of the previous segment (a cold instance
+may count one twice, or miss a boundary mention one window did not hear).
 
 Segment N-1's audio comes from a small per-instance cache (the same function
 instance usually analysed it a moment ago) or else from the bucket. Without it
@@ -67,6 +76,22 @@ class Heard:
     mentions: list[Mention]
 
 
+@dataclass
+class Remembered:
+    """What one segment's window kept, for the next segment's window."""
+
+    mentions_from: float  # the range of mention ends it owned (jitter margin included)
+    mentions_to: float
+    mentions: list[Mention]  # kept
+    after: list[Mention]  # heard ending past its range: the next segment's
+    words: list[Word]  # the last words it stored
+
+
+def _same(mention: Mention, others: list[Mention]) -> bool:
+    return any(o.brand == mention.brand and abs(o.start - mention.start) < MENTION_SAME_S
+               for o in others)  # fmt: skip
+
+
 class AudioTails:
     """The last seconds of recently analysed segments' audio, by (stream, seq)."""
 
@@ -94,8 +119,7 @@ class SpeechWindows:
         self._context_s = context_s
         self._hold_s = hold_s
         self._tails = AudioTails(context_s)
-        self._kept: OrderedDict[tuple[str, int], list[Mention]] = OrderedDict()
-        self._stored_words: OrderedDict[tuple[str, int], list[Word]] = OrderedDict()
+        self._remembered: OrderedDict[tuple[str, int], Remembered] = OrderedDict()
         self._lock = threading.Lock()
 
     def window(self, stream_id: str, seq: int, ext: str, audio: SegmentAudio) -> Window:
@@ -163,46 +187,42 @@ class SpeechWindows:
             for w in answer.words
         ]
         owned = [w for w in words if window.own_from <= w.start < window.own_to]
-        if segment is not None:
-            owned = self._not_stored_before(segment, owned)
         low = window.own_from if window.mentions_from is None else window.mentions_from
         high = window.own_to if window.mentions_to is None else window.mentions_to
         if window.with_context:
             low -= MENTION_JITTER_S
-        mentions = [m for m in matcher.in_words(words, min_probability) if low <= m.end < high]
-        if segment is not None:
-            stream_id, seq = segment
-            with self._lock:
-                before = self._kept.get((stream_id, seq - 1), [])
-                mentions = [
-                    m
-                    for m in mentions
-                    if not any(
-                        b.brand == m.brand and abs(b.start - m.start) < MENTION_SAME_S
-                        for b in before
-                    )
-                ]
-                self._kept[(stream_id, seq)] = mentions
-                while len(self._kept) > 256:
-                    self._kept.popitem(last=False)
-        return Heard(owned, mentions)
-
-    def _not_stored_before(self, segment: tuple[str, int], owned: list[Word]) -> list[Word]:
-        """``owned`` without the words the previous segment stored at its end (the same
-        word, timed a little differently by its window); remembers what this one stores."""
+        heard = matcher.in_words(words, min_probability)
+        mentions = [m for m in heard if low <= m.end < high]
+        if segment is None:
+            return Heard(owned, mentions)
         stream_id, seq = segment
         with self._lock:
-            before = self._stored_words.get((stream_id, seq - 1), [])
-            fresh = [
-                w
-                for w in owned
-                if not any(
-                    normal_words(b.word) == normal_words(w.word)
-                    and abs(b.start - w.start) < WORD_SAME_S
-                    for b in before
-                )
-            ]
-            self._stored_words[(stream_id, seq)] = fresh[-8:]  # only its end can repeat
-            while len(self._stored_words) > 256:
-                self._stored_words.popitem(last=False)
-        return fresh
+            before = self._remembered.get((stream_id, seq - 1))
+            if before is not None:
+                owned = _not_stored_before(before.words, owned)
+                missed_before = [
+                    m for m in heard
+                    if before.mentions_from <= m.end < low and not _same(m, before.mentions)
+                ]  # fmt: skip
+                missed_here = [m for m in before.after if not _same(m, heard)]
+                mentions = [m for m in mentions if not _same(m, before.mentions)]
+                mentions = sorted(missed_before + mentions + missed_here, key=lambda m: m.start)
+            self._remembered[(stream_id, seq)] = Remembered(
+                low, high, mentions, [m for m in heard if m.end >= high], owned[-8:]
+            )
+            while len(self._remembered) > 256:
+                self._remembered.popitem(last=False)
+        return Heard(owned, mentions)
+
+
+def _not_stored_before(before: list[Word], owned: list[Word]) -> list[Word]:
+    """``owned`` without the words the previous segment stored at its end (the same word,
+    timed a little differently by its window)."""
+    return [
+        w
+        for w in owned
+        if not any(
+            normal_words(b.word) == normal_words(w.word) and abs(b.start - w.start) < WORD_SAME_S
+            for b in before
+        )
+    ]

@@ -161,3 +161,14 @@ def test_brands_glued_into_one_word_are_an_echo_of_the_prompt_not_mentions():
     assert [m.brand for m in matcher.in_words(_said("watch Vimeo and Livestream"))] == [
         "vimeo", "livestream"
     ]  # fmt: skip
+
+
+def test_a_common_word_said_is_not_a_near_spelling_of_a_brand():
+    """Whisper wrote "Radar" where "Radar" was said (signals bench: two false Radarr);
+    the exact name said still counts, also when it is a common word, and on screen the
+    near spelling is an OCR error to forgive."""
+    matcher = BrandMatcher({"radarr": ["Radarr"], "uber": ["Uber"], "spreaker": ["Spreaker"]})
+    assert matcher.in_words(_said("the Radar shows rain")) == []
+    assert [m.brand for m in matcher.in_words(_said("book an Uber now"))] == ["uber"]
+    assert [m.brand for m in matcher.in_words(_said("check out Spreakr"))] == ["spreaker"]
+    assert [m.brand for m in matcher.in_text("RADAR")] == ["radarr"]

@@ -245,3 +245,54 @@ def test_a_mention_straddling_the_mention_boundary_is_kept_once_never_lost():
     assert kept(21, 42.0, 41.81) == []
     # Complete 0.2 s before the cut: reported by its own segment, not the next one.
     assert kept(30, 60.0, 61.75) == ["semantic-web"]
+
+
+def _boundary_window(seq: int, segment_start: float):
+    """Segment ``seq``'s window as analyze builds it: 3 s of context, then 2 s its own."""
+    from functions.speech import MENTION_HOLD_S, Window
+
+    return Window(
+        SegmentAudio(np.zeros(5 * RATE, np.float32), segment_start - 3.0),
+        segment_start - 0.6,
+        segment_start + 2.0 - 0.6,
+        True,
+        segment_start - MENTION_HOLD_S,
+        segment_start + 2.0 - MENTION_HOLD_S,
+    )
+
+
+def _mentions(windows, seq: int, segment_start: float, said: list[tuple], long: float = 0.5):
+    """What segment ``seq`` keeps when its window hears ``said`` (word, start on the media
+    clock, ``long`` seconds each)."""
+    matcher = BrandMatcher({"todoist": ["Todoist"], "spreaker": ["Spreaker"]})
+    window = _boundary_window(seq, segment_start)
+    at = window.audio.start
+    words = [Word(word=f" {w}", start=t - at, end=t + long - at, probability=0.9) for w, t in said]
+    answer = TranscribeResponse(words=words, duration=5, speech_s=2, model="t", device="c")
+    heard = windows.heard(window, answer, matcher, 0.1, ("s", seq))
+    return [(m.brand, round(m.start, 2)) for m in heard.mentions]
+
+
+def test_a_mention_the_owning_window_missed_is_taken_from_the_next_window():
+    """Segment 8 (16-18 s) owns a mention ending at 17.0 s, but its window did not hear
+    it (Whisper hears worse near a window's end); segment 9's window heard it in its
+    context: 9 reports it, once."""
+    windows = SpeechWindows(store=None)
+    assert _mentions(windows, 8, 16.0, [("folks", 16.0), ("Tardust", 16.5)]) == []
+    assert _mentions(windows, 9, 18.0, [("Todoist", 16.5), ("few", 17.0)]) == [("todoist", 16.5)]
+    # Heard by both: counted by its owner only.
+    assert _mentions(windows, 10, 20.0, [("Todoist", 20.5)]) == [("todoist", 20.5)]
+    assert _mentions(windows, 11, 22.0, [("Todoist", 20.52)]) == []
+
+
+def test_a_mention_the_previous_window_heard_after_its_range_is_kept_if_this_one_missed_it():
+    """Segment 4 (8-10 s) hears a mention ending at 10.0 s: past its range (9.8 s), so
+    segment 5's; 5's window does not hear it: 5 reports what 4 heard. Heard by both: once."""
+    windows = SpeechWindows(store=None)
+    assert _mentions(windows, 4, 8.0, [("Spreaker", 9.5)]) == []
+    assert _mentions(windows, 5, 10.0, [("Freak", 9.5), ("after", 10.0)]) == [("spreaker", 9.5)]
+    assert _mentions(windows, 6, 12.0, [("Spreaker", 13.5)]) == []
+    assert _mentions(windows, 7, 14.0, [("Spreaker", 13.52)]) == [("spreaker", 13.52)]
+    # Ending before segment 7's range (13.5 s), in 8's context: 6's to miss, not 7's.
+    assert _mentions(windows, 8, 16.0, [("Todoist", 13.05)], long=0.4) == []
+    assert _mentions(windows, 9, 18.0, [("Todoist", 15.1)], long=0.4) == [("todoist", 15.1)]
