@@ -308,6 +308,16 @@ def create_app(
             return error(f"the {what} model is still loading", 503, 5)
         return error(f"{what} is unavailable on this service: {part.error}", 503)
 
+    def refuse_early(part, what: str, ends: float):
+        """The 503 for a call whose deadline passed before it arrived, or whose model
+        cannot take it; None when it may go on."""
+        if ends <= time.monotonic():
+            metrics.expired.inc()
+            return error("the caller's deadline has passed", 503)
+        if not part.available:
+            return unavailable(part, what)
+        return None
+
     def run_serially(worker, payload, size: int, ends: float):
         """A worker's result, or the 503 for a full queue or a deadline passed unrun."""
         try:
@@ -321,11 +331,8 @@ def create_app(
     @app.post("/v1/transcribe")
     def transcribe():
         ends = deadline()
-        if ends <= time.monotonic():
-            metrics.expired.inc()
-            return error("the caller's deadline has passed", 503)
-        if not speech.available:
-            return unavailable(speech, "speech")
+        if refused := refuse_early(speech, "speech", ends):
+            return refused
         upload = request.files.get("audio")
         try:
             if upload is None:
@@ -350,11 +357,8 @@ def create_app(
     @app.post("/v1/ocr")
     def read_text():
         ends = deadline()
-        if ends <= time.monotonic():
-            metrics.expired.inc()
-            return error("the caller's deadline has passed", 503)
-        if not ocr.available:
-            return unavailable(ocr, "OCR")
+        if refused := refuse_early(ocr, "OCR", ends):
+            return refused
         files = request.files.getlist("frame")
         try:
             if not files:
