@@ -225,7 +225,7 @@ def mentions_at(clip, analysed: dict, threshold: float) -> list:
         window = Window(
             SegmentAudio(np.zeros(record["samples"], np.float32), record["start"]),
             record["own_from"], record["own_to"], record["with_context"],
-            record.get("mentions_from"), record.get("mentions_to"),
+            record["mentions_from"], record["mentions_to"],
         )  # fmt: skip
         answer = TranscribeResponse(
             words=[Word(**w) for w in record["words"]], duration=record["samples"] / 16000,
@@ -262,8 +262,7 @@ def heard_in_windows(clip, analysed: dict, said: dict, threshold: float) -> list
         ]
         for m in matcher.in_words(words, threshold):
             if abs(m.start - said["start"]) <= SAME_MENTION_S:
-                low = record.get("mentions_from") or record["own_from"]
-                high = record.get("mentions_to") or record["own_to"]
+                low, high = record["mentions_from"], record["mentions_to"]
                 owned = low <= m.end < high
                 found.append(f"window {record['seq']} heard it ending {m.end:.2f}s "
                              f"({'its own' if owned else 'not its own'} "

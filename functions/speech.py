@@ -63,8 +63,8 @@ class Window:
     own_from: float  # words starting in [own_from, own_to) are this segment's
     own_to: float
     with_context: bool
-    mentions_from: float | None = None  # mentions ending in [from, to); None: own_*
-    mentions_to: float | None = None
+    mentions_from: float  # mentions ending in [from, to) are this segment's
+    mentions_to: float
 
     def silent(self) -> bool:
         return self.audio.rms() < SILENCE_RMS
@@ -187,8 +187,7 @@ class SpeechWindows:
             for w in answer.words
         ]
         owned = [w for w in words if window.own_from <= w.start < window.own_to]
-        low = window.own_from if window.mentions_from is None else window.mentions_from
-        high = window.own_to if window.mentions_to is None else window.mentions_to
+        low, high = window.mentions_from, window.mentions_to
         if window.with_context:
             low -= MENTION_JITTER_S
         heard = matcher.in_words(words, min_probability)

@@ -134,6 +134,8 @@ def test_words_and_mentions_are_kept_by_the_segment_owning_their_start():
             start - 0.6 if seq else start,
             audio.end - 0.6,
             bool(seq),
+            start - 0.6 if seq else start,  # mentions owned as words: the start's owner
+            audio.end - 0.6,
         )
         heard_words = [
             w.model_copy(update={"start": w.start - window_start, "end": w.end - window_start})
@@ -178,7 +180,9 @@ def test_a_mention_the_previous_segment_kept_is_not_counted_again():
     matcher = BrandMatcher({"visa": ["Visa"]})
 
     def heard(seq, own_from, own_to, at):
-        window = Window(SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True)
+        window = Window(
+            SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
+        )
         word = Word(word=" Visa", start=at, end=at + 0.3, probability=0.9)
         answer = TranscribeResponse(words=[word], duration=5, speech_s=1, model="t", device="c")
         return windows.heard(window, answer, matcher, 0.0, ("s", seq)).mentions
@@ -196,7 +200,9 @@ def test_a_boundary_word_both_windows_own_is_stored_once():
     matcher = BrandMatcher({})
 
     def stored(seq, own_from, own_to, timed):
-        window = Window(SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True)
+        window = Window(
+            SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
+        )
         words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
         answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
         return [w.word for w in windows.heard(window, answer, matcher, 0.0, ("s", seq)).transcript]
