@@ -53,7 +53,7 @@ TARGETS = {
     "text_precision": 0.95,
     "mention_to_firestore_s": 4.0,
 }
-THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLDS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 CONDITIONS = (("music", 20.0), ("crowd", 20.0), ("music", 10.0), ("crowd", 10.0))
 SAME_MENTION_S = 1.5
 SIZE_BUCKETS = ((24, 40), (40, 70), (70, 121))

@@ -50,7 +50,13 @@ _MAX_EXTRA_WORDS = 1
 # its score is scaled by this factor (below a spelled match's).
 SOUNDS_LIKE_SPELLING = 0.5
 SOUNDS_LIKE_WEIGHT = 0.6
-COMMON_WORD_ZIPF = 3.0  # "vimeo" 3.0, "behind" 5.3, "toddus" 0
+COMMON_WORD_ZIPF = 3.0
+# A spoken mention with a mean word probability under this is doubtful: kept only when it
+# is not where Whisper echoes its prompt (next to another brand, or shorter than a name
+# takes to say).
+DOUBTFUL_PROBABILITY = 0.3
+SHORTEST_SAID_S = 0.25
+RUN_PAUSE_S = 0.2  # "vimeo" 3.0, "behind" 5.3, "toddus" 0
 _SENTENCE_END = (".", "?", "!", "…")
 
 
@@ -147,22 +153,36 @@ class BrandMatcher:
             after_end = index == 0 or words[index - 1].word.strip().endswith(_SENTENCE_END)
             named = word.word.strip()[:1].isupper() and not after_end
             proper += [named] * len(parts)
-        mentions = []
         found = self._match([p for p, _ in pieces], ocr=False, proper=proper)
-        # Whisper echoes its hotword prompt in music or noise as brands glued into one
-        # word ("VimeoLivestream" on the signals bench): such a word names no brand.
+        spans = [
+            (term, pieces[first][1], pieces[last][1], score) for term, first, last, score in found
+        ]
+        # Whisper echoes its hotword prompt where it hears no words it knows: brands glued
+        # into one word ("VimeoLivestream"), a run of brand names one after another ("Apple
+        # Odido Adidas" over "the tunnel"), words too short to have been said. Said names
+        # with a doubtful probability in such a place are echoes (signals bench: most
+        # false mentions were).
         brands_in_word: dict[int, set[str]] = {}
-        for term, first, last, _ in found:
-            for index in {pieces[first][1], pieces[last][1]}:
+        for term, lo, hi, _ in spans:
+            for index in {lo, hi}:
                 brands_in_word.setdefault(index, set()).add(term.brand)
-        echoed = {index for index, brands in brands_in_word.items() if len(brands) > 1}
-        for term, first, last, score in found:
-            if {pieces[first][1], pieces[last][1]} & echoed:
+        glued = {index for index, brands in brands_in_word.items() if len(brands) > 1}
+        # Word indices a brand name ends / starts at, and when (a run is said without a pause).
+        ends = {hi: words[hi].end for _, _, hi, _ in spans}
+        starts = {lo: words[lo].start for _, lo, _, _ in spans}
+        mentions = []
+        for term, lo, hi, score in spans:
+            if {lo, hi} & glued:
                 continue
-            lo, hi = pieces[first][1], pieces[last][1]
             said = words[lo : hi + 1]
             probability = sum(w.probability for w in said) / len(said)
             if probability < min_probability:
+                continue
+            in_a_run = (said[0].start - ends.get(lo - 1, -9.0) < RUN_PAUSE_S) or (
+                starts.get(hi + 1, 1e9) - said[-1].end < RUN_PAUSE_S
+            )
+            too_short = said[-1].end - said[0].start < SHORTEST_SAID_S
+            if probability < DOUBTFUL_PROBABILITY and (in_a_run or too_short):
                 continue
             mentions.append(
                 Mention(

@@ -172,3 +172,29 @@ def test_a_common_word_said_is_not_a_near_spelling_of_a_brand():
     assert [m.brand for m in matcher.in_words(_said("book an Uber now"))] == ["uber"]
     assert [m.brand for m in matcher.in_words(_said("check out Spreakr"))] == ["spreaker"]
     assert [m.brand for m in matcher.in_text("RADAR")] == ["radarr"]
+
+
+def _timed(*said: tuple[str, float, float, float]) -> list[Word]:
+    return [Word(word=f" {w}", start=a, end=b, probability=p) for w, a, b, p in said]
+
+
+def test_a_run_of_doubtful_brand_names_is_an_echo_of_the_prompt():
+    """Heard at a window's end over "that distant hammer cleaned the tunnel" (signals
+    bench): three brands one after another, none said. Said brands next to each other
+    with a sure probability, or a pause apart, stay."""
+    matcher = BrandMatcher({b: [b] for b in ("Apple", "Odido", "Adidas", "Pepsi", "Fanta")})
+    echo = _timed(("tunnel", 16.7, 17.0, 0.8), ("Apple", 17.03, 17.75, 0.0),
+                  ("Odido", 17.75, 17.94, 0.0), ("Adidas", 17.94, 18.3, 0.06))  # fmt: skip
+    assert matcher.in_words(echo) == []
+    said = _timed(("Pepsi", 1.0, 1.4, 0.9), ("Fanta", 1.45, 1.9, 0.8))
+    assert [m.brand for m in matcher.in_words(said)] == ["Pepsi", "Fanta"]
+    apart = _timed(("Pepsi", 1.0, 1.4, 0.1), ("Fanta", 2.0, 2.4, 0.1))
+    assert [m.brand for m in matcher.in_words(apart)] == ["Pepsi", "Fanta"]
+
+
+def test_a_doubtful_name_shorter_than_saying_it_takes_is_an_echo():
+    matcher = BrandMatcher({"vespa": ["Vespa"], "apple": ["Apple"]})
+    assert matcher.in_words(_timed(("Vespa", 3.9, 3.9, 0.02))) == []
+    assert [m.brand for m in matcher.in_words(_timed(("Vespa", 3.9, 4.4, 0.02)))] == ["vespa"]
+    # Said clearly, a short word is a name all the same.
+    assert [m.brand for m in matcher.in_words(_timed(("Apple", 1.6, 1.8, 0.98)))] == ["apple"]
