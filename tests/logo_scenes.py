@@ -26,6 +26,7 @@ def logo(name: str, colour=(20, 20, 20)) -> np.ndarray:
 
 
 def photo(name: str) -> np.ndarray:
+    """An RGB uint8 photo that a package ships (ultralytics' two, scikit-image's)."""
     if name in ("bus", "zidane"):
         import ultralytics
 
@@ -34,7 +35,14 @@ def photo(name: str) -> np.ndarray:
     from skimage import data
 
     image = getattr(data, name)()
-    return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if isinstance(image, tuple):  # stereo_motorcycle: (left, right, disparity)
+        image = image[0]
+    if image.dtype != np.uint8:
+        image = image.astype(np.float64)
+        image = (255 * (image - image.min()) / max(1e-9, np.ptp(image))).astype(np.uint8)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    return np.ascontiguousarray(image[..., :3])
 
 
 def paste(

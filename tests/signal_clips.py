@@ -564,24 +564,10 @@ def fonts() -> tuple[Path, ...]:
 
 @cache
 def photo(name: str) -> np.ndarray:
-    """An RGB uint8 photo that a package ships."""
-    if name in ("bus", "zidane"):
-        import ultralytics
-        from PIL import Image
+    """An RGB uint8 photo that a package ships (read once per process)."""
+    from tests.logo_scenes import photo as read_photo
 
-        path = Path(ultralytics.__file__).parent / "assets" / f"{name}.jpg"
-        return np.asarray(Image.open(path).convert("RGB"))
-    from skimage import data
-
-    image = getattr(data, name)()
-    if isinstance(image, tuple):  # stereo_motorcycle: (left, right, disparity)
-        image = image[0]
-    if image.dtype != np.uint8:
-        image = image.astype(np.float64)
-        image = (255 * (image - image.min()) / max(1e-9, np.ptp(image))).astype(np.uint8)
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=2)
-    return np.ascontiguousarray(image[..., :3])
+    return read_photo(name)
 
 
 def background(rng: random.Random, width: int, height: int) -> tuple[np.ndarray, str]:
