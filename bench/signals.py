@@ -586,7 +586,9 @@ class MentionTimes:
                     continue
                 self.segments.setdefault(doc["seq"], {
                     "seen": now, "signals": doc.get("signals"), "status": doc["status"],
-                    "warnings": doc.get("warnings")})  # fmt: skip
+                    "warnings": doc.get("warnings"), "timings": doc.get("timings") or {},
+                    "program_date_time": doc.get("program_date_time"),
+                    "duration": doc.get("duration")})  # fmt: skip
                 for m in doc.get("mentions") or []:
                     self.mentions.setdefault((m["brand"], round(m["start"], 2)), now)
                 for frame in doc.get("frames") or []:
@@ -657,6 +659,7 @@ def end_to_end(work: Path, seed: int, seconds: float, size) -> dict:
         if seen:
             text_delays.append(round(min(seen) - (pdt0 + item["start"] - media0), 2))
     signals = defaultdict(int)
+    stages = segment_stages(watch.segments.values())
     for doc in watch.segments.values():
         for name, state in (doc.get("signals") or {}).items():
             signals[f"{name}:{state}"] += 1
@@ -674,8 +677,37 @@ def end_to_end(work: Path, seed: int, seconds: float, size) -> dict:
         "not_found": late,
         "text_shown_to_firestore_s": _quantiles(text_delays),
         "signal_states": dict(signals),
+        "segment_stages_s": stages,
         "stack_startup_s": round(stack.startup_seconds or 0, 1),
     }
+
+
+def segment_stages(docs) -> dict:
+    """Where a segment's time goes, p50 in seconds: closed (its last frame's wall time) ->
+    in the bucket -> analysis started -> written -> seen by the listener; and the text,
+    speech and logo calls (run side by side)."""
+
+    def at(value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).timestamp()
+        return value.timestamp()
+
+    spans = defaultdict(list)
+    for doc in docs:
+        t, pdt = doc["timings"], at(doc.get("program_date_time"))
+        closed = pdt + (doc.get("duration") or 0.0) if pdt is not None else None
+        marks = [("closed", closed), ("uploaded", at(t.get("uploaded_at"))),
+                 ("started", at(t.get("started_at"))), ("written", at(t.get("finished_at"))),
+                 ("seen", doc["seen"])]  # fmt: skip
+        for (a, x), (b, y) in zip(marks, marks[1:], strict=False):
+            if x is not None and y is not None:
+                spans[f"{a}->{b}"].append(y - x)
+        for key in ("decode_ms", "inference_ms", "text_ms", "speech_ms"):
+            if t.get(key) is not None:
+                spans[key.replace("_ms", "")].append(t[key] / 1000)
+    return {k: round(sorted(v)[len(v) // 2], 3) for k, v in spans.items()}
 
 
 # --------------------------------------------------------------------------- report
@@ -797,8 +829,9 @@ def markdown(result: dict) -> str:
         ]
     if e2e:
         d = e2e["mention_delay_s"]
-        hold = (off or {}).get("settings", {}).get("speech_hold_s", 0.6)
-        # A mention ending in a segment's last hold_s is kept by the next segment.
+        from functions.speech import MENTION_HOLD_S as hold
+
+        # A mention ending in a segment's last MENTION_HOLD_S is kept by the next segment.
         forwarded = [r for r in e2e["rows"] if r["said_end"] % 2.0 >= 2.0 - hold]
         lines += [
             f"End to end (stack + RTMP, seed {e2e['seed']}, {e2e['clip_seconds']:g} s clip, "
@@ -808,7 +841,8 @@ def markdown(result: dict) -> str:
             f"the listener p50 {e2e['text_shown_to_firestore_s']['p50']} s. Mentions ending in "
             f"a segment's last {hold} s, kept by the next segment: {len(forwarded)} of "
             f"{len(e2e['rows'])} (delays {[r['delay_s'] for r in forwarded]} s). Segment signal "
-            f"states: {e2e['signal_states']}."
+            f"states: {e2e['signal_states']}. Where a segment's time goes (p50 s): "
+            f"{e2e.get('segment_stages_s')}."
             + (f" Not found: {'; '.join(e2e['not_found'])}." if e2e["not_found"] else ""),
             "",
         ]

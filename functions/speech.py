@@ -44,7 +44,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from functions.audio import SILENCE_RMS, SegmentAudio, decode_audio, join
-from functions.brand_text import BrandMatcher, normal_words
+from functions.brand_text import DOUBTFUL_PROBABILITY, BrandMatcher, normal_words
 from mediacore.names import segment_object
 from mediacore.schema import Mention, TranscribeResponse, Word
 from mediacore.storage import ObjectNotFound, ObjectStore
@@ -55,6 +55,7 @@ MENTION_HOLD_S = 0.2
 MENTION_JITTER_S = 0.3
 MENTION_SAME_S = 0.5
 WORD_SAME_S = 0.5
+ECHO_EDGE_S = 0.15
 
 
 @dataclass
@@ -88,8 +89,14 @@ class Remembered:
 
 
 def _same(mention: Mention, others: list[Mention]) -> bool:
-    return any(o.brand == mention.brand and abs(o.start - mention.start) < MENTION_SAME_S
-               for o in others)  # fmt: skip
+    """One of ``others`` is this mention as another window timed it: the same brand,
+    starting close by or overlapping it (Whisper may stretch a word over a pause)."""
+    return any(
+        o.brand == mention.brand
+        and (abs(o.start - mention.start) < MENTION_SAME_S
+             or (o.start < mention.end and mention.start < o.end))
+        for o in others
+    )  # fmt: skip
 
 
 class AudioTails:
@@ -206,9 +213,14 @@ class SpeechWindows:
                 missed_here = [m for m in before.after if not _same(m, heard)]
                 mentions = [m for m in mentions if not _same(m, before.mentions)]
                 mentions = sorted(missed_before + mentions + missed_here, key=lambda m: m.start)
-            self._remembered[(stream_id, seq)] = Remembered(
-                low, high, mentions, [m for m in heard if m.end >= high], owned[-8:]
-            )
+            # Whisper echoes its hotwords at a window's very end, where the next window does
+            # not hear them either: only a sure mention passes on from there.
+            edge = window.audio.end - ECHO_EDGE_S
+            after = [
+                m for m in heard
+                if m.end >= high and (m.score >= DOUBTFUL_PROBABILITY or m.end < edge)
+            ]  # fmt: skip
+            self._remembered[(stream_id, seq)] = Remembered(low, high, mentions, after, owned[-8:])
             while len(self._remembered) > 256:
                 self._remembered.popitem(last=False)
         return Heard(owned, mentions)
