@@ -54,8 +54,9 @@ COMMON_WORD_ZIPF = 3.0
 # A spoken mention with a mean word probability under this is doubtful: kept only when it
 # is not where Whisper echoes its prompt (next to another brand, or shorter than a name
 # takes to say).
-DOUBTFUL_PROBABILITY = 0.3
+DOUBTFUL_PROBABILITY = 0.35
 SHORTEST_SAID_S = 0.25
+TIMED_PAST_THE_END_S = 0.02  # Whisper's word times are in 0.02 s steps
 RUN_PAUSE_S = 0.2  # "vimeo" 3.0, "behind" 5.3, "toddus" 0
 _SENTENCE_END = (".", "?", "!", "…")
 
@@ -181,8 +182,10 @@ class BrandMatcher:
             in_a_run = (said[0].start - ends.get(lo - 1, -9.0) < RUN_PAUSE_S) or (
                 starts.get(hi + 1, 1e9) - said[-1].end < RUN_PAUSE_S
             )
-            too_short = said[-1].end - said[0].start < SHORTEST_SAID_S
-            if probability < DOUBTFUL_PROBABILITY and (in_a_run or too_short):
+            took = said[-1].end - said[0].start
+            if took < TIMED_PAST_THE_END_S:
+                continue  # no time at all: placed past the audio's end, never said there
+            if probability < DOUBTFUL_PROBABILITY and (in_a_run or took < SHORTEST_SAID_S):
                 continue
             mentions.append(
                 Mention(

@@ -537,7 +537,7 @@ class AnalysisSettings(Section):
         ge=0,
         le=1,
         description="A spoken brand counts when its words' mean probability reaches this "
-        "(doubtful ones, under 0.3, also must not look like Whisper echoing its hotwords). "
+        "(doubtful ones, under 0.35, also must not look like Whisper echoing its hotwords). "
         "Chosen on the signals bench (bench/signals.md: clips of music or crowd noise at "
         "10-20 dB SNR, random brands and voices): the lowest value with no false mention on "
         "two seed sets (recall 0.80 and 0.77; 0.15 gave 0.61 and 0.58).",

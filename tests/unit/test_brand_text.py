@@ -196,5 +196,8 @@ def test_a_doubtful_name_shorter_than_saying_it_takes_is_an_echo():
     matcher = BrandMatcher({"vespa": ["Vespa"], "apple": ["Apple"]})
     assert matcher.in_words(_timed(("Vespa", 3.9, 3.9, 0.02))) == []
     assert [m.brand for m in matcher.in_words(_timed(("Vespa", 3.9, 4.4, 0.02)))] == ["vespa"]
+    # Placed past the window's end (no time at all): never said there, however sure.
+    lt = BrandMatcher({"libretranslate": ["LibreTranslate"]})
+    assert lt.in_words(_timed(("LibreTranslate", 19.95, 19.95, 0.5))) == []
     # Said clearly, a short word is a name all the same.
     assert [m.brand for m in matcher.in_words(_timed(("Apple", 1.6, 1.8, 0.98)))] == ["apple"]
