@@ -849,14 +849,17 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def rescore(kept: Path) -> dict:
-    """The speech scores of a kept analysis (``--keep``) with today's matching and
-    boundary rules: a change to them is measured in seconds, without the models."""
+def rescore(kept: list[Path]) -> dict:
+    """The speech scores of kept analyses (``--keep``, several pooled) with today's
+    matching and boundary rules: a change to them is measured in seconds, without the
+    models."""
     from types import SimpleNamespace
 
-    saved = json.loads(kept.read_text())
-    clips = [SimpleNamespace(truth=t) for t in saved["truths"]]
-    analysed = {int(seed): a for seed, a in saved["analysed"].items()}
+    clips, analysed = [], {}
+    for path in kept:
+        saved = json.loads(path.read_text())
+        clips += [SimpleNamespace(truth=t) for t in saved["truths"]]
+        analysed |= {int(seed): a for seed, a in saved["analysed"].items()}
     sweep = [score_speech(clips, analysed, t) for t in THRESHOLDS]
     chosen = choose_threshold(sweep)["threshold"]
     return {
@@ -902,7 +905,9 @@ def main() -> None:
     parser.add_argument("--no-e2e", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--keep", type=Path, help="write what the models heard and read here")
-    parser.add_argument("--rescore", type=Path, help="score a --keep file's speech again")
+    parser.add_argument(
+        "--rescore", type=Path, nargs="+", help="score --keep files' speech again, pooled"
+    )
     args = parser.parse_args()
     if args.rescore:
         print(json.dumps(rescore(args.rescore), indent=2))
