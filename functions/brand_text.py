@@ -159,21 +159,22 @@ class BrandMatcher:
             (term, pieces[first][1], pieces[last][1], score) for term, first, last, score in found
         ]
         # Whisper echoes its hotword prompt where it hears no words it knows: brands glued
-        # into one word ("VimeoLivestream"), a run of brand names one after another ("Apple
-        # Odido Adidas" over "the tunnel"), words too short to have been said. Said names
-        # with a doubtful probability in such a place are echoes (signals bench: most
-        # false mentions were).
+        # into one word ("VimeoLivestream"), one name over and over, a run of brand names
+        # one after another ("Apple Odido Adidas" over "the tunnel"), words too short to
+        # have been said. Said names with a doubtful probability in such a place are
+        # echoes (signals bench: most false mentions were).
         brands_in_word: dict[int, set[str]] = {}
         for term, lo, hi, _ in spans:
             for index in {lo, hi}:
                 brands_in_word.setdefault(index, set()).add(term.brand)
         glued = {index for index, brands in brands_in_word.items() if len(brands) > 1}
+        looping = _loops([normal_words(w.word) for w in words])
         # Word indices a brand name ends / starts at, and when (a run is said without a pause).
         ends = {hi: words[hi].end for _, _, hi, _ in spans}
         starts = {lo: words[lo].start for _, lo, _, _ in spans}
         mentions = []
         for term, lo, hi, score in spans:
-            if {lo, hi} & glued:
+            if {lo, hi} & glued or set(range(lo, hi + 1)) & looping:
                 continue
             said = words[lo : hi + 1]
             probability = sum(w.probability for w in said) / len(said)
@@ -268,6 +269,19 @@ class BrandMatcher:
                         used[i] = True
                     found.append((term, first, last, round(1 - edits / len(target), 4)))
         return found
+
+
+def _loops(words: list[list[str]], times: int = 3) -> set[int]:
+    """Indices of words said ``times`` or more times in a row: Whisper stuck in a loop
+    ("Moodle Moodle Moodle Moodle" over music on the signals bench), however sure."""
+    looping: set[int] = set()
+    start = 0
+    for index in range(1, len(words) + 1):
+        if index == len(words) or not words[index] or words[index] != words[start]:
+            if words[start] and index - start >= times:
+                looping.update(range(start, index))
+            start = index
+    return looping
 
 
 def _common(words: list[str]) -> bool:

@@ -197,7 +197,13 @@ class SpeechWindows:
         low, high = window.mentions_from, window.mentions_to
         if window.with_context:
             low -= MENTION_JITTER_S
-        heard = matcher.in_words(words, min_probability)
+        # A window's first instant is cut mid-word when it has context: a doubtful name
+        # there is Whisper's hotword echo (the previous window heard what was said).
+        cut = window.audio.start + ECHO_EDGE_S if window.with_context else -1.0
+        heard = [
+            m for m in matcher.in_words(words, min_probability)
+            if m.start >= cut or m.score >= DOUBTFUL_PROBABILITY
+        ]  # fmt: skip
         mentions = [m for m in heard if low <= m.end < high]
         if segment is None:
             return Heard(owned, mentions)

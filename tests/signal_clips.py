@@ -53,6 +53,8 @@ from pathlib import Path
 
 import numpy as np
 
+from functions.brand_text import normal_words
+
 ROOT = Path(__file__).resolve().parent.parent
 SIMPLE_ICONS = ROOT / "tests" / "logos" / "node_modules" / "simple-icons" / "data"
 SAMPLE_RATE = 16000  # the mix's rate: Whisper's; ffmpeg resamples to 48 kHz for AAC
@@ -143,7 +145,8 @@ def _exclusion(title: str) -> str | None:
         low = word.lower()
         if not re.search(r"[aeiouy]", low) or re.search(r"[^aeiouy]{5}", low):
             return "a word without a vowel or with 5 consonants in a row (not sayable as written)"
-    if any(w.lower() in TEMPLATE_WORDS for w in words):
+    # Camel case parted as the matcher parts it: "QuickLook" is "quick look", template words.
+    if any(w in TEMPLATE_WORDS for w in normal_words(title)):
         return "a word the speech templates use (its mention would be ambiguous)"
     return None
 

@@ -201,3 +201,12 @@ def test_a_doubtful_name_shorter_than_saying_it_takes_is_an_echo():
     assert lt.in_words(_timed(("LibreTranslate", 19.95, 19.95, 0.5))) == []
     # Said clearly, a short word is a name all the same.
     assert [m.brand for m in matcher.in_words(_timed(("Apple", 1.6, 1.8, 0.98)))] == ["apple"]
+
+
+def test_one_name_over_and_over_is_whisper_in_a_loop():
+    """Over music Whisper wrote "Moodle" five times, the last ones sure (0.76-0.91)."""
+    matcher = BrandMatcher({"moodle": ["Moodle"]})
+    loop = _timed(*[("Moodle", 20.0 + i * 0.5, 20.4 + i * 0.5, 0.9) for i in range(4)])
+    assert matcher.in_words(loop) == []
+    twice = _timed(("Moodle", 1.0, 1.4, 0.9), ("Moodle", 1.5, 1.9, 0.9))
+    assert len(matcher.in_words(twice)) == 2

@@ -330,3 +330,14 @@ def test_one_mention_stretched_differently_by_two_windows_is_kept_once():
         answer = TranscribeResponse(words=[word], duration=5, speech_s=2, model="t", device="c")
         kept = windows.heard(window, answer, matcher, 0.01, ("s", seq)).mentions
         assert len(kept) == (seq == 12)
+
+
+def test_a_doubtful_name_in_a_windows_cut_first_instant_is_an_echo():
+    """Window 11 starts at 19.0 s mid-word ("a few questions"): Whisper wrote "Peugeot"
+    there (0.33), said by nobody; segment 10 had heard nothing there. A sure name there
+    is one segment 10 missed."""
+    for sure, kept in ((0.3, []), (0.9, [("todoist", 19.0)])):
+        windows = SpeechWindows(store=None)
+        assert _mentions(windows, 10, 20.0, [("few", 20.5)]) == []
+        # Segment 11 (22-24 s) has context from 19.0 s; segment 10's range starts at 19.5 s.
+        assert _mentions(windows, 11, 22.0, [("Todoist", 19.0)], sure=sure) == kept
