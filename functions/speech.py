@@ -19,7 +19,8 @@ segment sooner). Two windows time the same word a few hundredths of a second apa
 so N also takes mentions ending up to ``MENTION_JITTER_S`` before its range (none is
 lost between two windows), and a mention the previous segment kept (same brand,
 starting within ``MENTION_SAME_S``) is not counted again; a word the previous segment
-stored (same word within ``WORD_SAME_S``) is not stored again.
+stored (same word within ``WORD_SAME_S``) is not stored again; so N also takes words
+starting up to ``MENTION_JITTER_S`` before its range that N-1 did not store.
 
 Whisper hears a name near a window's edge worse than in its middle, so two windows
 often disagree about a boundary mention: the one owning it missed it, the other heard
@@ -211,6 +212,10 @@ class SpeechWindows:
         with self._lock:
             before = self._remembered.get((stream_id, seq - 1))
             if before is not None:
+                # A word the previous window timed just inside this range and this one just
+                # before it belongs to neither: take it unless the previous one stored it.
+                early = window.own_from - MENTION_JITTER_S
+                owned = [w for w in words if early <= w.start < window.own_from] + owned
                 owned = _not_stored_before(before.words, owned)
                 missed_before = [
                     m for m in heard

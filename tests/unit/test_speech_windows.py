@@ -341,3 +341,25 @@ def test_a_doubtful_name_in_a_windows_cut_first_instant_is_an_echo():
         assert _mentions(windows, 10, 20.0, [("few", 20.5)]) == []
         # Segment 11 (22-24 s) has context from 19.0 s; segment 10's range starts at 19.5 s.
         assert _mentions(windows, 11, 22.0, [("Todoist", 19.0)], sure=sure) == kept
+
+
+def test_a_word_each_window_times_on_the_others_side_of_the_boundary_is_stored_once():
+    """The demo's "Follow" said at 6.0 s: segment 2's window timed it 5.42 s (past its
+    range, which ends at 5.4 s), segment 3's 5.3 s (before its own): stored by 3, once."""
+    from functions.speech import Window
+
+    windows = SpeechWindows(store=None)
+    matcher = BrandMatcher({})
+
+    def stored(seq, own_from, own_to, timed):
+        window = Window(
+            SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
+        )
+        words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
+        answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
+        return [w.word for w in windows.heard(window, answer, matcher, 0.0, ("s", seq)).transcript]
+
+    assert stored(2, 3.4, 5.4, [(" us", 5.0), (" Follow", 5.42)]) == [" us"]
+    assert stored(3, 5.4, 7.4, [(" us", 4.95), (" Follow", 5.3), (" up", 5.7)]) == [
+        " Follow", " up"
+    ]  # fmt: skip
