@@ -533,15 +533,15 @@ class AnalysisSettings(Section):
         "en", description="Language of the streams' speech (ISO 639-1); unset: detected."
     )
     speech_min_probability: float = Field(
-        0.05,
+        0.15,
         ge=0,
         le=1,
         description="A spoken brand counts when its words' mean probability reaches this "
         "(doubtful ones, under 0.35, also must not look like Whisper echoing its hotwords). "
-        "Chosen on the signals bench (bench/signals.md: 48 clips of music or crowd noise at "
-        "10-20 dB SNR, random brands and voices, 301 spoken brands): the lowest value within "
-        "1 false mention per 10 min of speech (recall 0.67; 0.01 gave 0.74 with 1.7 false "
-        "per 10 min, 0.15 gave 0.59). Lower it to hear more rare names.",
+        "Chosen on the signals bench (bench/signals.md: 60 clips in 5 seed sets, music or "
+        "crowd noise at 10-20 dB SNR, random brands and voices, 373 spoken brands): the "
+        "lowest value within 1 false mention per 10 min of speech (recall 0.59, 0.91 false "
+        "per 10 min; 0.05 gave 0.68 with 2.3 false). Lower it to hear more rare names.",
     )
     text_default: bool = Field(
         True, description="Read brand names on screen for streams that set no switch."
