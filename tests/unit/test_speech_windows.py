@@ -193,19 +193,25 @@ def test_a_mention_the_previous_segment_kept_is_not_counted_again():
     assert len(heard(5, 9.4, 11.4, 9.5)) == 1  # segment 4 unknown: kept
 
 
-def test_a_boundary_word_both_windows_own_is_stored_once():
+def _stored(windows, seq, own_from, own_to, timed) -> list[str]:
+    """The words segment ``seq`` stores when its window (owning word starts in
+    [own_from, own_to)) hears ``timed`` (word, start), each 0.3 s long."""
     from functions.speech import Window
 
+    window = Window(
+        SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
+    )
+    words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
+    answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
+    heard = windows.heard(window, answer, BrandMatcher({}), 0.0, ("s", seq))
+    return [w.word for w in heard.transcript]
+
+
+def test_a_boundary_word_both_windows_own_is_stored_once():
     windows = SpeechWindows(store=None, context_s=3.0, hold_s=0.6)
-    matcher = BrandMatcher({})
 
     def stored(seq, own_from, own_to, timed):
-        window = Window(
-            SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
-        )
-        words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
-        answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
-        return [w.word for w in windows.heard(window, answer, matcher, 0.0, ("s", seq)).transcript]
+        return _stored(windows, seq, own_from, own_to, timed)
 
     assert stored(6, 11.2, 13.2, [(" check", 12.5), (" out", 12.8), (" Asana", 13.19)]) == [
         " check", " out", " Asana"
@@ -346,18 +352,10 @@ def test_a_doubtful_name_in_a_windows_cut_first_instant_is_an_echo():
 def test_a_word_each_window_times_on_the_others_side_of_the_boundary_is_stored_once():
     """The demo's "Follow" said at 6.0 s: segment 2's window timed it 5.42 s (past its
     range, which ends at 5.4 s), segment 3's 5.3 s (before its own): stored by 3, once."""
-    from functions.speech import Window
-
     windows = SpeechWindows(store=None)
-    matcher = BrandMatcher({})
 
     def stored(seq, own_from, own_to, timed):
-        window = Window(
-            SegmentAudio(np.zeros(RATE, np.float32), 0.0), own_from, own_to, True, own_from, own_to
-        )
-        words = [Word(word=w, start=t, end=t + 0.3, probability=0.9) for w, t in timed]
-        answer = TranscribeResponse(words=words, duration=5, speech_s=1, model="t", device="c")
-        return [w.word for w in windows.heard(window, answer, matcher, 0.0, ("s", seq)).transcript]
+        return _stored(windows, seq, own_from, own_to, timed)
 
     assert stored(2, 3.4, 5.4, [(" us", 5.0), (" Follow", 5.42)]) == [" us"]
     assert stored(3, 5.4, 7.4, [(" us", 4.95), (" Follow", 5.3), (" up", 5.7)]) == [
