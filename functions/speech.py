@@ -82,8 +82,7 @@ class Heard:
 class Remembered:
     """What one segment's window kept, for the next segment's window."""
 
-    mentions_from: float  # the range of mention ends it owned (jitter margin included)
-    mentions_to: float
+    mentions_from: float  # where its range of mention ends began (jitter margin included)
     mentions: list[Mention]  # kept
     after: list[Mention]  # heard ending past its range: the next segment's
     words: list[Word]  # the last words it stored
@@ -231,7 +230,7 @@ class SpeechWindows:
                 m for m in heard
                 if m.end >= high and (m.score >= DOUBTFUL_PROBABILITY or m.end < edge)
             ]  # fmt: skip
-            self._remembered[(stream_id, seq)] = Remembered(low, high, mentions, after, owned[-8:])
+            self._remembered[(stream_id, seq)] = Remembered(low, mentions, after, owned[-8:])
             while len(self._remembered) > 256:
                 self._remembered.popitem(last=False)
         return Heard(owned, mentions)
