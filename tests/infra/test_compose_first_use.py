@@ -26,6 +26,7 @@ from tests.infra.containers import (
     read_env_file,
     service_environment,
 )
+from tests.infra.test_knative_first_use import hidden_failures
 
 VARIANTS = [
     ("compose.yaml",),
@@ -158,6 +159,27 @@ def test_example_secrets_stop_compose_before_anything_reads_them(shell):
     # One left behind is enough.
     one_left = re.sub(r"(?m)^MA_WEBHOOK_TOKEN=.*$", "MA_WEBHOOK_TOKEN=change-me-x", generated_env())
     assert secrets_check(one_left, shell).returncode == 1
+
+
+def test_bucket_setup_failures_stop_compose():
+    """Issue 16, item 16 on compose: `mc event add` failing (no webhook target) must fail
+    minio-init, and the ingest and analyze sides wait for it to complete successfully, so
+    compose does not come up with a bucket that raises no events."""
+    project = compose_project(generated_env())
+    init = project["services"]["minio-init"]
+    script = (
+        " ".join(init["entrypoint"]) if isinstance(init["entrypoint"], list) else init["entrypoint"]
+    )
+    assert "mc event add" in script and hidden_failures(script) == [], script
+    assert "--ignore-existing" in script.split("mc event add", 1)[1]  # a re-run is no failure
+    waiting = [
+        name
+        for name, service in project["services"].items()
+        if isinstance(service.get("depends_on"), dict)
+        and service["depends_on"].get("minio-init")
+        == {"condition": "service_completed_successfully"}
+    ]
+    assert waiting, "nothing waits for minio-init"
 
 
 def test_every_service_reading_env_waits_for_the_secrets_check():

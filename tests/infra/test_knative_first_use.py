@@ -445,9 +445,10 @@ def test_queue_check_rejects_an_empty_dir():
 
 def hidden_failures(script: str) -> list[str]:
     """Shell that carries on after a failed command: `|| true`, `|| :`, or `;` chains and
-    new lines without `set -e`."""
+    new lines without `set -e` (or `sh -ec`)."""
     problems = [m.group(0) for m in re.finditer(r"\|\|\s*(true|:)\b", script)]
-    if re.search(r";|\n\s*\S", script.strip()) and not re.search(r"^\s*set -e", script, re.M):
+    errexit = re.search(r"^\s*set -e", script, re.M) or re.match(r"\s*sh -ec\b", script)
+    if re.search(r";|\n\s*\S", script.strip()) and not errexit:
         problems.append("commands run on after a failure (no set -e)")
     return problems
 

@@ -12,6 +12,7 @@ ordering checks below read the same graph (terraform_files.Config, on python-hcl
 
 from __future__ import annotations
 
+import graphlib
 import os
 import shutil
 import subprocess
@@ -116,6 +117,20 @@ def test_graph_refuses_undeclared_references():
         config.graph()
 
 
+def cycle(config: Config) -> list[str] | None:
+    """A dependency cycle in the graph, read without the terraform CLI (so the check runs
+    on a machine that has none), or None."""
+    try:
+        graphlib.TopologicalSorter(config.graph()).prepare()
+    except graphlib.CycleError as error:
+        return error.args[1]
+    return None
+
+
+def test_terraform_graph_has_no_cycle_without_the_cli():
+    assert cycle(Config.read(TERRAFORM)) is None
+
+
 def test_terraform_graph_has_no_cycle(tmp_path):
     done = validate(Config.read(TERRAFORM), tmp_path / "standin")
     assert done.returncode == 0, done.stderr
@@ -176,6 +191,11 @@ resource "google_cloud_run_v2_service" "frontend" {
 def test_graph_check_finds_a_cycle_through_a_conditional(tmp_path):
     done = validate(Config.of(CYCLE), tmp_path / "cycle")
     assert done.returncode != 0 and "Cycle:" in done.stderr, done.stderr
+
+
+def test_cycle_check_without_the_cli_finds_the_conditional_cycle():
+    found = cycle(Config.of(CYCLE))
+    assert found and "local.origins" in found and "local.env" in found, found
 
 
 # --- ordering ------------------------------------------------------------------------------
