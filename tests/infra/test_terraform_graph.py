@@ -253,6 +253,13 @@ def test_api_waits_for_its_secret_version_and_access():
             if secret_resource in g.references() and "google_service_account.api" in g.references()
         ]
         assert grants and set(grants) <= waits_for, f"api does not wait for its grant {grants}"
+        # A grant made is not yet a grant seen: api waits for a pause after each grant.
+        settled = [
+            t.address
+            for t in config.resources("time_sleep")
+            if set(grants) <= config.depends_on(t.address)
+        ]
+        assert set(settled) & waits_for, f"api does not wait for {grants} to propagate"
 
 
 def test_storage_notification_waits_for_the_storage_agent_grant():
