@@ -1,7 +1,9 @@
+import { BrandNames } from '../core/brand-names';
 import { ChangeDetectionStrategy, Component, OnDestroy, computed, effect, inject, input, output, signal, untracked } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { AnalystApi, AnalystSummary, StreamTimeline } from '../core/api.service';
 import { brandColor } from '../core/design-tokens';
 import { StreamsService } from '../core/streams.service';
@@ -47,7 +49,7 @@ const SETTLE_MS = 4000;
 @Component({
   selector: 'ma-analyst',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, MatButtonModule, MatButtonToggleModule, AnalystFiltersComponent, SovChartComponent,
+  imports: [RouterLink, MatButtonModule, MatButtonToggleModule, MatTooltipModule, AnalystFiltersComponent, SovChartComponent,
             AppearanceListComponent, HeatmapComponent, SourceChipComponent],
   providers: [EvidenceCache],
   template: `
@@ -56,13 +58,16 @@ const SETTLE_MS = 4000;
         <h2>Brand exposure</h2>
         <p class="scope" data-testid="analyst-scope">{{ scope() }}</p>
       </div>
-      <div class="exports" role="group" aria-label="Export">
-        <button mat-stroked-button type="button" (click)="download('appearances.csv')" [disabled]="!!busy()"
+      <!-- Nothing to export before the first appearance: the buttons wait, and say why. -->
+      <div class="exports" role="group" aria-label="Export" data-testid="exports" [attr.data-ready]="!nothingYet()"
+           [matTooltip]="nothingYet() ? exportsWait : ''">
+        <button mat-stroked-button type="button" (click)="download('appearances.csv')" [disabled]="!!busy() || nothingYet()"
                 data-testid="export-appearances">{{ busy() === 'appearances.csv' ? 'Preparing…' : 'Appearances CSV' }}</button>
-        <button mat-stroked-button type="button" (click)="download('brands.csv')" [disabled]="!!busy()"
+        <button mat-stroked-button type="button" (click)="download('brands.csv')" [disabled]="!!busy() || nothingYet()"
                 data-testid="export-brands">{{ busy() === 'brands.csv' ? 'Preparing…' : 'Brand totals CSV' }}</button>
-        <a mat-flat-button [routerLink]="['/streams', streamId(), 'report']" [queryParams]="reportParams()"
+        <a mat-flat-button [routerLink]="['/streams', streamId(), 'report']" [queryParams]="reportParams()" [disabled]="nothingYet()"
            data-testid="export-report">Report</a>
+        @if (nothingYet()) { <span class="sr-only">{{ exportsWait }}</span> }
       </div>
     </header>
 
@@ -105,7 +110,7 @@ const SETTLE_MS = 4000;
           <tbody>
             @for (t of totals(); track t.brand) {
               <tr [attr.data-brand]="t.brand">
-                <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}
+                <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ names.name(t.brand) }}
                   @if (t.textSeconds > 0) {
                     <span class="split" data-testid="total-split">
                       @if (t.logoSeconds > 0) {
@@ -123,7 +128,7 @@ const SETTLE_MS = 4000;
                 <td class="num">{{ t.meanConfidence === null ? '–' : percent(t.meanConfidence) }}</td>
               </tr>
             } @empty {
-              <tr><td colspan="6" class="empty">{{ emptyText() }}</td></tr>
+              <tr><td colspan="6" class="empty" data-testid="totals-empty">{{ emptyText() }}</td></tr>
             }
           </tbody>
         </table>
@@ -177,7 +182,9 @@ const SETTLE_MS = 4000;
                     overflow: hidden; vertical-align: middle; margin-right: var(--ma-space-2); }
     td.share .bar span { display: block; height: 100%; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: var(--ma-space-2); }
-    .empty { color: var(--ma-text-muted); white-space: normal; }
+    td.empty { color: var(--ma-text-muted); white-space: normal; max-width: none; overflow: visible; text-overflow: clip;
+               padding: var(--ma-space-3) 0; }
+    .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     .foot { margin: var(--ma-space-2) 0 0; font-size: var(--ma-text-xs); color: var(--ma-text-muted); }
     @media (max-width: 1100px) { .row { grid-template-columns: minmax(0, 1fr); } }
     @media (max-width: 600px) {
@@ -191,6 +198,8 @@ const SETTLE_MS = 4000;
   `,
 })
 export class AnalystViewComponent implements OnDestroy {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   readonly streamId = input.required<string>();
   /** Media range the player holds: appearances outside it cannot be played. */
   readonly held = input<HeldRange | null>(null);
@@ -210,20 +219,14 @@ export class AnalystViewComponent implements OnDestroy {
   readonly busy = signal('');
 
   readonly appearances = computed(() => this.summary()?.appearances ?? []);
+  /** No appearance in the stream yet: nothing to export. */
+  readonly nothingYet = computed(() => !this.appearances().length);
+  readonly exportsWait = 'Exports open once a brand has appeared in this stream.';
   readonly truncated = computed(() => this.appearances().length >= SUMMARY_LIMIT);
   /** Every brand of the stream, most seconds first (what the filters offer). */
   readonly brandIds = computed(() => brandTotals(this.appearances(), NO_FILTERS).map((t) => t.brand));
-  /** One colour per brand whatever the filters, and the one it has on the history page:
-   *  picked among every brand seen on any stream (a brand new to this stream does not
-   *  recolour the others). */
-  readonly colour = computed(() => {
-    const ids = [
-      ...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})),
-      ...Object.keys(this.store.stream()?.brands ?? {}),
-      ...this.brandIds(),
-    ];
-    return (brand: string) => brandColor(brand, ids);
-  });
+  /** Brand colours: each brand's own (a function of its id), as on every page. */
+  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
   readonly kept = computed(() => select(this.appearances(), this.filters()));
   readonly totals = computed(() => brandTotals(this.appearances(), this.filters()));
   readonly shownBrands = computed(() => this.totals().map((t) => t.brand));
@@ -262,7 +265,7 @@ export class AnalystViewComponent implements OnDestroy {
   readonly scope = computed(() => {
     const f = this.filters();
     const parts = [
-      f.brands.length ? f.brands.join(', ') : 'all brands',
+      f.brands.length ? f.brands.map((b) => this.names.name(b)).join(', ') : 'all brands',
       f.start === null && f.end === null ? `0:00 – ${mediaClock(this.analysedEnd())} (whole stream)` : `${mediaClock(f.start ?? 0)} – ${f.end === null ? mediaClock(this.analysedEnd()) : mediaClock(f.end)}`,
       f.minConfidence === null ? 'any confidence' : `confidence ≥ ${this.percent(f.minConfidence)}`,
     ];
@@ -298,6 +301,7 @@ export class AnalystViewComponent implements OnDestroy {
   readonly duration = durationLabel;
 
   constructor() {
+    void this.names.refresh(); // a brand renamed since: its new name
     effect(() => {
       this.streamId();
       untracked(() => {

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { BrandNames } from '../core/brand-names';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
 import { Source } from '../core/sources';
 import { IconComponent } from '../ui/icon.component';
 import { SourceChipComponent } from '../ui/source-chip.component';
@@ -27,7 +28,7 @@ export interface HeldRange {
       <section class="group" [attr.data-brand]="group.brand" data-testid="appearance-group">
         <header>
           <span class="swatch" [style.background]="colour()(group.brand)"></span>
-          <h3>{{ group.brand }}</h3>
+          <h3>{{ names.name(group.brand) }}</h3>
           <span class="meta">
             @if (group.total.appearances || !group.total.mentions) {
               {{ group.total.appearances }} appearance{{ group.total.appearances === 1 ? '' : 's' }} · {{ duration(group.total.seconds) }}
@@ -45,9 +46,9 @@ export interface HeldRange {
                       [class.spoken]="source(a) === 'speech'" [attr.aria-label]="label(a)">
                 @if (source(a) === 'speech') {
                   <span class="quote" aria-hidden="true"><ma-icon name="speech" [size]="22" />
-                    <span>“{{ a.text || a.brand }}”</span></span>
+                    <span>“{{ a.text || names.name(a.brand) }}”</span></span>
                 } @else {
-                  <ma-evidence [path]="a.evidence" [alt]="'Evidence: ' + a.brand + ' at ' + clock(a.best_frame_t ?? a.start)" />
+                  <ma-evidence [path]="a.evidence" [alt]="'Evidence: ' + names.name(a.brand) + ' at ' + clock(a.best_frame_t ?? a.start)" />
                 }
                 <span class="text">
                   <span class="when">{{ clock(a.start) }}{{ source(a) === 'speech' ? '' : ' – ' + clock(a.end) }}
@@ -108,6 +109,8 @@ export interface HeldRange {
   `,
 })
 export class AppearanceListComponent {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   /** The appearances the filters keep, by start. */
   readonly appearances = input.required<readonly Appearance[]>();
   /** Their per-brand totals, in the order the groups are shown. */
@@ -164,10 +167,10 @@ export class AppearanceListComponent {
 
   label(a: Appearance): string {
     if (sourceOf(a) === 'speech') {
-      return `${a.brand} said aloud at ${mediaClock(a.start)}${a.text ? `: “${a.text}”` : ''}. Play from there.`;
+      return `${this.names.name(a.brand)} said aloud at ${mediaClock(a.start)}${a.text ? `: “${a.text}”` : ''}. Play from there.`;
     }
     const facts = [this.position(a), a.best_score !== null ? `${this.percent(a.best_score)} confidence` : ''].filter(Boolean);
-    return `${a.brand} from ${mediaClock(a.start)} to ${mediaClock(a.end)}, ${durationLabel(a.seconds)}${facts.length ? ', ' + facts.join(', ') : ''}. Play from there.`;
+    return `${this.names.name(a.brand)} from ${mediaClock(a.start)} to ${mediaClock(a.end)}, ${durationLabel(a.seconds)}${facts.length ? ', ' + facts.join(', ') : ''}. Play from there.`;
   }
 
   toggle(brand: string): void {

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { BrandNames } from '../core/brand-names';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatChipsModule } from '@angular/material/chips';
 import { MatSliderModule } from '@angular/material/slider';
@@ -24,7 +25,7 @@ import { Filters, NO_FILTERS, filtersActive, mediaClock } from './exposure';
                           (change)="set({ brands: $event.value })" data-testid="filter-brands">
           @for (b of brands(); track b) {
             <mat-chip-option [value]="b" [attr.data-brand]="b">
-              <span class="swatch" [style.background]="colour()(b)"></span>{{ b }}</mat-chip-option>
+              <span class="swatch" [style.background]="colour()(b)"></span>{{ names.name(b) }}</mat-chip-option>
           }
         </mat-chip-listbox>
         <span class="hint">{{ filters().brands.length ? '' : 'all shown; pick some to compare' }}</span>
@@ -78,6 +79,8 @@ import { Filters, NO_FILTERS, filtersActive, mediaClock } from './exposure';
   `,
 })
 export class AnalystFiltersComponent {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   readonly filters = input.required<Filters>();
   /** Brands to choose from, most seconds first. */
   readonly brands = input.required<readonly string[]>();

@@ -6,10 +6,12 @@ import {
   afterNextRender,
   computed,
   effect,
+  inject,
   input,
   signal,
   viewChild,
 } from '@angular/core';
+import { BrandNames } from '../core/brand-names';
 import { DecimalPipe } from '@angular/common';
 import { Appearance, Filters, HeatGrid, durationLabel, heatGrid } from './exposure';
 
@@ -28,7 +30,7 @@ import { Appearance, Filters, HeatGrid, durationLabel, heatGrid } from './exposu
       @for (b of brands(); track b) {
         <button type="button" role="radio" [attr.aria-checked]="b === shown()" [class.on]="b === shown()"
                 (click)="picked.set(b)" [attr.data-brand]="b">
-          <span class="swatch" [style.background]="colour()(b)"></span>{{ b }}</button>
+          <span class="swatch" [style.background]="colour()(b)"></span>{{ names.name(b) }}</button>
       }
       @if (brands().length > 1) {
         <button type="button" role="radio" [attr.aria-checked]="shown() === ''" [class.on]="shown() === ''"
@@ -81,6 +83,8 @@ import { Appearance, Filters, HeatGrid, durationLabel, heatGrid } from './exposu
   `,
 })
 export class HeatmapComponent implements OnDestroy {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   /** The stream's appearances (the filters are applied here). */
   readonly appearances = input.required<readonly Appearance[]>();
   readonly filters = input.required<Filters>();
@@ -105,7 +109,7 @@ export class HeatmapComponent implements OnDestroy {
   readonly ramp = computed(() => `linear-gradient(90deg, #0b0e11, ${this.tint()})`);
   readonly caption = computed(() => {
     const g = this.grid();
-    const who = this.shown() || 'all brands';
+    const who = this.shown() ? this.names.name(this.shown()) : 'all brands';
     if (!g.total) return `Where ${who} appeared on screen, weighted by seconds.`;
     return `Where ${who} appeared on screen: each appearance's largest view, weighted by its seconds (${durationLabel(g.total)} in all).`;
   });
@@ -115,7 +119,7 @@ export class HeatmapComponent implements OnDestroy {
     const top = g.cells.indexOf(g.max);
     const col = top % g.cols;
     const row = Math.floor(top / g.cols);
-    return `Screen-position heat map of ${this.shown() || 'all brands'}: most time around column ${col + 1} of ${g.cols}, row ${row + 1} of ${g.rows}`;
+    return `Screen-position heat map of ${this.shown() ? this.names.name(this.shown()) : 'all brands'}: most time around column ${col + 1} of ${g.cols}, row ${row + 1} of ${g.rows}`;
   });
 
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');

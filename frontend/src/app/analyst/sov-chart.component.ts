@@ -5,6 +5,7 @@ import {
   OnDestroy,
   computed,
   effect,
+  inject,
   input,
   output,
   signal,
@@ -13,6 +14,7 @@ import {
 } from '@angular/core';
 import type { Chart, ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import type { StreamTimeline } from '../core/api.service';
+import { BrandNames } from '../core/brand-names';
 import { IconComponent } from '../ui/icon.component';
 import { OTHER_BRANDS, OTHER_COLOUR, bucketLabel, groupSeries, mediaClock, sharePercent } from './exposure';
 
@@ -33,9 +35,10 @@ export function timeStep(span: number, ticks = 6): number {
 }
 
 /**
- * Share of voice over time as a stacked area chart (chart.js, loaded on first use): x is
- * media time (m:ss), y the seconds each brand was on screen in each bucket, or its share of
- * the brands' seconds there (%). New data updates the same chart in place (live streams
+ * Share of voice over time as a stacked, stepped area chart (chart.js, loaded on first use)
+ * with a legend of brand names: x is media time (m:ss), y the seconds each brand was on
+ * screen in each bucket, or its share of the brands' seconds there (%); each bucket's value
+ * is drawn flat across the bucket. New data updates the same chart in place (live streams
  * refresh it every few seconds), so nothing flickers or re-animates. Spoken mentions have no
  * screen seconds: they are marks under the time axis, in the brand's colour (click: play).
  */
@@ -44,7 +47,7 @@ export function timeStep(span: number, ticks = 6): number {
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [IconComponent],
   template: `
-    <div class="frame" [style.height]="height()">
+    <div class="frame" [style.height]="height()" [class.bare]="bare()">
       <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="sov-chart"></canvas>
       @if (empty()) { <p class="empty" data-testid="sov-empty">{{ emptyText() }}</p> }
     </div>
@@ -54,8 +57,8 @@ export function timeStep(span: number, ticks = 6): number {
         @for (m of marks(); track $index) {
           <button type="button" class="mark" [style.left.px]="m.x" [style.--mark]="colour()(m.brand)" (click)="seek.emit(m.t)"
                   [attr.data-brand]="m.brand" data-testid="mention-mark"
-                  [attr.aria-label]="m.brand + ' said at ' + clock(m.t) + (m.text ? ': ' + m.text : '') + '. Play from there.'"
-                  [title]="m.brand + ' said at ' + clock(m.t) + (m.text ? ': “' + m.text + '”' : '')"></button>
+                  [attr.aria-label]="names.name(m.brand) + ' said at ' + clock(m.t) + (m.text ? ': ' + m.text : '') + '. Play from there.'"
+                  [title]="names.name(m.brand) + ' said at ' + clock(m.t) + (m.text ? ': “' + m.text + '”' : '')"></button>
         }
       </div>
     }
@@ -67,6 +70,9 @@ export function timeStep(span: number, ticks = 6): number {
     :host { display: block; }
     .frame { position: relative; width: 100%; }
     canvas { position: absolute; inset: 0; }
+    /* Nothing to draw: the message alone, no empty axes under it. */
+    .frame.bare canvas { visibility: hidden; }
+    .frame.bare { border: 1px dashed var(--ma-border); border-radius: var(--ma-radius-sm); }
     .note { margin: var(--ma-space-1) 0 0; font-size: 11px; opacity: 0.75; }
     .rail { position: relative; height: 20px; margin-top: 2px; }
     .rail-label { position: absolute; left: 0; top: 0; height: 20px; display: inline-flex; align-items: center; justify-content: flex-end;
@@ -80,6 +86,8 @@ export function timeStep(span: number, ticks = 6): number {
   `,
 })
 export class SovChartComponent implements OnDestroy {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   readonly timeline = input<StreamTimeline | null>(null);
   readonly colour = input.required<(brand: string) => string>();
   readonly mode = input<ChartMode>('seconds');
@@ -114,6 +122,8 @@ export class SovChartComponent implements OnDestroy {
   readonly ready = signal(false);
 
   readonly empty = computed(() => !this.timeline()?.series.length);
+  /** No area and no spoken mark: the axes are hidden (the mention marks need them). */
+  readonly bare = computed(() => this.empty() && !this.mentions().length);
   /** How many brands the "other brands" area holds (0: none grouped). */
   readonly grouped = computed(() => {
     const n = this.timeline()?.series.length ?? 0;
@@ -122,7 +132,7 @@ export class SovChartComponent implements OnDestroy {
   readonly description = computed(() => {
     const t = this.timeline();
     if (!t?.series.length) return 'Share of voice over time: no brand on screen';
-    const parts = t.series.map((s) => `${s.brand} ${s.total.toFixed(1)} s`);
+    const parts = t.series.map((s) => `${this.names.name(s.brand)} ${s.total.toFixed(1)} s`);
     return `Share of voice over time, ${mediaClock(t.start)} to ${mediaClock(t.end)}: ${parts.join(', ')}`;
   });
 
@@ -131,6 +141,7 @@ export class SovChartComponent implements OnDestroy {
       const timeline = this.timeline();
       const mode = this.mode();
       const colour = this.colour();
+      this.names.names(); // a name read later relabels the legend
       untracked(() => void this.render(timeline, mode, colour));
     });
   }
@@ -160,15 +171,19 @@ export class SovChartComponent implements OnDestroy {
     chart.data.datasets = series.map((s, index) => {
       const data = points(shares ? shares[index] : s.seconds);
       const c = s.brand === OTHER_BRANDS ? OTHER_COLOUR : colour(s.brand);
-      const dataset: ChartDataset<'line', Point[]> = known.get(s.brand) ?? { label: s.brand, data };
+      const label = s.brand === OTHER_BRANDS ? OTHER_BRANDS : this.names.name(s.brand);
+      const dataset: ChartDataset<'line', Point[]> = known.get(label) ?? { label, data };
       Object.assign(dataset, {
+        label,
         data,
         borderColor: c,
         backgroundColor: `${c}b3`,
         borderWidth: 1.5,
         pointRadius: 0,
         pointHitRadius: 6,
-        cubicInterpolationMode: 'monotone',
+        // A bucket's value holds over the whole bucket: steps at its edges, no curve
+        // inventing values between buckets.
+        stepped: 'middle',
         fill: index === 0 ? 'origin' : '-1',
       });
       return dataset;
@@ -235,6 +250,12 @@ export class SovChartComponent implements OnDestroy {
           },
         },
         plugins: {
+          legend: {
+            display: true,
+            position: 'top',
+            align: 'start',
+            labels: { color: theme.text, font, boxWidth: 12, boxHeight: 12, padding: 10 },
+          },
           tooltip: {
             callbacks: {
               title: (items: TooltipItem<'line'>[]) => {

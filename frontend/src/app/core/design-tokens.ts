@@ -5,10 +5,20 @@ export const BRAND_PALETTE = [
   '#0072b2', '#d55e00', '#b4b4b4', '#8fd175', '#c9a0ff',
 ] as const;
 
-/** A brand's colour: stable for a brand within one list (its index in the sorted brand
- *  ids), so the same brand keeps its colour across the charts and lists of a page. */
-export function brandColor(brand: string, brands: readonly string[]): string {
-  const sorted = [...new Set(brands)].sort();
-  const index = Math.max(0, sorted.indexOf(brand));
-  return BRAND_PALETTE[index % BRAND_PALETTE.length];
+/** The palette slot of a brand id: FNV-1a (32 bit) of its UTF-16 code units, modulo the
+ *  palette's length. A function of the id alone: the same brand has the same colour on
+ *  every page, whatever else is loaded. */
+export function brandSlot(brand: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < brand.length; i++) {
+    hash ^= brand.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % BRAND_PALETTE.length;
+}
+
+/** A brand's colour: the palette colour its id hashes to (same id, same colour, on every
+ *  page and in every chart; two brands may share one, told apart by their names). */
+export function brandColor(brand: string): string {
+  return BRAND_PALETTE[brandSlot(brand)];
 }

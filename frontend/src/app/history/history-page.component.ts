@@ -6,6 +6,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
 import { duration, percent } from '../brands/brand-logic';
 import { BrandsApi, StreamSummary } from '../core/api.service';
 import { brandColor } from '../core/design-tokens';
+import { BrandNames, brandName } from '../core/brand-names';
 import { StreamDoc } from '../core/models';
 import { StreamsService } from '../core/streams.service';
 import { IconComponent } from '../ui/icon.component';
@@ -213,13 +214,9 @@ export class HistoryPageComponent {
   readonly dateFrom = signal('');
   readonly dateTo = signal('');
   readonly shown = computed(() => filterStreams(this.streams.streams(), this.dateFrom(), this.dateTo(), this.endedOnly()));
-  /** Every brand id seen in any stream: colours stay the same across the page. */
-  private readonly allBrands = computed(
-    () => [...new Set(this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})))].sort(),
-    { equal: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) },
-  );
-  /** brand id -> display name, from the brand library. */
-  readonly names = signal<Record<string, string>>({});
+  private readonly brandNames = inject(BrandNames);
+  /** brand id -> display name, from the brand library (ids stand in until it is read). */
+  readonly names = this.brandNames.names;
 
   readonly selected = signal<string[]>([]);
   readonly rangeFrom = signal('');
@@ -257,10 +254,7 @@ export class HistoryPageComponent {
   });
 
   constructor() {
-    void this.api.brands().then(
-      (list) => this.names.set(Object.fromEntries(list.brands.map((b) => [b.brand_id, b.name]))),
-      () => undefined, // ids stand in for names
-    );
+    void this.brandNames.refresh();
     // Results of the chosen streams, read once each (their totals as the API sums them).
     effect(() => {
       const missing = this.selected().filter((id) => !untracked(this.summaries)[id]);
@@ -298,11 +292,11 @@ export class HistoryPageComponent {
   }
 
   nameOf(brand: string): string {
-    return this.names()[brand] || brand;
+    return brandName(this.names(), brand);
   }
 
   color(brand: string): string {
-    return brandColor(brand, this.allBrands());
+    return brandColor(brand);
   }
 
 

@@ -4,18 +4,19 @@ import { RUNTIME_CONFIG } from '../core/config';
 import { ResultsStore } from '../results/results-store';
 import { OverlayOptions, contentRect, drawDetections, drawTextLines, visibleDetections } from './overlay';
 import { FragmentSpan, frameAt, mediaTimeAt, videoTimeFor } from './time-mapping';
+import { PlayerStatus, playerHint } from './player-hint';
 
-export type PlayerStatus = 'idle' | 'connecting' | 'playing' | 'buffering' | 'reconnecting' | 'ended' | 'error';
+export type { PlayerStatus } from './player-hint';
 
-const PLAYER_HINTS: Record<PlayerStatus, string> = {
-  idle: 'No video yet: the stream has not been published.',
-  connecting: 'Loading the stream…',
-  playing: 'Boxes are drawn for the frame on screen.',
-  buffering: 'Waiting for the next segment…',
-  reconnecting: 'The stream is not reachable right now; retrying.',
-  ended: 'The recording ended.',
-  error: 'This video cannot be played here.',
-};
+/** hls.js's fatal error for a recording that is not there: the playlist answered 404, or
+ *  lists no segment. */
+export function noRecordingError(data: Pick<ErrorData, 'details' | 'response'>): boolean {
+  return (
+    (data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR && data.response?.code === 404) ||
+    data.details === Hls.ErrorDetails.LEVEL_EMPTY_ERROR ||
+    data.details === Hls.ErrorDetails.MANIFEST_PARSING_ERROR
+  );
+}
 
 /** How long the text read on screen stays drawn without a newer OCR'd frame, s (OCR reads
  *  fewer frames than the logo detector: its results are held from one read to the next). */
@@ -88,13 +89,17 @@ export class PlayerComponent implements OnDestroy {
   readonly options = input.required<OverlayOptions>();
   /** How long a sampled frame's results stay on screen when no newer sample exists, s. */
   readonly hold = input(2.2);
+  /** The stream's own status (live, idle, ended): what the player says when it has no video. */
+  readonly streamStatus = input<string | null>(null);
 
   readonly status = signal<PlayerStatus>('idle');
   /** The stream media time on screen (in MEDIA_TIME_STEP_S steps); null before a frame
    *  of a known segment was shown. */
   readonly mediaTime = signal<number | null>(null);
   /** What the status means for the user. */
-  readonly hint = computed(() => PLAYER_HINTS[this.status()]);
+  readonly hint = computed(() => playerHint(this.status(), this.streamStatus(), !!this.playlist(), this.noRecording()));
+  /** The ended stream's recording has no segment (the API's 404): nothing to play. */
+  readonly noRecording = signal(false);
   /** The user chose an earlier moment of a live stream: hls.js does not pull it back to live. */
   readonly reviewing = signal(false);
   /** Bumped when the fragments known change (for `held`). */
@@ -168,8 +173,9 @@ export class PlayerComponent implements OnDestroy {
     this.detach();
     const video = this.video().nativeElement;
     video.muted = true; // autoplay is only allowed muted; set in code, not just the attribute
+    this.noRecording.set(false);
     if (!url) {
-      this.status.set('idle');
+      this.status.set(this.streamStatus() === 'ended' ? 'ended' : 'idle');
       return;
     }
     this.status.set('connecting');
@@ -234,6 +240,14 @@ export class PlayerComponent implements OnDestroy {
 
   private onError(data: ErrorData): void {
     if (!data.fatal || !this.hls) return;
+    if (this.streamStatus() === 'ended' && noRecordingError(data)) {
+      // An ended stream whose recording holds no segment: nothing will come, say so.
+      this.hls.destroy();
+      this.hls = undefined;
+      this.noRecording.set(true);
+      this.status.set('ended');
+      return;
+    }
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
       // The stream may not be up yet, or the network blinked: retry with backoff. Without a
       // playlist there is nothing to resume, so that one is loaded again from scratch.

@@ -1,8 +1,7 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, output } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
 import { mediaClock } from '../analyst/exposure';
 import { brandColor } from '../core/design-tokens';
 import { SessionService } from '../core/session.service';
-import { StreamsService } from '../core/streams.service';
 import { ResultsStore } from '../results/results-store';
 import { WarningsComponent } from '../results/warnings.component';
 import { IconComponent } from '../ui/icon.component';
@@ -98,7 +97,6 @@ export class TranscriptStripComponent {
 
   protected readonly session = inject(SessionService);
   private readonly store = inject(ResultsStore);
-  private readonly streams = inject(StreamsService);
 
   /** The moment followed: the player's, else (nothing playing) the newest word said. */
   readonly time = computed<number | null>(() => {
@@ -118,15 +116,8 @@ export class TranscriptStripComponent {
   readonly problem = computed(() => PROBLEMS.has(this.note().status));
   /** Beside the words: only a problem (without words, the note is the strip's text). */
   readonly showNote = computed(() => this.tokens().length > 0 && this.problem());
-  /** Brand colours as the analyst view picks them (every brand of every stream). */
-  readonly colour = computed(() => {
-    const ids = [
-      ...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})),
-      ...Object.keys(this.store.stream()?.brands ?? {}),
-      ...this.store.mentions().map((m) => m.brand),
-    ];
-    return (brand: string) => brandColor(brand, ids);
-  });
+  /** Brand colours: each brand's own (a function of its id), as on every page. */
+  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
 
   readonly clock = mediaClock;
 }

@@ -1,3 +1,4 @@
+import { BrandNames } from '../core/brand-names';
 import { Component, ViewEncapsulation, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { ActivatedRoute, RouterLink } from '@angular/router';
@@ -81,7 +82,7 @@ const THUMBNAILS = 10;
             <tbody>
               @for (t of table(); track t.brand) {
                 <tr [attr.data-brand]="t.brand">
-                  <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ t.brand }}</td>
+                  <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ names.name(t.brand) }}</td>
                   <td class="num" data-testid="report-seconds">{{ t.seconds.toFixed(1) }} s</td>
                   <td class="num">{{ t.appearances }}</td>
                   <td class="num" data-testid="report-mentions">{{ t.mentions ? '×' + t.mentions : '–' }}</td>
@@ -110,9 +111,9 @@ const THUMBNAILS = 10;
           <div class="thumbs">
             @for (e of evidence(); track e.brand) {
               <figure>
-                <ma-evidence [path]="e.evidence" [eager]="true" [alt]="'Evidence: ' + e.brand + ' at ' + clock(e.best_frame_t ?? e.start)"
+                <ma-evidence [path]="e.evidence" [eager]="true" [alt]="'Evidence: ' + names.name(e.brand) + ' at ' + clock(e.best_frame_t ?? e.start)"
                              (loaded)="imageDone(e.brand)" />
-                <figcaption><b>{{ e.brand }}</b>
+                <figcaption><b>{{ names.name(e.brand) }}</b>
                   <span>{{ clock(e.start) }} – {{ clock(e.end) }}@if (e.best_score !== null) { · {{ percent(e.best_score) }} }</span></figcaption>
               </figure>
             } @empty {
@@ -185,6 +186,8 @@ const THUMBNAILS = 10;
   `,
 })
 export class ReportComponent {
+  /** Brand names for ids (the id for a brand the library does not know). */
+  readonly names = inject(BrandNames);
   readonly id = input.required<string>();
   private readonly route = inject(ActivatedRoute);
   private readonly api = inject(AnalystApi);
@@ -213,12 +216,9 @@ export class ReportComponent {
   readonly moreBrands = computed(() => Math.max(0, this.totals().length - TABLE_ROWS));
   readonly brandSeconds = computed(() => this.totals().reduce((s, t) => s + t.seconds, 0));
   readonly appearanceCount = computed(() => this.totals().reduce((s, t) => s + t.appearances, 0));
-  readonly topBrand = computed(() => this.totals()[0]?.brand ?? '–');
-  /** The colours of the stream view and history (among every brand seen on any stream). */
-  readonly colour = computed(() => {
-    const ids = [...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})), ...this.appearances().map((a) => a.brand)];
-    return (brand: string) => brandColor(brand, ids);
-  });
+  readonly topBrand = computed(() => (this.totals()[0] ? this.names.name(this.totals()[0].brand) : '–'));
+  /** Brand colours: each brand's own (a function of its id), as on every page. */
+  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
   /** Each brand's clearest appearance with a stored frame (the top brands). */
   readonly evidence = computed(() => {
     const kept = select(this.appearances(), this.filters());
@@ -261,7 +261,7 @@ export class ReportComponent {
     const f = this.filters();
     if (!filtersActive(f)) return 'none (all brands, whole stream)';
     const parts = [];
-    if (f.brands.length) parts.push(f.brands.join(', '));
+    if (f.brands.length) parts.push(f.brands.map((b) => this.names.name(b)).join(', '));
     if (f.start !== null || f.end !== null) parts.push(`${mediaClock(f.start ?? 0)} – ${f.end === null ? 'end' : mediaClock(f.end)}`);
     if (f.minConfidence !== null) parts.push(`confidence ≥ ${this.percent(f.minConfidence)}`);
     if (f.sources.length) parts.push(`found by ${f.sources.join(', ')}`);
@@ -272,6 +272,7 @@ export class ReportComponent {
   readonly duration = durationLabel;
 
   constructor() {
+    void this.names.refresh(); // a brand renamed since: its new name
     effect(() => {
       const id = this.id();
       const filters = this.filters();

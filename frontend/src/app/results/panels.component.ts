@@ -1,4 +1,5 @@
-import { Component, computed, inject, output, signal } from '@angular/core';
+import { Component, computed, inject, input, output, signal } from '@angular/core';
+import { BrandNames } from '../core/brand-names';
 import { DecimalPipe, PercentPipe } from '@angular/common';
 import { brandColor } from '../core/design-tokens';
 import { SOURCES, SOURCE_MEANING, Source } from '../core/sources';
@@ -9,18 +10,19 @@ import { WarningsComponent } from './warnings.component';
 import { emptyBrandsReason } from './warnings';
 
 /** Live results of the selected stream (the injected store): brand exposure with its
- *  timeline first, then latest detections and scene, objects, measures; each panel's
- *  warnings beside it. */
+ *  timeline (`part="brands"`), or latest detections and scene, objects, measures
+ *  (`part="details"`); each panel's warnings beside it. */
 @Component({
   selector: 'ma-panels',
   imports: [DecimalPipe, PercentPipe, WarningsComponent, SourceChipComponent],
   template: `
+    @if (part() === 'brands') {
     <section data-testid="brand-panel">
       <h3>Brands <span class="sub">on screen · said aloud</span></h3>
       <ul class="brand-rows">
         @for (b of store.brands(); track b.brand) {
           <li [attr.data-brand]="b.brand">
-            <span class="name"><span class="swatch" [style.background]="colour()(b.brand)"></span>{{ b.brand }}</span>
+            <span class="name"><span class="swatch" [style.background]="colour()(b.brand)"></span>{{ names.name(b.brand) }}</span>
             <span class="num" data-testid="brand-seconds" [attr.data-value]="b.seconds"
                   [title]="b.seconds ? 'On screen (logo or text)' : 'Not on screen: only said aloud'">{{ b.seconds ? (b.seconds | number: '1.1-1') + ' s' : '–' }}</span>
             <span class="bar"><span [style.width.%]="b.shareOfVoice * 100" [style.background]="colour()(b.brand)"></span></span>
@@ -59,12 +61,12 @@ import { emptyBrandsReason } from './warnings';
                 @for (a of lane.screen; track $index) {
                   <rect [attr.x]="x(a.start)" [attr.width]="w(a.start, a.end)" y="1" height="16" [attr.fill]="colour()(a.brand)"
                         (click)="seek.emit(a.start)" [attr.data-brand]="a.brand" data-testid="timeline-run">
-                    <title>{{ a.brand }} {{ lane.label }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
+                    <title>{{ names.name(a.brand) }} {{ lane.label }} {{ a.start | number: '1.0-1' }}–{{ a.end | number: '1.0-1' }} s</title></rect>
                 }
                 @for (m of lane.spoken; track $index) {
                   <rect [attr.x]="x(m.start) - 2" width="4" y="0" height="18" [attr.fill]="colour()(m.brand)" class="tick"
                         (click)="seek.emit(m.start)" [attr.data-brand]="m.brand" data-testid="timeline-mention">
-                    <title>{{ m.brand }} said at {{ m.start | number: '1.0-1' }} s: “{{ m.text }}”</title></rect>
+                    <title>{{ names.name(m.brand) }} said at {{ m.start | number: '1.0-1' }} s: “{{ m.text }}”</title></rect>
                 }
               </svg>
             </div>
@@ -73,7 +75,7 @@ import { emptyBrandsReason } from './warnings';
         <p class="muted">bars: on screen · ticks: said aloud · click one to play from there</p>
       }
     </section>
-
+    } @else {
     <section data-testid="results-panel">
       <h3>Latest results</h3>
       @if (store.latest(); as seg) {
@@ -107,6 +109,7 @@ import { emptyBrandsReason } from './warnings';
         @for (c of latestColors(); track c.hex) { <span [style.background]="c.hex" [style.flex-grow]="c.share" [title]="c.hex"></span> }
       </div>
     </section>
+    }
   `,
   styles: `
     :host { display: grid; gap: var(--ma-space-3); }
@@ -140,6 +143,10 @@ import { emptyBrandsReason } from './warnings';
   `,
 })
 export class PanelsComponent {
+  /** Which panels: the live brands (beside the player), or the operator's details (latest
+   *  results with the model, objects, brightness and colours; below the analyst view). */
+  readonly part = input<'brands' | 'details'>('brands');
+  readonly names = inject(BrandNames);
   protected readonly store = inject(ResultsStore);
   private readonly streams = inject(StreamsService);
   readonly seek = output<number>();
@@ -147,14 +154,8 @@ export class PanelsComponent {
   /** The sources the timeline draws (all, until the user hides some). */
   readonly shown = signal<ReadonlySet<Source>>(new Set(SOURCES));
 
-  /** Brand colours as the analyst view picks them (every brand of every stream). */
-  readonly colour = computed(() => {
-    const ids = [
-      ...this.streams.streams().flatMap((s) => Object.keys(s.brands ?? {})),
-      ...Object.keys(this.store.stream()?.brands ?? {}),
-    ];
-    return (brand: string) => brandColor(brand, ids);
-  });
+  /** Brand colours: each brand's own (a function of its id), as on every page. */
+  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
 
   /** One timeline lane per source that is on for the stream or has something to draw:
    *  logo and text runs as bars, spoken mentions as ticks. */

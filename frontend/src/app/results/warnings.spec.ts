@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Segment, StreamDoc } from '../core/models';
-import { analysisWarning, emptyBrandsReason, streamWarnings } from './warnings';
+import { analysisWarning, emptyBrandsReason, streamWarnings, warningView } from './warnings';
 
 const stream: StreamDoc = { id: 's', name: 'Show', status: 'live', mode: 'realtime' };
 
@@ -104,5 +104,33 @@ describe('brand signal warnings (segment `signals`)', () => {
     // Switched off for the stream since: its last state is no longer news.
     const off = { ...stream, signals: { speech: false } };
     expect(streamWarnings({ stream: off, latest: failed, segments: [failed] }).map((w) => w.id)).toEqual(['text-unavailable']);
+  });
+});
+
+describe('warning cards (warningView)', () => {
+  it('keeps title, meaning and what to do in view; the raw error goes under Details', () => {
+    const raw = 'CLIP unavailable: OSError: no weights at /opt/models/clip-vit-b32.pt\nTraceback (most recent call last): …';
+    const v = warningView(analysisWarning(raw));
+    expect(v.title).toBe('Brand recognition (CLIP) is unavailable');
+    expect(v.action).toContain('logo matching still runs');
+    expect(v.details).toBe('OSError: no weights at /opt/models/clip-vit-b32.pt\nTraceback (most recent call last): …');
+    expect(v.detailsHint).toBe('OSError: no weights at /opt/models/clip-vit-b32.pt');
+    expect(v.title + v.explain + v.action).not.toContain('OSError');
+  });
+
+  it('shows the app\'s own explanation, with no Details when there is no raw text', () => {
+    const v = warningView(analysisWarning('CLIP unavailable: still loading'));
+    expect(v.explain).toContain('still loading on the model service');
+    expect(v.details).toBe('');
+    const lag = streamWarnings({ stream: { ...stream, stats: { lag_s: 30 } } as StreamDoc, latest: null, segments: [] });
+    expect(warningView(lag.find((w) => w.id === 'lag')!).details).toBe('');
+  });
+
+  it('clips a long first line for the folded hint, keeps the whole text inside', () => {
+    const long = 'x'.repeat(300);
+    const v = warningView(analysisWarning(long));
+    expect(v.details).toBe(long);
+    expect(v.detailsHint.length).toBe(80);
+    expect(v.detailsHint.endsWith('…')).toBe(true);
   });
 });

@@ -12,7 +12,9 @@ export interface StreamWarning {
   /** the panels it affects; shown beside the first */
   panels: WarningPanel[];
   title: string;
-  /** the pipeline's own words, when they add something */
+  /** what it means, in this app's words (shown) */
+  explain?: string;
+  /** the pipeline's own words (raw error text), behind a "Details" disclosure */
   detail?: string;
   /** what to do about it */
   action: string;
@@ -37,7 +39,7 @@ export function analysisWarning(message: string): StreamWarning {
       severity: 'info',
       panels: ['brands', 'results'],
       title: 'Brand recognition is warming up',
-      detail: 'The CLIP model is still loading on the model service; scene labels and CLIP brand labels start when it is ready.',
+      explain: 'The CLIP model is still loading on the model service; scene labels and CLIP brand labels start when it is ready.',
       action: 'Nothing to do: it usually takes under a minute. Logo matching already runs.',
     };
   }
@@ -91,6 +93,32 @@ export function analysisWarning(message: string): StreamWarning {
     title: 'The analysis reported a problem',
     detail: message,
     action: 'Results may be incomplete; see the analyze function’s log.',
+  };
+}
+
+/** A warning as its card shows it: always the title, what it means and what to do; the
+ *  pipeline's raw text folded under "Details" (one line of it as the disclosure's hint). */
+export interface WarningView {
+  title: string;
+  explain: string;
+  action: string;
+  /** the raw text, '' when there is none */
+  details: string;
+  /** its first line, clipped, for the folded disclosure */
+  detailsHint: string;
+}
+
+const HINT_CHARS = 80;
+
+export function warningView(w: StreamWarning): WarningView {
+  const details = (w.detail ?? '').trim();
+  const first = details.split('\n')[0];
+  return {
+    title: w.title,
+    explain: w.explain ?? '',
+    action: w.action,
+    details,
+    detailsHint: first.length > HINT_CHARS ? `${first.slice(0, HINT_CHARS - 1)}…` : first,
   };
 }
 
@@ -187,7 +215,7 @@ export function streamWarnings({ stream, latest, segments, signals: switches }: 
       severity: 'info',
       panels: ['brands', 'results'],
       title: 'Brand and object analysis is off',
-      detail: 'This deployment runs without a model backend: only brightness, colours and motion are measured.',
+      explain: 'This deployment runs without a model backend: only brightness, colours and motion are measured.',
       action: 'Set MA_ANALYZER_BACKEND to local (the model service) or cloud-vision to find brands.',
     });
   }

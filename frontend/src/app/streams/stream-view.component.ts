@@ -21,8 +21,9 @@ import { ObsSetupComponent } from './obs-setup.component';
 import { StreamActions, displayName } from './stream-actions';
 import { playbackUrl } from '../core/playback-url';
 
-/** `#/streams/:id`: one stream — player with its overlay, results (primary), operator
- *  controls (secondary). Provides the `ResultsStore` the player, panels and control share,
+/** `#/streams/:id`: one stream — player with its overlay and the live brands beside it, the
+ *  analyst's exposure right under it (primary), then the operator's detection details and
+ *  settings (secondary; one column: player, exposure, brands, details). Provides the `ResultsStore` the player, panels and control share,
  *  fed by this stream's Firestore listeners. */
 @Component({
   selector: 'ma-stream-view',
@@ -53,50 +54,56 @@ import { playbackUrl } from '../core/playback-url';
         <p class="muted">It may have been deleted. <a routerLink="/">Back to the streams</a></p></div>
     }
 
+    <!-- The analyst's results first: the player, the brands beside it and the exposure
+         right under it; the operator's detection details and settings below them. -->
     <div class="layout" [class.hidden]="missing()">
       <section class="watch" aria-label="Player" #watch>
-        <ma-player [playlist]="playlist()" [options]="overlay()" />
+        <ma-player [playlist]="playlist()" [options]="overlay()" [streamStatus]="stream()?.status ?? null" />
         <ma-transcript-strip [mediaTime]="player()?.mediaTime() ?? null" (seek)="seek($event)" (openSettings)="openSettings()" />
         @if (seekNote()) { <p class="seek-note" role="status" data-testid="seek-note">{{ seekNote() }}</p> }
         <ma-warnings panel="player" />
-        <div class="overlay-controls">
-          <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
-                        data-testid="toggle-objects" /> Objects</label>
-          <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
-                        data-testid="toggle-logos" /> Logos</label>
-          <label [title]="textLayerHint()"><input #textBox type="checkbox" [checked]="showText()" (change)="showText.set(textBox.checked)"
-                        data-testid="toggle-text" /> Text <span class="key text" aria-hidden="true"></span>
-            @if (!signals().text) { <span class="off">(off for this stream)</span> }</label>
-          <label title="Every line of text read on screen, faint, behind the boxes"><input #ocrBox type="checkbox" [checked]="showOcrLines()"
-                        (change)="showOcrLines.set(ocrBox.checked)" data-testid="toggle-ocr-lines" /> All text read</label>
-          <label class="range">Boxes from
-            <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
-                   data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} % confidence</label>
-        </div>
       </section>
-      <section class="results" aria-label="Live results">
-        @if (stream()) { <ma-panels (seek)="seek($event)" /> }
-      </section>
+      @if (stream() && !missing()) {
+        <section class="brands" aria-label="Brands, live"><ma-panels part="brands" (seek)="seek($event)" /></section>
+        <ma-analyst class="analysis" [streamId]="id()" [held]="player()?.held() ?? null" (seek)="seek($event)" />
+        <section class="operator-area" aria-labelledby="details-title" data-testid="detection-details">
+          <h2 id="details-title">Detection details <span class="summary-sub">what the models see, for operators</span></h2>
+          <div class="overlay-controls" role="group" aria-label="Player overlay">
+            <label><input #objectsBox type="checkbox" [checked]="showObjects()" (change)="showObjects.set(objectsBox.checked)"
+                          data-testid="toggle-objects" /> Objects</label>
+            <label><input #logosBox type="checkbox" [checked]="showLogos()" (change)="showLogos.set(logosBox.checked)"
+                          data-testid="toggle-logos" /> Logos</label>
+            <label [title]="textLayerHint()"><input #textBox type="checkbox" [checked]="showText()" (change)="showText.set(textBox.checked)"
+                          data-testid="toggle-text" /> Text <span class="key text" aria-hidden="true"></span>
+              @if (!signals().text) { <span class="off">(off for this stream)</span> }</label>
+            <label title="Every line of text read on screen, faint, behind the boxes"><input #ocrBox type="checkbox" [checked]="showOcrLines()"
+                          (change)="showOcrLines.set(ocrBox.checked)" data-testid="toggle-ocr-lines" /> All text read</label>
+            <label class="range">Boxes from
+              <input #minScoreRange type="range" min="0" max="1" step="0.05" [value]="minScore()" (input)="minScore.set(+minScoreRange.value)"
+                     data-testid="min-score" /> {{ minScore() * 100 | number: '1.0-0' }} % confidence</label>
+          </div>
+          <ma-panels part="details" class="details" />
+          <ma-warnings panel="processing" />
+          <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails
+                   data-testid="stream-settings">
+            <summary>Stream settings <span class="summary-sub">Processing and performance · brand signals</span></summary>
+            <ma-control />
+          </details>
+        </section>
+      }
     </div>
-    @if (stream() && !missing()) {
-      <!-- The analyst's results first; the operator's controls folded away below them. -->
-      <ma-analyst class="analysis" [streamId]="id()" [held]="player()?.held() ?? null" (seek)="seek($event)" />
-      <div class="operator-area">
-        <ma-warnings panel="processing" />
-        <details class="operator" [open]="operatorOpen()" (toggle)="operatorOpen.set(operatorDetails.open)" #operatorDetails
-                 data-testid="stream-settings">
-          <summary>Stream settings <span class="summary-sub">Processing and performance · brand signals</span></summary>
-          <ma-control />
-        </details>
-      </div>
-    }
   `,
   styles: `
     .head { display: flex; align-items: center; gap: var(--ma-space-2); margin-bottom: var(--ma-space-3); flex-wrap: wrap; }
     .head h1 { margin: 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .spacer { flex: 1; }
     .danger { color: var(--ma-error); }
-    .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(320px, 400px); gap: var(--ma-space-4); align-items: start; }
+    .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(320px, 400px); gap: var(--ma-space-4); align-items: start;
+              grid-template-areas: 'watch brands' 'analysis analysis' 'operator operator'; }
+    .watch { grid-area: watch; }
+    .brands { grid-area: brands; }
+    .analysis { grid-area: analysis; }
+    .operator-area { grid-area: operator; }
     .layout.hidden { display: none; }
     .overlay-controls { display: flex; flex-wrap: wrap; gap: var(--ma-space-4); align-items: center; font-size: var(--ma-text-sm);
                         margin: var(--ma-space-2) 0 var(--ma-space-3); }
@@ -106,12 +113,19 @@ import { playbackUrl } from '../core/playback-url';
     .summary-sub { font-weight: 400; color: var(--ma-text-muted); font-size: var(--ma-text-sm); margin-left: var(--ma-space-2); }
     .watch { scroll-margin-top: 72px; }
     .seek-note { margin: var(--ma-space-2) 0 0; color: var(--ma-warn); font-size: var(--ma-text-sm); }
-    .analysis { display: grid; margin-top: var(--ma-space-5); }
-    .operator-area { margin-top: var(--ma-space-5); display: grid; gap: var(--ma-space-2); }
+    .analysis { display: grid; margin-top: var(--ma-space-2); }
+    .operator-area { margin-top: var(--ma-space-4); display: grid; gap: var(--ma-space-2); min-width: 0; }
+    .operator-area h2 { margin: 0; font-size: var(--ma-text-lg); }
+    .operator-area .overlay-controls { margin: 0; }
+    .details { grid-template-columns: repeat(auto-fit, minmax(min(300px, 100%), 1fr)); align-items: start; }
     .operator { background: var(--ma-surface); border: 1px solid var(--ma-border); border-radius: var(--ma-radius);
                 padding: var(--ma-space-2) var(--ma-space-3); }
     .operator summary { cursor: pointer; font-weight: 600; padding: var(--ma-space-1) 0; }
-    @media (max-width: 1000px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+    /* One column: the exposure right after the player, the live brands after it. */
+    @media (max-width: 1000px) {
+      .layout { grid-template-columns: minmax(0, 1fr); grid-template-areas: 'watch' 'analysis' 'brands' 'operator'; }
+      .analysis { margin-top: 0; }
+    }
   `,
 })
 export class StreamViewComponent implements OnDestroy {

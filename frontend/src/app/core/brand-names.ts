@@ -1,0 +1,48 @@
+import { Injectable, inject, signal } from '@angular/core';
+import { BrandsApi } from './api.service';
+
+/** A brand's display name from an id → name table: the id itself for a brand the table
+ *  does not know (deleted, or the list not read yet). */
+export function brandName(names: Readonly<Record<string, string>>, id: string): string {
+  return Object.hasOwn(names, id) && names[id] ? names[id] : id;
+}
+
+/**
+ * Brand names for the pages that only hold ids (appearances, timelines, totals): the
+ * library's list (`GET /v1/brands`), read once per session and again on `refresh()`. Until
+ * it arrives, or when it cannot be read, ids stand in for names.
+ */
+@Injectable({ providedIn: 'root' })
+export class BrandNames {
+  private readonly api = inject(BrandsApi);
+  private readonly table = signal<Readonly<Record<string, string>>>({});
+  private loading?: Promise<void>;
+
+  /** id → name, as read. */
+  readonly names = this.table.asReadonly();
+
+  /** The name of `id` (reads the list on first use; a signal read: templates update). */
+  name(id: string): string {
+    void this.load();
+    return brandName(this.table(), id);
+  }
+
+  /** Reads the list once (later calls share the first read). */
+  load(): Promise<void> {
+    return (this.loading ??= this.read());
+  }
+
+  /** Reads the list again (a page opened after a rename shows the new name). */
+  refresh(): Promise<void> {
+    return (this.loading = this.read());
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const list = await this.api.brands();
+      this.table.set(Object.fromEntries(list.brands.map((b) => [b.brand_id, b.name])));
+    } catch {
+      // ids stand in for names
+    }
+  }
+}
