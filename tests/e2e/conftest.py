@@ -5,6 +5,20 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.e2e.test_dashboard import ARTIFACTS
+
+# What a failed run leaves behind: a later passing run must not show it as current.
+STALE = ("*failure*.png", "*failure*.txt", "dbg.pdf")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_artifacts():
+    """Clears failure screenshots and debugging leftovers of earlier runs at session start
+    (the screenshots of passing steps are overwritten by each run)."""
+    for pattern in STALE:
+        for path in ARTIFACTS.glob(pattern):
+            path.unlink(missing_ok=True)
+
 
 @pytest.fixture
 def dashboard(stack_env):

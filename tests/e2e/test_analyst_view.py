@@ -31,6 +31,7 @@ import pytest
 import requests
 
 from local.publisher import publish
+from tests.e2e.shots import shot
 from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
 from tests.integration.helpers import WAIT_S
 from tests.logo_scenes import ICONS, logo, paste, photo
@@ -71,14 +72,6 @@ def make_clip(out: Path) -> Path:
     encoder.stdin.close()
     assert encoder.wait() == 0
     return out
-
-
-def shot(page, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    if full_page:  # from the top, so the sticky app bar is drawn where it belongs
-        page.evaluate("window.scrollTo(0, 0)")
-        page.wait_for_timeout(300)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def ensure_brands(api: str, auth: dict) -> None:
@@ -157,6 +150,14 @@ def test_analyst_view_live_seek_exports_report_and_phone(
     sign_in(page, dashboard, stack_env.info["accounts"], "viewer")
     page.goto(f"{dashboard}#/streams/{stream_id}")
     page.get_by_test_id("stream-title").filter(has_text="Analyst match").wait_for()
+    # Nothing to export before the first appearance: the exports wait and say why.
+    page.locator('[data-testid="exports"][data-ready="false"]').wait_for()
+    assert page.get_by_test_id("export-appearances").is_disabled()
+    assert page.get_by_test_id("export-brands").is_disabled()
+    assert page.get_by_test_id("export-report").get_attribute("aria-disabled") == "true"
+    empty = page.get_by_test_id("totals-empty")
+    assert empty.evaluate("td => getComputedStyle(td).textOverflow") != "ellipsis"
+    assert empty.evaluate("td => td.scrollWidth <= td.clientWidth"), empty.inner_text()
 
     # Played twice (72 s): time to look at the live view before the stream ends.
     publisher = publish(f"{stack_env.info['rtmp']}/{key}", clip, loops=1)
@@ -189,6 +190,17 @@ def live_checks(page) -> None:
                  .some((img) => img.complete && img.naturalWidth > 0)"""
     )
     assert page.get_by_test_id("sov-empty").count() == 0
+    page.locator('[data-testid="exports"][data-ready="true"]').wait_for()
+    assert page.get_by_test_id("export-appearances").is_enabled()
+    # Brand names, not ids: in the list, the totals and the chart's description.
+    group = page.locator('[data-testid="appearance-group"][data-brand="starbucks"] h3')
+    assert group.inner_text() == "Starbucks", group.inner_text()
+    page.locator('[data-testid="brand-totals"] [data-brand="starbucks"]').filter(
+        has_text="Starbucks"
+    ).wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=sov-chart]').ariaLabel.includes('Starbucks')"
+    )
     assert "updating live" in page.get_by_test_id("analyst-scope").inner_text()
     first = page.locator('[data-testid="appearance"]').first
     assert re.search(r"\d+:\d\d – \d+:\d\d", first.inner_text()), first.inner_text()
@@ -257,6 +269,9 @@ def ended_checks(page, db, stream_id: str, context) -> None:
         arg=len(expected),
     )
     shot(page, "32-analyst-ended.png")
+    assert "Red Bull" in page.get_by_test_id("brand-totals").inner_text()
+    assert "redbull" not in page.get_by_test_id("brand-totals").inner_text()
+    heat_and_time_range(page, expected)
 
     # Exports with the page's filters: one brand chosen, a minimum confidence.
     page.locator('[data-testid="filter-brands"] mat-chip-option[data-brand="starbucks"]').click()
@@ -313,7 +328,7 @@ def ended_checks(page, db, stream_id: str, context) -> None:
     page.wait_for_url(re.compile(rf"#/streams/{stream_id}/report\?.*brand=starbucks"))
     page.locator('[data-testid="report"][data-ready="true"]').wait_for()
     report = page.get_by_test_id("report-brands")
-    assert "starbucks" in report.inner_text() and "redbull" not in report.inner_text()
+    assert "Starbucks" in report.inner_text() and "Red Bull" not in report.inner_text()
     figure = report.locator('[data-brand="starbucks"] [data-testid="report-seconds"]').inner_text()
     assert float(figure.split()[0]) == pytest.approx(seconds, abs=0.05)
     page.wait_for_function(
@@ -330,6 +345,51 @@ def ended_checks(page, db, stream_id: str, context) -> None:
     page.emulate_media(media="print")
     shot(page, "33-report-print.png")
     assert pages == 1, f"the report printed on {pages} pages"
+
+
+def hottest(page, brand: str) -> tuple[float, float]:
+    """Shows `brand` in the heat map; its hottest cell's centre (fractions of the frame)."""
+    page.locator(f'ma-heatmap .pick button[data-brand="{brand}"]').click()
+    heat = page.locator(f'[data-testid="heatmap"][data-shown="{brand}"][data-hottest]')
+    heat.wait_for()
+    x, y = heat.get_attribute("data-hottest").split(",")
+    return float(x), float(y)
+
+
+def inside(point: tuple[float, float], shown: tuple) -> bool:
+    """Whether a point (fractions of the frame) lies on the logo SHOWN placed there (its
+    width both ways: the logos are at most as tall as they are wide)."""
+    _, _, _, (cx, cy), width = shown
+    x, y = point[0] * WIDTH, point[1] * HEIGHT
+    return abs(x - cx) <= width / 2 and abs(y - cy) <= width / 2
+
+
+def heat_and_time_range(page, expected: dict) -> None:
+    """The heat map's hottest cell is where the clip put each brand; the time-range filter
+    narrows the list, the totals and the heat map (Starbucks' second place is after 0:20)."""
+    page.get_by_test_id("heatmap").scroll_into_view_if_needed()
+    assert inside(hottest(page, "redbull"), SHOWN[1]), hottest(page, "redbull")
+    whole = hottest(page, "starbucks")
+    assert inside(whole, SHOWN[0]) or inside(whole, SHOWN[2]), whole
+
+    end = 20
+    to = page.locator('[data-testid="filter-time"] input[aria-label="To"]')
+    to.focus()
+    to.press("Home")  # down to the start thumb (0:00), then up to 0:20
+    for _ in range(end):
+        to.press("ArrowRight")
+    page.get_by_test_id("analyst-scope").filter(has_text=f"0:00 – 0:{end}").wait_for()
+    kept = [a for a in expected.values() if a["start"] < end]
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=appearance]').length === n",
+        arg=len(kept),
+    )
+    early = hottest(page, "starbucks")
+    assert inside(early, SHOWN[0]) and not inside(early, SHOWN[2]), early
+    assert inside(hottest(page, "redbull"), SHOWN[1])
+    shot(page, "32-analyst-time-range.png")
+    page.get_by_test_id("filter-reset").click()
+    page.get_by_test_id("analyst-scope").filter(has_text="(whole stream)").wait_for()
 
 
 def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:  # noqa: F811
@@ -356,10 +416,28 @@ def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:  #
               };
             }"""
         )
-        assert layout["scroll"] <= 390, layout
+        wide = phone.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                 .filter((e) => e.getBoundingClientRect().right > 392)
+                 .slice(0, 8).map((e) => e.tagName + '.' + e.className + ' ' +
+                   Math.round(e.getBoundingClientRect().right))"""
+        )
+        assert layout["scroll"] <= 390, (layout, wide)
         for part in ("chart", "player", "list"):
             assert 300 <= layout[part] <= 390, layout
         assert 250 <= layout["heat"] <= 390, layout  # beside its Top/Middle/Bottom labels
+        # The exposure comes right after the player (and its transcript), its figures before
+        # its filters, then the live brand panel and the operator's details.
+        order = phone.evaluate(
+            """() => ['ma-player', 'ma-analyst', '[data-testid=kpi-brands]', 'ma-analyst-filters',
+                       '[data-testid=brand-panel]', '[data-testid=detection-details]']
+                 .map((s) => document.querySelector(s).getBoundingClientRect().top)"""
+        )
+        assert order == sorted(order), order
+        player_bottom = phone.evaluate(
+            "document.querySelector('ma-player').getBoundingClientRect().bottom"
+        )
+        assert order[1] - player_bottom < 250, (order, player_bottom)
         shot(phone, "34-analyst-390.png")
         phone.goto(f"{dashboard}#/streams/{stream_id}/report")
         phone.locator('[data-testid="report"][data-ready="true"]').wait_for()
@@ -451,5 +529,15 @@ def test_report_of_many_brands_prints_on_one_a4_page(
         )
         longer = page.pdf(prefer_css_page_size=True, print_background=True)
         assert len(re.findall(rb"/Type\s*/Page[^s]", longer)) == 2
+
+        # Ended, never published: the player says there is no recording (not "not
+        # published yet"), the exposure is there all the same.
+        db.collection("streams").document(stream_id).update({"status": "ended"})
+        page.goto(f"{dashboard}#/streams/{stream_id}")
+        hint = page.get_by_test_id("player-hint")
+        hint.filter(has_text="Stream ended — no recording kept").wait_for()
+        assert page.get_by_test_id("player-status").inner_text().lower() == "ended"
+        page.locator('[data-testid="exports"][data-ready="true"]').wait_for()
+        shot(page, "37-ended-no-recording.png")
     finally:
         page.close()

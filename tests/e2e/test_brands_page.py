@@ -30,6 +30,7 @@ import pytest
 import requests
 
 from tests.conftest import TEST_API_KEY
+from tests.e2e.shots import shot
 from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
 from tests.e2e.test_history import write_appearance
 from tests.integration.helpers import WAIT_S
@@ -37,11 +38,6 @@ from tests.logo_scenes import ICONS
 
 API_KEY = {"X-API-Key": TEST_API_KEY}
 BRAND, NAME = "starbucks", "Starbucks"
-
-
-def shot(page, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def png(width: int, height: int, value: int = 255) -> bytes:

@@ -230,9 +230,13 @@ def test_layout_at_390_px(stack_env, browser, dashboard):  # noqa: F811
         page.wait_for_url(re.compile(rf"#/streams/{stream_id}$"))
         player = page.locator("ma-player .stage").bounding_box()
         assert player["width"] >= 390 - 2 * 12, player  # full width, less the page margin
-        panels = page.locator("ma-panels").bounding_box()
-        assert panels["y"] > player["y"] + player["height"], (player, panels)  # stacked
-        assert panels["width"] >= 390 - 2 * 12, panels
+        # Stacked: the exposure first under the player, then the live brands.
+        analyst = page.locator("ma-analyst").bounding_box()
+        brands = page.get_by_test_id("brand-panel").bounding_box()
+        assert analyst["y"] > player["y"] + player["height"], (player, analyst)
+        assert brands["y"] > analyst["y"], (analyst, brands)
+        for box in (analyst, brands):
+            assert box["width"] >= 390 - 2 * 12, box
         no_sideways_scroll(page)
         shot(page, "21-390-stream.png")
     except Exception:

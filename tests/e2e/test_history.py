@@ -24,6 +24,7 @@ import requests
 
 from functions.appearances import RunPart, appearance_id, part_fields
 from tests.conftest import TEST_API_KEY
+from tests.e2e.shots import shot
 from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
 from tests.integration.helpers import WAIT_S
 
@@ -33,11 +34,6 @@ SEEN = (
     {"acme": [(0.0, 6.0), (20.0, 24.5)], "globex": [(8.0, 12.5)]},
     {"acme": [(2.0, 6.5)], "initech": [(10.0, 11.5)], "globex": [(30.0, 40.0)]},
 )
-
-
-def shot(page, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def create(api: str, name: str) -> str:

@@ -71,6 +71,14 @@ const SETTLE_MS = 4000;
       </div>
     </header>
 
+    <div class="kpis">
+      <div class="kpi"><span class="value" data-testid="kpi-brands">{{ totals().length }}</span><span>brands seen</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-seconds">{{ duration(brandSeconds()) }}</span><span>screen time, all brands</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-appearances">{{ screenAppearances() }}</span><span>appearances on screen</span></div>
+      <div class="kpi"><span class="value" data-testid="kpi-mentions">{{ mentionCount() }}</span><span>spoken mentions</span></div>
+      <div class="kpi"><span class="value">{{ duration(analysed()) }}</span><span>analysed</span></div>
+    </div>
+
     <ma-analyst-filters class="card" [filters]="filters()" [brands]="brandIds()" [colour]="colour()" [maxTime]="maxTime()"
                         (changed)="filters.set($event)" />
     @if (error()) { <p class="error-text" role="alert">{{ error() }}</p> }
@@ -80,14 +88,6 @@ const SETTLE_MS = 4000;
     @if (truncated()) {
       <p class="note">Showing the first {{ limit }} appearances of this stream; the CSV exports and the report hold them all.</p>
     }
-
-    <div class="kpis">
-      <div class="kpi"><span class="value" data-testid="kpi-brands">{{ totals().length }}</span><span>brands seen</span></div>
-      <div class="kpi"><span class="value" data-testid="kpi-seconds">{{ duration(brandSeconds()) }}</span><span>screen time, all brands</span></div>
-      <div class="kpi"><span class="value" data-testid="kpi-appearances">{{ screenAppearances() }}</span><span>appearances on screen</span></div>
-      <div class="kpi"><span class="value" data-testid="kpi-mentions">{{ mentionCount() }}</span><span>spoken mentions</span></div>
-      <div class="kpi"><span class="value">{{ duration(analysed()) }}</span><span>analysed</span></div>
-    </div>
 
     <div class="row">
       <section class="card chart" aria-labelledby="sov-title">

@@ -41,7 +41,8 @@ import { Appearance, Filters, HeatGrid, durationLabel, heatGrid } from './exposu
       <span class="ylabel" aria-hidden="true">Vertical position</span>
       <div class="yticks" aria-hidden="true"><span>Top</span><span>Middle</span><span>Bottom</span></div>
       <div class="canvas-box">
-        <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="heatmap"></canvas>
+        <canvas #canvas role="img" [attr.aria-label]="description()" data-testid="heatmap"
+                [attr.data-shown]="shown()" [attr.data-hottest]="hottest()"></canvas>
         @if (!grid().total) { <p class="empty">{{ brands().length ? 'No position recorded in this range.' : 'No brand on screen in this range.' }}</p> }
       </div>
       <div></div><div></div>
@@ -112,6 +113,14 @@ export class HeatmapComponent implements OnDestroy {
     const who = this.shown() ? this.names.name(this.shown()) : 'all brands';
     if (!g.total) return `Where ${who} appeared on screen, weighted by seconds.`;
     return `Where ${who} appeared on screen: each appearance's largest view, weighted by its seconds (${durationLabel(g.total)} in all).`;
+  });
+  /** The hottest cell's centre as fractions of the frame's width and height ("x,y"; null:
+   *  nothing drawn), on the canvas for tests and tools. */
+  readonly hottest = computed(() => {
+    const g = this.grid();
+    if (!g.total) return null;
+    const top = g.cells.indexOf(g.max);
+    return `${(((top % g.cols) + 0.5) / g.cols).toFixed(4)},${((Math.floor(top / g.cols) + 0.5) / g.rows).toFixed(4)}`;
   });
   readonly description = computed(() => {
     const g = this.grid();

@@ -60,7 +60,7 @@ export interface OverlayNow {
     <!-- Below the picture, not over it: a badge on the video would hide the boxes' labels. -->
     <div class="statusbar">
       <span class="status" [class]="status()" data-testid="player-status">{{ status() }}</span>
-      <span class="hint">{{ reviewing() ? 'Playing from an earlier moment; the live edge waits.' : hint() }}</span>
+      <span class="hint" data-testid="player-hint">{{ reviewing() ? 'Playing from an earlier moment; the live edge waits.' : hint() }}</span>
       @if (reviewing()) {
         <button type="button" class="live-btn" (click)="goLive()" data-testid="go-live">Back to live</button>
       }

@@ -42,8 +42,7 @@ import { WarningPanel, warningView } from './warnings';
     li.info { border-color: var(--ma-primary); } li.info ma-icon { color: var(--ma-primary); }
     li > div { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
     .explain { color: var(--ma-text-muted); }
-    .raw summary { cursor: pointer; color: var(--ma-text-muted); font-size: var(--ma-text-xs); white-space: nowrap; overflow: hidden;
-                   text-overflow: ellipsis; }
+    .raw summary { cursor: pointer; color: var(--ma-text-muted); font-size: var(--ma-text-xs); overflow-wrap: anywhere; }
     .raw .hint { opacity: 0.7; margin-left: var(--ma-space-1); }
     .raw[open] .hint { display: none; }
     .raw pre { margin: var(--ma-space-1) 0 0; white-space: pre-wrap; overflow-wrap: anywhere; font-size: var(--ma-text-xs);
