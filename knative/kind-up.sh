@@ -73,14 +73,17 @@ kubectl get namespace media-analyzer >/dev/null 2>&1 || kubectl create namespace
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT
 "$PYTHON" knative/render.py --tag "$TAG" "${gpu[@]}" --out "$manifests" >/dev/null
-# A Job's template cannot change: run the (idempotent) bucket set-up afresh each time.
-kubectl delete job minio-init -n media-analyzer --ignore-not-found
+# A Job's template cannot change: run the (idempotent) set-ups afresh each time: the
+# bucket and its events (minio-init), the emulator's security rules (firestore-init).
+kubectl delete job minio-init firestore-init -n media-analyzer --ignore-not-found
 kubectl apply -k "$manifests"
-kubectl wait --for=condition=Complete job/minio-init -n media-analyzer --timeout=300s || {
-  echo "kind-up: the bucket set-up (job/minio-init) did not complete:"
-  kubectl logs job/minio-init -n media-analyzer --tail=20
-  exit 1
-}
+for setup in minio-init firestore-init; do
+  kubectl wait --for=condition=Complete "job/$setup" -n media-analyzer --timeout=300s || {
+    echo "kind-up: the set-up job/$setup did not complete:"
+    kubectl logs "job/$setup" -n media-analyzer --tail=20
+    exit 1
+  }
+done
 kubectl wait --for=condition=Available deployment --all -n media-analyzer --timeout=300s
 kubectl wait --for=condition=Ready ksvc --all -n media-analyzer --timeout=600s
 echo "Dashboard: http://frontend.media-analyzer.127.0.0.1.sslip.io"

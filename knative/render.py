@@ -210,7 +210,8 @@ def kservices(image: dict[str, str], gpu: bool) -> list[KService]:
                 "API_BASE": "http://api.media-analyzer.127.0.0.1.sslip.io",
                 "FIREBASE_PROJECT_ID": PROJECT,
                 "FIRESTORE_EMULATOR": FIRESTORE_BROWSER,
-                "SIGN_IN": "none",  # the emulator runs without rules, as in compose
+                # Reads what firestore.rules open to the public (the firestore-init Job).
+                "SIGN_IN": "none",
             },
             uid=uid_of(image["frontend"]),
         ),
@@ -306,6 +307,51 @@ def skip_annotations() -> dict[str, str]:
     return {
         f"checkov.io/skip{i}": f"{check}={reason}"
         for i, (check, reason) in enumerate(sorted(CHECKOV_SKIPS.items()), start=1)
+    }
+
+
+def job(
+    name: str,
+    container_name: str,
+    image: str,
+    uid: int,
+    env: list[dict],
+    command: list[str],
+    memory: str,
+) -> dict:
+    """A set-up Job that kind-up.sh waits for: retried until its service answers, and
+    every step must succeed."""
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": NAMESPACE, "annotations": skip_annotations()},
+        "spec": {
+            "backoffLimit": 20,  # until the service it sets up answers
+            "template": {
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": uid},
+                    "containers": [
+                        {
+                            "name": container_name,
+                            "image": image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "env": env,
+                            "command": command[:-1],
+                            "args": command[-1:],
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": memory},
+                                "limits": {"cpu": "100m", "memory": memory},
+                            },
+                            "securityContext": security_context(uid),
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                        }
+                    ],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                }
+            },
+        },
     }
 
 
@@ -529,44 +575,27 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
         ],
         [{"name": "tmp", "emptyDir": {}}, {"name": "home", "emptyDir": {}}],
     )
-    minio_init = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": "minio-init",
-            "namespace": NAMESPACE,
-            "annotations": skip_annotations(),
-        },
-        "spec": {
-            "backoffLimit": 20,  # until MinIO answers
-            "template": {
-                "spec": {
-                    "restartPolicy": "OnFailure",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": THIRD_PARTY_UID},
-                    "containers": [
-                        {
-                            "name": "mc",
-                            "image": "minio/mc:RELEASE.2025-08-13T08-35-41Z",
-                            "env": [
-                                {"name": "HOME", "value": "/tmp"},
-                                *env_list({}, secrets=False, own_secrets=SECRET_ENV[:2]),
-                            ],
-                            "command": ["sh", "-c"],
-                            "args": [MINIO_INIT],
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "64Mi"},
-                                "limits": {"cpu": "100m", "memory": "64Mi"},
-                            },
-                            "securityContext": security_context(THIRD_PARTY_UID),
-                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-                        }
-                    ],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
-                }
-            },
-        },
-    }
+    minio_init = job(
+        "minio-init",
+        "mc",
+        "minio/mc:RELEASE.2025-08-13T08-35-41Z",
+        THIRD_PARTY_UID,
+        [{"name": "HOME", "value": "/tmp"}, *env_list({}, False, own_secrets=SECRET_ENV[:2])],
+        ["sh", "-c", MINIO_INIT],
+        memory="64Mi",
+    )
+    # The emulator enforces no rules until given some: without them any page in the
+    # host's browser could read streams/{id}/private/* (key hash, publisher address)
+    # through the node port. Loads firestore.rules and config/access (public reads).
+    firestore_init = job(
+        "firestore-init",
+        "rules",
+        image["functions"],
+        uid_of(image["functions"]),
+        env_list({**COMMON_ENV, **API_ENV}, secrets=False),
+        ["python", "-m", "mediacore.firestore_access", "/app/firestore.rules"],
+        memory="256Mi",
+    )
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
         # The player in the host's browser fetches segments through the node port (every
@@ -576,6 +605,7 @@ def infrastructure(image: dict[str, str]) -> list[dict]:
         network_policy("firestore", [8080], same_namespace=False),
         network_policy("ingest", [1935], same_namespace=False),
         minio_init,
+        firestore_init,
         ingest,
         service("ingest", [("rtmp", 1935, 1935, 31935)], kind="NodePort"),
         minio_data,

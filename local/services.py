@@ -27,6 +27,7 @@ from pathlib import Path
 import requests
 
 from local.ports import StackPorts
+from mediacore import firestore_access
 from mediacore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -198,39 +199,20 @@ def auth_command(settings: Settings) -> list[str]:
     ]
 
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "firestore.rules"
-
-
 def load_firestore_rules(settings: Settings, ports: StackPorts, rules: str | None = None) -> None:
     """Give the Firestore emulator the production rules, so browser clients meet them
     locally too (service clients authenticate as 'owner' and bypass rules, as on GCP)."""
-    body = {
-        "rules": {
-            "files": [{"name": "firestore.rules", "content": rules or RULES_FILE.read_text()}]
-        }
-    }
-    url = (
-        f"http://{settings.platform.host}:{ports.firestore_port}"
-        f"/emulator/v1/projects/{settings.platform.project_id}:securityRules"
+    firestore_access.load_rules(
+        f"{settings.platform.host}:{ports.firestore_port}",
+        settings.platform.project_id,
+        rules or firestore_access.RULES_FILE.read_text(),
     )
-    response = requests.put(url, json=body, timeout=10)
-    response.raise_for_status()
 
 
 def publish_access_config(settings: Settings) -> None:
-    """What the rules read to decide access (they cannot see environment settings). As in a
-    deployment, reading needs the viewer or admin claim: the dashboard signs in with the
-    seeded accounts (``seed_accounts``)."""
-    from google.cloud import firestore
-
-    client = firestore.Client(project=settings.platform.project_id)
-    client.collection("config").document("access").set(
-        {
-            "public_read": settings.api.public_read,
-            "viewer_claim": settings.api.viewer_claim,
-            "admin_claim": settings.api.admin_claim,
-        }
-    )
+    """What the rules read to decide access. As in a deployment, reading needs the viewer
+    or admin claim: the dashboard signs in with the seeded accounts (``seed_accounts``)."""
+    firestore_access.publish_access(settings)
 
 
 DEMO_ACCOUNTS_FILE = "demo-accounts.json"

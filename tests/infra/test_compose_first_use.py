@@ -239,3 +239,29 @@ def test_model_matches_docker_compose_config(files, tmp_path):
         mine = {k: str(v) for k, v in (service.get("environment") or {}).items()}
         compose = {k: str(v) for k, v in (theirs[name].get("environment") or {}).items()}
         assert {k: compose.get(k) for k in mine} == mine, name
+
+
+def test_the_published_emulator_gets_the_production_rules():
+    """Issue 15, item 2 on compose: the Firestore emulator is published on the host for
+    the dashboard, and an emulator without rules serves streams/{id}/private/* (key
+    hash, publisher address) to any page. firestore-init loads firestore.rules with the
+    command tested against a real emulator (tests/integration/test_firestore_rules.py::
+    test_a_published_emulator_opens_results_but_never_secrets), before the dashboard
+    starts."""
+    env_text = generated_env()
+    project = compose_project(env_text)
+    init = project["services"]["firestore-init"]
+    assert init["command"] == [
+        "python",
+        "-m",
+        "mediacore.firestore_access",
+        "/app/firestore.rules",
+    ]
+    assert init["image"] == project["services"]["api"]["image"]  # has /app/firestore.rules
+    env = service_environment(init, env_text)
+    assert env["FIRESTORE_EMULATOR_HOST"] == "firestore:8080"
+    api = service_environment(project["services"]["api"], env_text)
+    assert env["MA_API_PUBLIC_READ"] == api["MA_API_PUBLIC_READ"]  # rules mirror the API
+    assert project["services"]["frontend"]["depends_on"]["firestore-init"] == {
+        "condition": "service_completed_successfully"
+    }

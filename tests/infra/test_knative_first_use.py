@@ -462,7 +462,8 @@ def test_bucket_setup_failures_are_not_hidden():
     assert "--ignore-existing" in script.split("mc event add", 1)[1]  # a re-run is no failure
     kind_up = KIND_UP.read_text()
     assert hidden_failures(kind_up) == []
-    assert "kubectl wait --for=condition=Complete job/minio-init" in kind_up
+    assert 'kubectl wait --for=condition=Complete "job/$setup"' in kind_up
+    assert "for setup in minio-init firestore-init; do" in kind_up
 
 
 def test_hidden_failure_check_rejects_or_true():
@@ -650,8 +651,8 @@ def test_kind_up_walk_on_a_new_cluster(stubs):
     """Walks kind-up.sh end to end with docker, kind and kubectl recording their calls:
     the cluster from kind-config.yaml, Knative Serving + Kourier and no Eventing (nothing
     uses it), each image built from its Dockerfile and loaded under its kind.local name,
-    the Secret made, the old Job removed, the current manifests applied, the bucket set-up
-    awaited."""
+    the Secret made, the old Jobs removed, the current manifests applied, the bucket and
+    the emulator's rules set up and awaited."""
     tmp_path, env = stubs
     done = run_kind_up(env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -662,12 +663,15 @@ def test_kind_up_walk_on_a_new_cluster(stubs):
         assert f"docker build -f {how.dockerfile} -t {ref} {how.context}" in log
         assert f"kind load docker-image --name media-analyzer {ref}" in log
     assert "kubectl create -f -" in log  # the Secret, through ensure_secret.py
-    delete = log.index("kubectl delete job minio-init -n media-analyzer --ignore-not-found")
-    apply = next(i for i, c in enumerate(log) if c.startswith("kubectl apply -k "))
-    wait = log.index(
-        "kubectl wait --for=condition=Complete job/minio-init -n media-analyzer --timeout=300s"
+    delete = log.index(
+        "kubectl delete job minio-init firestore-init -n media-analyzer --ignore-not-found"
     )
-    assert delete < apply < wait
+    apply = next(i for i, c in enumerate(log) if c.startswith("kubectl apply -k "))
+    for setup in ("minio-init", "firestore-init"):  # the bucket, the emulator's rules
+        wait = log.index(
+            f"kubectl wait --for=condition=Complete job/{setup} -n media-analyzer --timeout=300s"
+        )
+        assert delete < apply < wait
     assert applied(tmp_path) == documents()
 
 
@@ -876,3 +880,26 @@ def test_emulator_run_shows_an_unwritable_home(tmp_path, volumes):
             time.sleep(0.2)
     finally:
         stop(process)
+
+
+def test_the_browser_reachable_emulator_gets_the_production_rules():
+    """Issue 15, item 2 on KIND: the emulator is published to the host's browser on a
+    node port, and an emulator without rules serves streams/{id}/private/* (key hash,
+    publisher address) to any page. The firestore-init Job loads firestore.rules with
+    the command tested against a real emulator in tests/integration/test_firestore_rules
+    (test_a_published_emulator_opens_results_but_never_secrets), as the API's user."""
+    job = named(documents(), "Job", "firestore-init")
+    container = only_container(job)
+    assert container["command"] + container["args"] == [
+        "python",
+        "-m",
+        "mediacore.firestore_access",
+        "/app/firestore.rules",
+    ]
+    assert container["image"] == render.images(render.REGISTRY, "dev")["functions"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["FIRESTORE_EMULATOR_HOST"] == render.COMMON_ENV["FIRESTORE_EMULATOR_HOST"]
+    assert env["MA_API_PUBLIC_READ"] == render.API_ENV["MA_API_PUBLIC_READ"]
+    assert job["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == render.uid_of(
+        container["image"]
+    )

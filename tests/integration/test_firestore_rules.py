@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import uuid
 
 import pytest
 import requests
@@ -165,3 +167,51 @@ def test_public_read_opens_results_only(stack_env, seeded, access, stream_id):
     assert result["read backfill"] == "denied"
     assert verdicts(result, NEVER) == dict.fromkeys(NEVER, "denied")
     assert_no_secrets(stream, seeded)
+
+
+def emulator_read(host: str, project: str, path: str) -> int:
+    """What a browser with no credential gets for a document (the emulator's REST API)."""
+    url = f"http://{host}/v1/projects/{project}/databases/(default)/documents/{path}"
+    return requests.get(url, timeout=10).status_code
+
+
+def run_access_setup(host: str, project: str, public_read: bool) -> None:
+    """The command compose's firestore-init service and KIND's firestore-init Job run."""
+    env = {
+        **os.environ,
+        "FIRESTORE_EMULATOR_HOST": host,
+        "GOOGLE_CLOUD_PROJECT": project,
+        "MA_API_PUBLIC_READ": str(public_read).lower(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "mediacore.firestore_access", str(ROOT / "firestore.rules")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_published_emulator_opens_results_but_never_secrets(stack_env):
+    """Compose and KIND publish their Firestore emulator to the host's browser for the
+    dashboard. An emulator enforces no rules until given some (rules are per project:
+    a project of its own stands in for theirs), so any page could read a stream key's hash
+    and the publisher's address; their set-up step gives it the production rules."""
+    host = stack_env.client_env["FIRESTORE_EMULATOR_HOST"]
+    project = f"published-{uuid.uuid4().hex[:8]}"
+    owner = {"Authorization": "Bearer owner"}  # the server SDKs' identity on an emulator
+    base = f"http://{host}/v1/projects/{project}/databases/(default)/documents"
+    for path, field in [("streams/s", "name"), ("streams/s/private/publish", "key_hash")]:
+        body = {"fields": {field: {"stringValue": PUBLISHER_ADDR}}}
+        assert requests.patch(f"{base}/{path}", json=body, headers=owner, timeout=10).ok
+
+    assert emulator_read(host, project, "streams/s/private/publish") == 200  # the fault
+
+    run_access_setup(host, project, public_read=True)
+    assert emulator_read(host, project, "streams/s") == 200
+    assert emulator_read(host, project, "streams/s/private/publish") == 403
+    assert emulator_read(host, project, "config/access") == 403
+
+    run_access_setup(host, project, public_read=False)
+    assert emulator_read(host, project, "streams/s") == 403
