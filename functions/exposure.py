@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mediacore.schema import Appearance
@@ -241,14 +241,15 @@ def brand_totals(appearances: Iterable[Appearance], filters: Filters) -> list[Br
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection"): prefixed with '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# brand: the id; brand_name: as the library names it (the id for a brand no longer in it).
 APPEARANCE_COLUMNS = (
-    "stream_id", "appearance_id", "brand", "source", "text", "start_s", "end_s", "seconds",
-    "confidence", "best_frame_t", "peak_size", "peak_x", "peak_y", "peak_w", "peak_h",
-    "evidence",
+    "stream_id", "appearance_id", "brand", "brand_name", "source", "text", "start_s",
+    "end_s", "seconds", "confidence", "best_frame_t", "peak_size", "peak_x", "peak_y",
+    "peak_w", "peak_h", "evidence",
 )  # fmt: skip
 # seconds: on screen (logo or text, counted once); mentions: times said aloud.
 BRAND_COLUMNS = (
-    "stream_id", "brand", "seconds", "logo_seconds", "text_seconds", "mentions",
+    "stream_id", "brand", "brand_name", "seconds", "logo_seconds", "text_seconds", "mentions",
     "appearances", "share_of_voice", "first_seen_s", "last_seen_s", "first_mention_s",
     "last_mention_s", "mean_confidence", "peak_confidence", "mean_size", "mean_x", "mean_y",
 )  # fmt: skip
@@ -272,23 +273,30 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
     return out.getvalue()
 
 
-def appearance_rows(stream_id: str, appearances: Iterable[tuple[str, Appearance]]):
+def name_of(names: Mapping[str, str], brand: str) -> str:
+    """A brand's display name: the library's, else its id (deleted, or never named)."""
+    return names.get(brand) or brand
+
+
+def appearance_rows(
+    stream_id: str, appearances: Iterable[tuple[str, Appearance]], names: Mapping[str, str]
+):
     """CSV rows of (appearance id, appearance) pairs; times as stored, not clipped."""
     for doc_id, a in appearances:
         box = a.peak_box or [None] * 4
         yield (
-            stream_id, doc_id, a.brand, a.source, a.text, a.start, a.end, a.seconds,
-            a.best_score, a.best_frame_t, a.peak_size, *box, a.evidence,
+            stream_id, doc_id, a.brand, name_of(names, a.brand), a.source, a.text, a.start,
+            a.end, a.seconds, a.best_score, a.best_frame_t, a.peak_size, *box, a.evidence,
         )  # fmt: skip
 
 
-def brand_rows(stream_id: str, totals: Iterable[BrandTotal]):
+def brand_rows(stream_id: str, totals: Iterable[BrandTotal], names: Mapping[str, str]):
     for t in totals:
         yield (
-            stream_id, t.brand, t.seconds, t.logo_seconds, t.text_seconds, t.mentions,
-            t.appearances, t.share_of_voice, t.first_seen, t.last_seen, t.first_mention,
-            t.last_mention, t.mean_confidence, t.peak_confidence, t.mean_size, t.mean_x,
-            t.mean_y,
+            stream_id, t.brand, name_of(names, t.brand), t.seconds, t.logo_seconds,
+            t.text_seconds, t.mentions, t.appearances, t.share_of_voice, t.first_seen,
+            t.last_seen, t.first_mention, t.last_mention, t.mean_confidence, t.peak_confidence,
+            t.mean_size, t.mean_x, t.mean_y,
         )  # fmt: skip
 
 

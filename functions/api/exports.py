@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from flask import Response, render_template
@@ -205,7 +205,7 @@ def appearances_csv(path: StreamPath, query: ExportQuery):
     existing(path.stream_id)
     rows = read_appearances(path.stream_id, filters_of(query))
     text = exposure.to_csv(
-        exposure.APPEARANCE_COLUMNS, exposure.appearance_rows(path.stream_id, rows)
+        exposure.APPEARANCE_COLUMNS, exposure.appearance_rows(path.stream_id, rows, brand_names())
     )
     return attachment(text, f"{path.stream_id}-appearances.csv")
 
@@ -224,7 +224,8 @@ def brands_csv(path: StreamPath, query: ExportQuery):
     filters = filters_of(query)
     rows = [a for _, a in read_appearances(path.stream_id, filters)]
     totals = exposure.brand_totals(rows, filters)
-    text = exposure.to_csv(exposure.BRAND_COLUMNS, exposure.brand_rows(path.stream_id, totals))
+    rows_out = exposure.brand_rows(path.stream_id, totals, brand_names())
+    text = exposure.to_csv(exposure.BRAND_COLUMNS, rows_out)
     return attachment(text, f"{path.stream_id}-brands.csv")
 
 
@@ -251,7 +252,9 @@ def report(path: StreamPath, query: ExportQuery):
             log.warning("evidence frame of %s in %s/%d missing", brand, path.stream_id, seq)
             return None
 
-    page = report_page(path.stream_id, doc, filters, rows, (start, end), analysed, frame)
+    page = report_page(
+        path.stream_id, doc, filters, rows, (start, end), analysed, frame, brand_names()
+    )
     return Response(
         page,
         mimetype="text/html",
@@ -267,8 +270,10 @@ def report_page(
     period: tuple[float, float],
     analysed: float,
     frame: Callable[[str, int], bytes | None],
+    names: Mapping[str, str],
 ) -> str:
-    """The report's HTML from what was read (``frame(brand, seq)``: an evidence JPEG)."""
+    """The report's HTML from what was read (``frame(brand, seq)``: an evidence JPEG;
+    ``names``: brand id -> the library's name)."""
     start, end = period
     totals = exposure.brand_totals(rows, filters)
     top = [t.brand for t in totals[:REPORT_BRANDS]]
@@ -296,8 +301,14 @@ def report_page(
         area=exposure.area_chart(line, REPORT_PLOT, keep=REPORT_BRANDS, palette=palette),
         thumbnails=_thumbnails(rows, top, frame),
         media_time=exposure.media_time,
+        brand_name=lambda brand: exposure.name_of(names, brand),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def brand_names() -> dict[str, str]:
+    """Brand id -> name, from the library, for exports a person reads."""
+    return {b["brand_id"]: b.get("name") or b["brand_id"] for b in services().brands.all()}
 
 
 def _when(value) -> str | None:

@@ -299,7 +299,7 @@ def ended_checks(page, db, stream_id: str, context) -> None:
     assert {r["appearance_id"] for r in rows} == set(kept), (rows, kept)
     for r in rows:
         a = kept[r["appearance_id"]]
-        assert r["brand"] == a["brand"]
+        assert r["brand"] == a["brand"] and r["brand_name"] == BRANDS[a["brand"]]
         assert float(r["start_s"]) == pytest.approx(a["start"], abs=1e-3)
         assert float(r["end_s"]) == pytest.approx(a["end"], abs=1e-3)
         assert float(r["confidence"]) == pytest.approx(a["confidence"], abs=1e-4)
@@ -308,7 +308,7 @@ def ended_checks(page, db, stream_id: str, context) -> None:
     with page.expect_download() as download:
         page.get_by_test_id("export-brands").click()
     totals = read_csv(download.value)
-    assert [t["brand"] for t in totals] == ["starbucks"], totals
+    assert [(t["brand"], t["brand_name"]) for t in totals] == [("starbucks", "Starbucks")], totals
     seconds = sum(a["end"] - a["start"] for a in kept.values())
     assert float(totals[0]["seconds"]) == pytest.approx(seconds, abs=0.01)
     assert int(totals[0]["appearances"]) == len(kept)
@@ -539,5 +539,7 @@ def test_report_of_many_brands_prints_on_one_a4_page(
         assert page.get_by_test_id("player-status").inner_text().lower() == "ended"
         page.locator('[data-testid="exports"][data-ready="true"]').wait_for()
         shot(page, "37-ended-no-recording.png")
+        # Twelve long brand names: the totals table shortens them, the page keeps its width.
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 1280
     finally:
         page.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import io
 import re
 import subprocess
@@ -67,8 +68,14 @@ def scene_segment(tmp_path, brands: tuple[str, ...]) -> bytes:
     return out.read_bytes()
 
 
+def display_name(brand: str) -> str:
+    return f"{brand.title()} & Co"
+
+
 def register(api, dev, brand):
-    put = requests.put(f"{api}/v1/brands/{brand}", json={"name": brand}, headers=dev, timeout=30)
+    put = requests.put(
+        f"{api}/v1/brands/{brand}", json={"name": display_name(brand)}, headers=dev, timeout=30
+    )
     assert put.ok, put.text
     upload = requests.post(
         f"{api}/v1/brands/{brand}/logos",
@@ -154,6 +161,7 @@ def test_evidence_is_stored_served_exported_reported_and_deleted(
     for row in rows:
         truth = stored[row["appearance_id"]]
         assert row["brand"] == truth.brand and row["stream_id"] == stream_id
+        assert row["brand_name"] == display_name(truth.brand)  # as the library names it
         assert float(row["start_s"]) == truth.start and float(row["end_s"]) == truth.end
         assert float(row["seconds"]) == truth.seconds
         assert float(row["confidence"]) == truth.best_score
@@ -186,7 +194,7 @@ def test_evidence_is_stored_served_exported_reported_and_deleted(
     images = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
     assert len(images) == len(BRANDS)
     for brand in BRANDS:
-        assert f"<b>{brand}</b>" in page
+        assert f"<b>{html.escape(display_name(brand))}</b>" in page  # named as in the library
         best = appearances[brand]
         frame = store.read(evidence_object(stream_id, best["evidence_seq"], brand))
         assert base64.b64encode(frame).decode() in images

@@ -109,12 +109,27 @@ def test_plain_values_pass_unchanged():
 
 
 def test_csv_rows_carry_every_column():
-    rows = list(exposure.appearance_rows("s", [("acme-0000000000", ROWS[0])]))
+    rows = list(exposure.appearance_rows("s", [("acme-0000000000", ROWS[0])], {}))
     assert len(rows[0]) == len(exposure.APPEARANCE_COLUMNS)
     row = dict(zip(exposure.APPEARANCE_COLUMNS, rows[0], strict=True))
     assert row["peak_x"] == 0.1 and row["peak_h"] == 0.2 and row["confidence"] == 0.9
     totals = exposure.brand_totals(ROWS, Filters())
-    assert all(len(r) == len(exposure.BRAND_COLUMNS) for r in exposure.brand_rows("s", totals))
+    brand_rows = exposure.brand_rows("s", totals, {})
+    assert all(len(r) == len(exposure.BRAND_COLUMNS) for r in brand_rows)
+
+
+def test_csv_rows_name_brands_as_the_library_does():
+    """An analyst reads "Red Bull", not "redbull"; a brand deleted from the library since
+    keeps its id as its name."""
+    names = {ROWS[0].brand: "Acme & Söhne"}
+    (row,) = exposure.appearance_rows("s", [("x", ROWS[0])], names)
+    row = dict(zip(exposure.APPEARANCE_COLUMNS, row, strict=True))
+    assert (row["brand"], row["brand_name"]) == (ROWS[0].brand, "Acme & Söhne")
+    (gone,) = exposure.appearance_rows("s", [("x", ROWS[0])], {})
+    assert dict(zip(exposure.APPEARANCE_COLUMNS, gone, strict=True))["brand_name"] == ROWS[0].brand
+    totals = exposure.brand_totals(ROWS, Filters())
+    named = {r[1]: r[2] for r in exposure.brand_rows("s", totals, names)}
+    assert named[ROWS[0].brand] == "Acme & Söhne"
 
 
 # --- report charts ------------------------------------------------------------------------------
@@ -229,14 +244,14 @@ def test_the_timeline_unites_sources_and_counts_mentions_per_bucket():
 
 
 def test_csv_carries_source_text_and_the_new_totals():
-    rows = list(exposure.appearance_rows("s", [("acme-text-0000006000", SOURCED[1])]))
+    rows = list(exposure.appearance_rows("s", [("acme-text-0000006000", SOURCED[1])], {}))
     row = dict(zip(exposure.APPEARANCE_COLUMNS, rows[0], strict=True))
     assert (row["source"], row["text"], row["seconds"]) == ("text", "ACME", 8.0)
-    (said_row,) = exposure.appearance_rows("s", [("x", SOURCED[2])])
+    (said_row,) = exposure.appearance_rows("s", [("x", SOURCED[2])], {})
     said = dict(zip(exposure.APPEARANCE_COLUMNS, said_row, strict=True))
     assert (said["source"], said["text"], said["peak_w"]) == ("speech", "Acme", None)
     totals = exposure.brand_totals(SOURCED, Filters())
-    text = exposure.to_csv(exposure.BRAND_COLUMNS, exposure.brand_rows("s", totals))
+    text = exposure.to_csv(exposure.BRAND_COLUMNS, exposure.brand_rows("s", totals, {}))
     parsed = {r["brand"]: r for r in csv.DictReader(io.StringIO(text))}
     acme = parsed["acme"]
     assert (acme["seconds"], acme["logo_seconds"], acme["text_seconds"]) == ("14.0", "10.0", "8.0")

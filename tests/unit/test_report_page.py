@@ -46,14 +46,21 @@ def busy_stream(brands: int) -> list[Appearance]:
     return rows
 
 
-def page(brands: int) -> str:
+def page(brands: int, names: dict[str, str] | None = None) -> str:
     app = create_app(Services(get_settings(), None, None, None, None, None))
     jpeg = render(cv2.resize(photo("coffee"), (1280, 720)), (0.3, 0.3, 0.2, 0.2))
     doc = {"name": "Saturday match =HYPERLINK()", "status": "ended",
            "live_since": datetime(2026, 5, 2, 18, 0, tzinfo=UTC)}  # fmt: skip
     with app.app_context():
         return exports.report_page(
-            "s", doc, Filters(), busy_stream(brands), (0.0, 3600.0), 3600.0, lambda b, s: jpeg
+            "s",
+            doc,
+            Filters(),
+            busy_stream(brands),
+            (0.0, 3600.0),
+            3600.0,
+            lambda b, s: jpeg,
+            names or {},
         )
 
 
@@ -66,6 +73,13 @@ def test_the_report_holds_the_brands_charts_and_frames_escaped():
     assert "seconds on screen per 1 min bucket" in html and "1:00:00" in html
     assert "live since 2026-05-02 18:00 UTC" in html
     assert len(re.findall(r"<polygon ", html)) == exports.REPORT_BRANDS + 1
+
+
+def test_the_report_names_brands_as_the_library_does():
+    html = page(3, {"Brand number 0": "Zeta <Co>", "Brand number 1": "Alpha"})
+    assert "Zeta &lt;Co&gt;" in html and "Alpha" in html and "<Co>" not in html
+    assert "Brand number 0" not in html  # table, bars, chart titles, evidence captions
+    assert "Brand number 2" in html  # not in the library: its id
 
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")

@@ -5,7 +5,6 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { AnalystApi, AnalystSummary, StreamTimeline } from '../core/api.service';
-import { brandColor } from '../core/design-tokens';
 import { StreamsService } from '../core/streams.service';
 import { ResultsStore } from '../results/results-store';
 import { emptyBrandsReason } from '../results/warnings';
@@ -105,12 +104,12 @@ const SETTLE_MS = 4000;
       </section>
       <section class="card totals" aria-labelledby="totals-title">
         <h3 id="totals-title">Brand totals</h3>
-        <table data-testid="brand-totals">
+        <div class="table-scroll"><table data-testid="brand-totals">
           <thead><tr><th>Brand</th><th class="num">On screen</th><th class="num">Share</th><th class="num">Said</th><th class="num">Appear.</th><th class="num">Conf.</th></tr></thead>
           <tbody>
             @for (t of totals(); track t.brand) {
               <tr [attr.data-brand]="t.brand">
-                <td><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ names.name(t.brand) }}
+                <td [title]="names.name(t.brand)"><span class="swatch" [style.background]="colour()(t.brand)"></span>{{ names.name(t.brand) }}
                   @if (t.textSeconds > 0) {
                     <span class="split" data-testid="total-split">
                       @if (t.logoSeconds > 0) {
@@ -131,7 +130,7 @@ const SETTLE_MS = 4000;
               <tr><td colspan="6" class="empty" data-testid="totals-empty">{{ emptyText() }}</td></tr>
             }
           </tbody>
-        </table>
+        </table></div>
         <p class="foot">On screen: its logo or its name written in the frame (a moment seen both ways counts once). Share: of all
           brands' on-screen seconds in range. Said: times said aloud. Conf.: mean best-detection confidence.</p>
       </section>
@@ -175,7 +174,10 @@ const SETTLE_MS = 4000;
     th { text-align: left; font-weight: 500; color: var(--ma-text-muted); font-size: var(--ma-text-xs); padding: 4px 0;
          border-bottom: 1px solid var(--ma-border); }
     td { padding: 6px 0; border-bottom: 1px solid var(--ma-border); }
-    td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 160px; }
+    /* The name takes what the figures leave and ends in "…" (full name on hover), so a long
+       brand name never widens the page; the table scrolls inside its card if it must. */
+    .table-scroll { overflow-x: auto; }
+    td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 0; width: 100%; min-width: 90px; }
     td .split { display: flex; flex-wrap: wrap; gap: 2px; margin-top: 2px; }
     .num { text-align: right; padding-left: var(--ma-space-2); white-space: nowrap; font-variant-numeric: tabular-nums; }
     td.share .bar { display: inline-block; width: 40px; height: 6px; border-radius: 3px; background: var(--ma-surface-2);
@@ -225,8 +227,8 @@ export class AnalystViewComponent implements OnDestroy {
   readonly truncated = computed(() => this.appearances().length >= SUMMARY_LIMIT);
   /** Every brand of the stream, most seconds first (what the filters offer). */
   readonly brandIds = computed(() => brandTotals(this.appearances(), NO_FILTERS).map((t) => t.brand));
-  /** Brand colours: each brand's own (a function of its id), as on every page. */
-  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
+  /** Brand colours: each brand's own in the library, as on every page. */
+  readonly colour = inject(BrandNames).colour;
   readonly kept = computed(() => select(this.appearances(), this.filters()));
   readonly totals = computed(() => brandTotals(this.appearances(), this.filters()));
   readonly shownBrands = computed(() => this.totals().map((t) => t.brand));

@@ -197,7 +197,7 @@ export function sharePercent(series: readonly TimelineSeries[]): number[][] {
 }
 
 export const OTHER_BRANDS = 'other brands';
-export const OTHER_COLOUR = '#5f6670'; // darker than the palette's grey (#b4b4b4)
+export const OTHER_COLOUR = '#5f6670'; // grey: no brand's colour is grey
 
 /** The `keep` largest series (most seconds first, as the API sends them) and the rest
  *  added up as one "other brands" series, so a chart of many brands stays readable (the

@@ -1,5 +1,6 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, computed, inject, signal } from '@angular/core';
 import { BrandsApi } from './api.service';
+import { BRAND_PALETTE, brandSlot } from './design-tokens';
 
 /** A brand's display name from an id → name table: the id itself for a brand the table
  *  does not know (deleted, or the list not read yet). */
@@ -7,8 +8,17 @@ export function brandName(names: Readonly<Record<string, string>>, id: string): 
   return Object.hasOwn(names, id) && names[id] ? names[id] : id;
 }
 
+/** Brand colours for a library of brand ids: each brand the palette slot of its place in
+ *  the library in id order, so the first ten brands never share a colour and a brand has
+ *  the same colour on every page (it moves only when a brand sorting before it is added or
+ *  deleted); a brand the library does not hold (deleted) keeps its id's hash slot. */
+export function libraryColours(ids: readonly string[]): (brand: string) => string {
+  const slots = new Map([...ids].sort().map((id, i) => [id, i % BRAND_PALETTE.length]));
+  return (brand) => BRAND_PALETTE[slots.get(brand) ?? brandSlot(brand)];
+}
+
 /**
- * Brand names for the pages that only hold ids (appearances, timelines, totals): the
+ * Brand names and colours for the pages that only hold ids (appearances, timelines, totals): the
  * library's list (`GET /v1/brands`), read once per session and again on `refresh()`. Until
  * it arrives, or when it cannot be read, ids stand in for names.
  */
@@ -20,6 +30,13 @@ export class BrandNames {
 
   /** id → name, as read. */
   readonly names = this.table.asReadonly();
+
+  /** brand id → its colour (libraryColours of the list as read; hashes until then). */
+  readonly colour = computed(() => libraryColours(Object.keys(this.table())));
+
+  constructor() {
+    void this.load();
+  }
 
   /** The name of `id` (reads the list on first use; a signal read: templates update). */
   name(id: string): string {

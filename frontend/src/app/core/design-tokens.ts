@@ -2,10 +2,10 @@
  *  needs the colour itself (charts draw on a canvas, where CSS variables do not apply). */
 export const BRAND_PALETTE = [
   '#56b4e9', '#e69f00', '#009e73', '#f0e442', '#cc79a7',
-  '#0072b2', '#d55e00', '#b4b4b4', '#8fd175', '#c9a0ff',
+  '#0072b2', '#d55e00', '#e6194b', '#8fd175', '#c9a0ff',
 ] as const;
 
-/** The palette slot of a brand id: FNV-1a (32 bit) of its UTF-16 code units, modulo the
+/** The palette slot of a brand id the library does not hold (see libraryColours): FNV-1a (32 bit) of its UTF-16 code units, modulo the
  *  palette's length. A function of the id alone: the same brand has the same colour on
  *  every page, whatever else is loaded. */
 export function brandSlot(brand: string): number {

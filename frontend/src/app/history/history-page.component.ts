@@ -5,7 +5,6 @@ import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { duration, percent } from '../brands/brand-logic';
 import { BrandsApi, StreamSummary } from '../core/api.service';
-import { brandColor } from '../core/design-tokens';
 import { BrandNames, brandName } from '../core/brand-names';
 import { StreamDoc } from '../core/models';
 import { StreamsService } from '../core/streams.service';
@@ -296,7 +295,7 @@ export class HistoryPageComponent {
   }
 
   color(brand: string): string {
-    return brandColor(brand);
+    return this.brandNames.colour()(brand);
   }
 
 

@@ -1,6 +1,6 @@
+import { BrandNames } from '../core/brand-names';
 import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
 import { mediaClock } from '../analyst/exposure';
-import { brandColor } from '../core/design-tokens';
 import { SessionService } from '../core/session.service';
 import { ResultsStore } from '../results/results-store';
 import { WarningsComponent } from '../results/warnings.component';
@@ -116,8 +116,8 @@ export class TranscriptStripComponent {
   readonly problem = computed(() => PROBLEMS.has(this.note().status));
   /** Beside the words: only a problem (without words, the note is the strip's text). */
   readonly showNote = computed(() => this.tokens().length > 0 && this.problem());
-  /** Brand colours: each brand's own (a function of its id), as on every page. */
-  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
+  /** Brand colours: each brand's own in the library, as on every page. */
+  readonly colour = inject(BrandNames).colour;
 
   readonly clock = mediaClock;
 }

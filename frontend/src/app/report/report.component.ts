@@ -20,7 +20,6 @@ import {
 } from '../analyst/exposure';
 import { SovChartComponent } from '../analyst/sov-chart.component';
 import { AnalystApi, AnalystSummary, StreamTimeline } from '../core/api.service';
-import { brandColor } from '../core/design-tokens';
 import { StreamsService } from '../core/streams.service';
 import { displayName } from '../streams/stream-actions';
 import { IconComponent } from '../ui/icon.component';
@@ -217,8 +216,8 @@ export class ReportComponent {
   readonly brandSeconds = computed(() => this.totals().reduce((s, t) => s + t.seconds, 0));
   readonly appearanceCount = computed(() => this.totals().reduce((s, t) => s + t.appearances, 0));
   readonly topBrand = computed(() => (this.totals()[0] ? this.names.name(this.totals()[0].brand) : '–'));
-  /** Brand colours: each brand's own (a function of its id), as on every page. */
-  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
+  /** Brand colours: each brand's own in the library, as on every page. */
+  readonly colour = inject(BrandNames).colour;
   /** Each brand's clearest appearance with a stored frame (the top brands). */
   readonly evidence = computed(() => {
     const kept = select(this.appearances(), this.filters());

@@ -1,7 +1,6 @@
 import { Component, computed, inject, input, output, signal } from '@angular/core';
 import { BrandNames } from '../core/brand-names';
 import { DecimalPipe, PercentPipe } from '@angular/common';
-import { brandColor } from '../core/design-tokens';
 import { SOURCES, SOURCE_MEANING, Source } from '../core/sources';
 import { StreamsService } from '../core/streams.service';
 import { SourceChipComponent } from '../ui/source-chip.component';
@@ -154,8 +153,8 @@ export class PanelsComponent {
   /** The sources the timeline draws (all, until the user hides some). */
   readonly shown = signal<ReadonlySet<Source>>(new Set(SOURCES));
 
-  /** Brand colours: each brand's own (a function of its id), as on every page. */
-  readonly colour = signal<(brand: string) => string>(brandColor).asReadonly();
+  /** Brand colours: each brand's own in the library, as on every page. */
+  readonly colour = inject(BrandNames).colour;
 
   /** One timeline lane per source that is on for the stream or has something to draw:
    *  logo and text runs as bars, spoken mentions as ticks. */
