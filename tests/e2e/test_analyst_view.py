@@ -426,6 +426,9 @@ def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:  #
         for part in ("chart", "player", "list"):
             assert 300 <= layout[part] <= 390, layout
         assert 250 <= layout["heat"] <= 390, layout  # beside its Top/Middle/Bottom labels
+        # Every column of the brand totals on screen, none behind a sideways scroll.
+        totals = phone.get_by_test_id("brand-totals")
+        assert totals.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
         # The exposure comes right after the player (and its transcript), its figures before
         # its filters, then the live brand panel and the operator's details.
         order = phone.evaluate(

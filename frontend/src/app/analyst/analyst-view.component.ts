@@ -196,6 +196,10 @@ const SETTLE_MS = 4000;
       .card { padding: var(--ma-space-3); }
       .exports { width: 100%; }
       .exports > * { flex: 1 1 auto; }
+      /* Every column on a phone: the share's number without its bar, closer columns. */
+      td.share .bar { display: none; }
+      .num { padding-left: 6px; }
+      td:first-child { min-width: 72px; }
     }
   `,
 })
