@@ -1,6 +1,6 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
 import { BrandsApi } from './api.service';
-import { BRAND_PALETTE, brandSlot } from './design-tokens';
+import { BRAND_PALETTE } from './design-tokens';
 
 /** A brand's display name from an id → name table: the id itself for a brand the table
  *  does not know (deleted, or the list not read yet). */
@@ -11,10 +11,20 @@ export function brandName(names: Readonly<Record<string, string>>, id: string): 
 /** Brand colours for a library of brand ids: each brand the palette slot of its place in
  *  the library in id order, so the first ten brands never share a colour and a brand has
  *  the same colour on every page (it moves only when a brand sorting before it is added or
- *  deleted); a brand the library does not hold (deleted) keeps its id's hash slot. */
+ *  deleted). A brand the library does not hold (deleted since, or set in MA_BRANDS) takes
+ *  the next slot after the library's when first asked for, and keeps it. */
 export function libraryColours(ids: readonly string[]): (brand: string) => string {
-  const slots = new Map([...ids].sort().map((id, i) => [id, i % BRAND_PALETTE.length]));
-  return (brand) => BRAND_PALETTE[slots.get(brand) ?? brandSlot(brand)];
+  const sorted = [...ids].sort();
+  const slots = new Map(sorted.map((id, i) => [id, i % BRAND_PALETTE.length]));
+  let next = sorted.length;
+  return (brand) => {
+    let slot = slots.get(brand);
+    if (slot === undefined) {
+      slot = next++ % BRAND_PALETTE.length;
+      slots.set(brand, slot);
+    }
+    return BRAND_PALETTE[slot];
+  };
 }
 
 /**
@@ -31,7 +41,7 @@ export class BrandNames {
   /** id → name, as read. */
   readonly names = this.table.asReadonly();
 
-  /** brand id → its colour (libraryColours of the list as read; hashes until then). */
+  /** brand id → its colour (libraryColours of the list as read). */
   readonly colour = computed(() => libraryColours(Object.keys(this.table())));
 
   constructor() {
