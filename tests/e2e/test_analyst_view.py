@@ -269,6 +269,25 @@ def ended_checks(page, db, stream_id: str, context) -> None:
         arg=len(expected),
     )
     shot(page, "32-analyst-ended.png")
+    # Ended: the player holds the whole recording (the API's VOD playlist, not the live
+    # window), and an appearance plays from its start in it.
+    last_end = max(a["end"] for a in expected.values())
+    page.wait_for_function(
+        """(end) => {
+          const v = document.querySelector('ma-player video');
+          return v && Number.isFinite(v.duration) && v.duration >= end - 2;
+        }""",
+        arg=last_end,
+    )
+    row = page.locator(
+        '[data-testid="appearance-group"][data-brand="redbull"] [data-testid="appearance"]'
+    ).last
+    start = float(row.get_attribute("data-start"))
+    row.click()
+    page.wait_for_function(
+        """(s) => Math.abs(document.querySelector('ma-player video').currentTime - s) <= 1.5""",
+        arg=start,
+    )
     assert "Red Bull" in page.get_by_test_id("brand-totals").inner_text()
     assert "redbull" not in page.get_by_test_id("brand-totals").inner_text()
     heat_and_time_range(page, expected)
