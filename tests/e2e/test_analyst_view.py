@@ -473,6 +473,41 @@ def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:  #
 MANY = [f"sponsor-{name}-international" for name in "abcdefghijkl"]
 
 
+def honest_state(page, db, stream_id: str) -> None:
+    """Each warning the pipeline writes on a stream is shown beside the panel it affects,
+    with what to do: keyframes too far apart, results behind live, segments that never
+    reached storage and failed segments (with the newest one's reason: seconds missing from
+    the exposure below) under the player; an unusable logo reference by the brands."""
+    stream = db.collection("streams").document(stream_id)
+    logo_message = "logo reference sponsor-a-international/1.png is not used: hairline shapes"
+    stream.collection("segments").document("00000040").set(
+        {"seq": 40, "status": "failed", "error": "moov atom not found", "warnings": [logo_message]}
+    )
+    stream.update(
+        {
+            "status": "live",
+            "stats.lag_s": 25.0,
+            "stats.failed": 1,
+            "ingest.dropped": 2,
+            "warnings": {"keyframe_interval": "keyframes every 8.0 s (at most 4 s)"},
+            "analysis_warnings": {"messages": [logo_message]},
+        }
+    )
+    shown = {
+        "keyframes": ("player", "Keyframe Interval 2 s"),
+        "lag": ("player", "25 s behind live"),
+        "dropped": ("player", "2 segments never reached storage"),
+        "failed": ("player", "moov atom not found"),
+        "logo:sponsor-a-international/1.png": ("brands", "clearer image of the logo"),
+    }
+    for warning, (panel, words) in shown.items():
+        item = page.locator(f'[data-testid="warnings-{panel}"] [data-warning="{warning}"]')
+        item.wait_for(state="attached")
+        assert words in item.text_content(), (warning, item.text_content())
+    page.get_by_test_id("warnings-player").scroll_into_view_if_needed()
+    shot(page, "38-warnings.png", full_page=False)
+
+
 def test_report_of_many_brands_prints_on_one_a4_page(
     stack_env,
     db,
@@ -563,5 +598,6 @@ def test_report_of_many_brands_prints_on_one_a4_page(
         shot(page, "37-ended-no-recording.png")
         # Twelve long brand names: the totals table shortens them, the page keeps its width.
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 1280
+        honest_state(page, db, stream_id)
     finally:
         page.close()

@@ -43,6 +43,9 @@ describe('stream warnings', () => {
     expect(warnings.map((w) => w.id)).toEqual(['failed', 'keyframes', 'lag', 'dropped', 'skipped']);
     expect(warnings.find((w) => w.id === 'keyframes')?.panels).toEqual(['player']);
     expect(warnings.find((w) => w.id === 'failed')?.detail).toContain('#7');
+    // Missing seconds in the exposure: said right above it, under the player.
+    expect(warnings.find((w) => w.id === 'failed')?.panels[0]).toBe('player');
+    expect(warnings.find((w) => w.id === 'skipped')?.panels[0]).toBe('player');
     expect(warnings.find((w) => w.id === 'lag')?.title).toBe('Results are 42 s behind live');
     for (const w of warnings) expect(w.action.length).toBeGreaterThan(10);
   });

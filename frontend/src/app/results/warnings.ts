@@ -251,7 +251,8 @@ export function streamWarnings({ stream, latest, segments, signals: switches }: 
     out.push({
       id: 'failed',
       severity: 'error',
-      panels: ['processing', 'results'],
+      // Under the player, right above the exposure: those seconds are missing from it.
+      panels: ['player', 'processing', 'results'],
       title: `${failed} segment${failed === 1 ? '' : 's'} failed`,
       detail: newest?.error ? `Newest (#${newest.seq}): ${newest.error}` : undefined,
       action: 'Those seconds have no results. Once the cause is fixed, re-analyse them with a backfill (Processing).',
@@ -263,7 +264,7 @@ export function streamWarnings({ stream, latest, segments, signals: switches }: 
     out.push({
       id: 'skipped',
       severity: 'info',
-      panels: ['processing'],
+      panels: ['player', 'processing'],
       title: `${skipped} segment${skipped === 1 ? '' : 's'} skipped to stay live`,
       action: 'Realtime mode skips segments far behind live. Backfill their time range (Processing) to analyse them.',
     });
