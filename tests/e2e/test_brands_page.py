@@ -245,6 +245,18 @@ def test_admin_builds_the_brand_library(stack_env, db, browser, dashboard):  # n
         ).raise_for_status()
         page.reload()
         gone = page.locator(f'ma-brand-card[data-brand="{doomed}"]')
+        gone.wait_for()
+
+        # A long library: "find a brand" keeps the cards whose name, id or alias matches.
+        find = page.get_by_test_id("brand-find")
+        find.fill("DOOMED")
+        page.locator(f'ma-brand-card[data-brand="{BRAND}"]').wait_for(state="detached")
+        assert page.locator("ma-brand-card").count() == 1 and gone.count() == 1
+        assert page.get_by_test_id("brand-count").inner_text().startswith("1 of 2 brands")
+        find.fill("no such brand")
+        page.get_by_test_id("brand-none-found").wait_for()
+        find.fill("")
+        page.locator(f'ma-brand-card[data-brand="{BRAND}"]').wait_for()
         gone.get_by_test_id("brand-menu").click()
         page.get_by_test_id("delete-brand").click()
         dialog = page.get_by_role("dialog")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BrandLogo, LogoCheck } from '../core/api.service';
-import { brandSlug, duration, percent, precheck, refusedVerdict, storedVerdict, withAlias } from './brand-logic';
+import { brandSlug, duration, matchingBrands, percent, precheck, refusedVerdict, storedVerdict, withAlias } from './brand-logic';
 
 const check = (over: Partial<LogoCheck> = {}): LogoCheck => ({
   usable: true, quality: 'good', reason: null, found: 7, trials: 8, smallest_found_px: 60, keypoints: false, ...over,
@@ -87,5 +87,26 @@ describe('aliases', () => {
     expect(withAlias(['Coke'], 'coke.', 'Coca-Cola')).toEqual({ aliases: ['Coke'], error: '“coke.” is already an alias.' });
     expect(withAlias([], '!!!', 'Coca-Cola').error).toContain('no letter or digit');
     expect(withAlias([], 'x'.repeat(101), 'Coca-Cola').error).toContain('at most 100');
+  });
+});
+
+describe('finding a brand in a long list', () => {
+  const brands = [
+    { brand_id: 'nestle', name: 'Nestlé', aliases: ['Nescafé'] },
+    { brand_id: 'redbull', name: 'Red Bull' },
+    { brand_id: 'coca-cola', name: 'Coca-Cola', aliases: ['Coke'] },
+  ];
+
+  it('matches name, id and aliases, case and accents ignored', () => {
+    expect(matchingBrands(brands, 'NESTLE').map((b) => b.brand_id)).toEqual(['nestle']);
+    expect(matchingBrands(brands, 'nescafe').map((b) => b.brand_id)).toEqual(['nestle']);
+    expect(matchingBrands(brands, 'coke').map((b) => b.brand_id)).toEqual(['coca-cola']);
+    expect(matchingBrands(brands, 'redb').map((b) => b.brand_id)).toEqual(['redbull']);
+    expect(matchingBrands(brands, 'red  bull').map((b) => b.brand_id)).toEqual(['redbull']);
+  });
+
+  it('keeps every brand, in order, for an empty query and none for a stranger', () => {
+    expect(matchingBrands(brands, '  ')).toEqual(brands);
+    expect(matchingBrands(brands, 'pepsi')).toEqual([]);
   });
 });

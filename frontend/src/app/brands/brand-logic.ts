@@ -143,3 +143,19 @@ export function withAlias(aliases: readonly string[], raw: string, name: string)
   if (list.some((a) => key(a) === key(alias))) return { aliases: list, error: `“${alias}” is already an alias.` };
   return { aliases: [...list, alias] };
 }
+
+/** Text as the brand filter compares it: no case, no accents, single spaces. */
+function folded(text: string): string {
+  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** The brands a "find a brand" query keeps: those whose name, id or one of whose aliases
+ *  contains it, case and accents ignored (an empty query keeps all, in their order). */
+export function matchingBrands<T extends { brand_id: string; name: string; aliases?: string[] }>(
+  brands: readonly T[],
+  query: string,
+): T[] {
+  const wanted = folded(query);
+  if (!wanted) return [...brands];
+  return brands.filter((b) => [b.name, b.brand_id, ...(b.aliases ?? [])].some((t) => folded(t).includes(wanted)));
+}

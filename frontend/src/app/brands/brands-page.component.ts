@@ -3,7 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { BrandTotalsList, BrandsApi } from '../core/api.service';
 import { SessionService } from '../core/session.service';
 import { BrandCardComponent } from './brand-card.component';
-import { brandSlug, duration } from './brand-logic';
+import { brandSlug, duration, matchingBrands } from './brand-logic';
 
 type Sort = 'seen' | 'name';
 
@@ -67,8 +67,10 @@ type Sort = 'seen' | 'name';
       </section>
     } @else {
       <div class="toolbar">
-        <span class="muted">{{ brands().length }} brand{{ brands().length === 1 ? '' : 's' }} · {{ duration(totalSeconds()) }} on screen in all</span>
+        <span class="muted" data-testid="brand-count">@if (query().trim()) {{{ shown().length }} of }{{ brands().length }} brand{{ brands().length === 1 ? '' : 's' }} · {{ duration(totalSeconds()) }} on screen in all</span>
         <span class="spacer"></span>
+        <input #findBox type="search" class="find" placeholder="Find a brand" aria-label="Find a brand by name or alias"
+               [value]="query()" (input)="query.set(findBox.value)" data-testid="brand-find" />
         <label class="muted">Sort
           <select [value]="sort()" (change)="sort.set($any($event.target).value)" data-testid="brand-sort">
             <option value="seen">Most seen first</option>
@@ -76,9 +78,11 @@ type Sort = 'seen' | 'name';
           </select></label>
       </div>
       <div class="cards" data-testid="brand-list">
-        @for (b of brands(); track b.brand_id) {
+        @for (b of shown(); track b.brand_id) {
           <ma-brand-card [brand]="b" [canControl]="session.canControl()" [catalogueBlocked]="catalogueBlocked()"
                          [openCatalogue]="b.brand_id === justAdded()" (changed)="reload()" (removed)="reload()" />
+        } @empty {
+          <p class="muted" data-testid="brand-none-found">No brand’s name or alias contains “{{ query().trim() }}”.</p>
         }
       </div>
     }
@@ -102,6 +106,8 @@ type Sort = 'seen' | 'name';
     .toolbar select { margin-left: var(--ma-space-1); background: var(--ma-surface-2); color: var(--ma-text);
                       border: 1px solid var(--ma-border); border-radius: var(--ma-radius-sm); padding: 4px; font: inherit; }
     .spacer { flex: 1; }
+    .find { flex: 0 1 220px; min-width: 0; padding: 6px 8px; font: inherit; background: var(--ma-surface-2); color: var(--ma-text);
+            border: 1px solid var(--ma-border); border-radius: var(--ma-radius-sm); }
     .cards { display: grid; gap: var(--ma-space-3); }
   `,
 })
@@ -123,6 +129,9 @@ export class BrandsPageComponent {
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     return this.sort() === 'name' ? brands.sort(byName) : brands.sort((a, b) => b.seconds - a.seconds || byName(a, b));
   });
+  /** The "find a brand" box: the cards shown are the brands it matches. */
+  readonly query = signal('');
+  readonly shown = computed(() => matchingBrands(this.brands(), this.query()));
   readonly totalSeconds = computed(() => this.brands().reduce((sum, b) => sum + b.seconds, 0));
 
   constructor() {
