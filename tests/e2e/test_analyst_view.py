@@ -32,7 +32,7 @@ import requests
 
 from local.publisher import publish
 from tests.e2e.shots import shot
-from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
+from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, sign_in
 from tests.integration.helpers import WAIT_S
 from tests.logo_scenes import ICONS, logo, paste, photo
 
@@ -127,7 +127,7 @@ def read_csv(download) -> list[dict]:
 def test_analyst_view_live_seek_exports_report_and_phone(
     stack_env,
     db,
-    browser,  # noqa: F811
+    browser,
     dashboard,
     tmp_path,
 ):
@@ -411,7 +411,7 @@ def heat_and_time_range(page, expected: dict) -> None:
     page.get_by_test_id("analyst-scope").filter(has_text="(whole stream)").wait_for()
 
 
-def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:  # noqa: F811
+def phone_checks(browser, dashboard: str, stack_env, stream_id: str) -> None:
     """At 390 px: one column, the chart as wide as the screen allows, no sideways scroll."""
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     phone.set_default_timeout(WAIT_MS)
@@ -512,7 +512,7 @@ def test_report_of_many_brands_prints_on_one_a4_page(
     stack_env,
     db,
     store,
-    browser,  # noqa: F811
+    browser,
     dashboard,
 ):
     """Twelve brands with evidence frames, written as the pipeline writes them (appearance

@@ -31,7 +31,7 @@ import requests
 
 from tests.conftest import TEST_API_KEY
 from tests.e2e.shots import shot
-from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
+from tests.e2e.test_dashboard import WAIT_MS, sign_in
 from tests.e2e.test_history import write_appearance
 from tests.integration.helpers import WAIT_S
 from tests.logo_scenes import ICONS
@@ -136,7 +136,7 @@ def percent(share: float) -> str:
     return f"{p:.1f}%" if p < 10 else f"{round(p)}%"
 
 
-def test_admin_builds_the_brand_library(stack_env, db, browser, dashboard):  # noqa: F811
+def test_admin_builds_the_brand_library(stack_env, db, browser, dashboard):
     api = stack_env.info["api"]
     delete_every_brand(api)
     streams = seen_in_streams(api, db, BRAND)
@@ -291,7 +291,7 @@ def ensure_brand_with_logo(api: str) -> None:
         ).raise_for_status()
 
 
-def test_viewer_sees_the_brands_read_only(stack_env, browser, dashboard):  # noqa: F811
+def test_viewer_sees_the_brands_read_only(stack_env, browser, dashboard):
     ensure_brand_with_logo(stack_env.info["api"])
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -319,7 +319,7 @@ def test_viewer_sees_the_brands_read_only(stack_env, browser, dashboard):  # noq
         context.close()
 
 
-def test_brands_page_at_390_px_and_without_the_catalogue(stack_env, browser, dashboard):  # noqa: F811
+def test_brands_page_at_390_px_and_without_the_catalogue(stack_env, browser, dashboard):
     api = stack_env.info["api"]
     ensure_brand_with_logo(api)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)

@@ -91,16 +91,6 @@ def iou(a, b) -> float:
     return inter / (aw * ah + bw * bh - inter) if inter else 0.0
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def sign_in(page, dashboard: str, accounts: list[dict], role: str) -> None:
     """Sign in on the sign-in screen with the stack's seeded account for ``role`` (its
     one-click button), and wait until the app shows that role in its top bar."""

@@ -22,7 +22,7 @@ import re
 import requests
 
 from tests.conftest import TEST_API_KEY
-from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
+from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, sign_in
 from tests.integration.helpers import WAIT_S
 
 API_KEY = {"X-API-Key": TEST_API_KEY}
@@ -60,7 +60,7 @@ def rows(page) -> list[str]:
     return page.locator('[data-testid="stream-list"] li .name').all_inner_texts()
 
 
-def test_first_run_walkthrough_menus_and_confirmations(stack_env, db, browser, dashboard):  # noqa: F811
+def test_first_run_walkthrough_menus_and_confirmations(stack_env, db, browser, dashboard):
     api = stack_env.info["api"]
     delete_every_stream(api)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
@@ -146,7 +146,7 @@ def test_first_run_walkthrough_menus_and_confirmations(stack_env, db, browser, d
         page.close()
 
 
-def test_viewer_sees_no_admin_actions(stack_env, browser, dashboard):  # noqa: F811
+def test_viewer_sees_no_admin_actions(stack_env, browser, dashboard):
     api = stack_env.info["api"]
     created = requests.post(
         f"{api}/v1/streams", json={"name": "Viewer check"}, headers=API_KEY, timeout=WAIT_S
@@ -178,7 +178,7 @@ def test_viewer_sees_no_admin_actions(stack_env, browser, dashboard):  # noqa: F
         context.close()
 
 
-def test_an_account_without_a_role_is_told_to_ask_an_admin(stack_env, browser, dashboard):  # noqa: F811
+def test_an_account_without_a_role_is_told_to_ask_an_admin(stack_env, browser, dashboard):
     emulator = os.environ["FIREBASE_AUTH_EMULATOR_HOST"]
     email, password = "nobody@media-analyzer.test", "no-role-password"
     signup = requests.post(
@@ -204,7 +204,7 @@ def test_an_account_without_a_role_is_told_to_ask_an_admin(stack_env, browser, d
         context.close()
 
 
-def test_layout_at_390_px(stack_env, browser, dashboard):  # noqa: F811
+def test_layout_at_390_px(stack_env, browser, dashboard):
     api = stack_env.info["api"]
     created = requests.post(
         f"{api}/v1/streams", json={"name": "Phone check"}, headers=API_KEY, timeout=WAIT_S

@@ -25,7 +25,7 @@ import requests
 from functions.appearances import RunPart, appearance_id, part_fields
 from tests.conftest import TEST_API_KEY
 from tests.e2e.shots import shot
-from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
+from tests.e2e.test_dashboard import WAIT_MS, sign_in
 from tests.integration.helpers import WAIT_S
 
 API_KEY = {"X-API-Key": TEST_API_KEY}
@@ -110,7 +110,7 @@ def table_seconds(page, stream_id: str) -> dict[str, float]:
     }
 
 
-def test_history_lists_ended_streams_and_compares_brands(stack_env, db, browser, dashboard):  # noqa: F811
+def test_history_lists_ended_streams_and_compares_brands(stack_env, db, browser, dashboard):
     api = stack_env.info["api"]
     tag = uuid.uuid4().hex[:4]
     first = ended_stream(api, db, f"Friday show {tag}", SEEN[0], hours_ago=26)
@@ -211,7 +211,7 @@ def test_history_lists_ended_streams_and_compares_brands(stack_env, db, browser,
         page.close()
 
 
-def test_history_at_390_px(stack_env, db, browser, dashboard):  # noqa: F811
+def test_history_at_390_px(stack_env, db, browser, dashboard):
     api = stack_env.info["api"]
     tag = uuid.uuid4().hex[:4]
     ids = [

@@ -44,7 +44,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from local.publisher import publish
 from tests.e2e.test_analyst_view import overlay_now, shot, wait_until
-from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, browser, sign_in  # noqa: F401
+from tests.e2e.test_dashboard import ARTIFACTS, WAIT_MS, sign_in
 from tests.integration.helpers import WAIT_S
 from tests.logo_scenes import photo
 
@@ -223,7 +223,7 @@ def publish_and_enrich(stack_env, db, clip: Path) -> tuple[str, dict[str, int]]:
 def test_transcript_text_layer_sources_and_switches(
     stack_env,
     db,
-    browser,  # noqa: F811
+    browser,
     dashboard,
     tmp_path,
 ):
@@ -473,7 +473,7 @@ def switches(page, db, stream_id: str, api: str, auth: dict) -> None:
     )
 
 
-def viewer_and_phone(browser, dashboard: str, stack_env, stream_id: str) -> None:  # noqa: F811
+def viewer_and_phone(browser, dashboard: str, stack_env, stream_id: str) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page.set_default_timeout(WAIT_MS)
     try:
@@ -502,7 +502,7 @@ def viewer_and_phone(browser, dashboard: str, stack_env, stream_id: str) -> None
         page.close()
 
 
-def test_brand_aliases_on_the_brands_page(stack_env, browser, dashboard):  # noqa: F811
+def test_brand_aliases_on_the_brands_page(stack_env, browser, dashboard):
     api = stack_env.info["api"]
     auth = {"Authorization": f"Bearer {stack_env.info['api_dev_token']}"}
     brand = "e2e-alias-cola"
