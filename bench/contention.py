@@ -41,11 +41,13 @@ SEGMENT_S = 2.0
 
 @dataclass
 class Wire:
-    """Counts what a Firestore client sends: commits per document (failed ones too: each
-    is an attempt on the document), transactions begun and aborted, and plain writes
-    refused with ABORTED (a document a transaction holds; StreamRegistry sends them again)."""
+    """Counts what a Firestore client sends: commits per document (``attempts``, failed
+    ones too: each is an attempt on the document; ``writes``, the ones that took effect),
+    transactions begun and aborted, and plain writes refused with ABORTED (a document a
+    transaction holds; StreamRegistry sends them again)."""
 
     writes: Counter = field(default_factory=Counter)
+    attempts: Counter = field(default_factory=Counter)
     begun: int = 0
     aborted: int = 0
     plain_aborted: int = 0
@@ -58,8 +60,14 @@ class Wire:
         def counting_commit(*args, **kwargs):
             request = kwargs.get("request") or (args[0] if args else {})
             writes = request.get("writes", []) if isinstance(request, dict) else request.writes
+            # One commit touching a document is one write of it (the unit Firestore locks
+            # and limits), however many Write entries it takes.
+            touched = {w.update.name or w.delete or w.transform.document for w in writes}
             try:
-                return commit(*args, **kwargs)
+                answer = commit(*args, **kwargs)
+                with self.lock:
+                    self.writes.update(touched)
+                return answer
             except Aborted:
                 in_transaction = bool(
                     request.get("transaction") if isinstance(request, dict) else request.transaction
@@ -71,11 +79,8 @@ class Wire:
                         self.plain_aborted += 1
                 raise
             finally:
-                # One commit touching a document is one write of it (the unit Firestore
-                # locks and limits), however many Write entries it takes.
-                touched = {w.update.name or w.delete or w.transform.document for w in writes}
                 with self.lock:
-                    self.writes.update(touched)
+                    self.attempts.update(touched)
 
         def counting_begin(*args, **kwargs):
             with self.lock:
@@ -84,8 +89,10 @@ class Wire:
 
         api.commit, api.begin_transaction = counting_commit, counting_begin
 
-    def to_doc(self, path_tail: str) -> int:
-        return sum(n for name, n in self.writes.items() if name.endswith("/" + path_tail))
+    def to_doc(self, path_tail: str, attempts: bool = False) -> int:
+        """Writes of the document (or commit attempts on it, aborted ones included)."""
+        counts = self.attempts if attempts else self.writes
+        return sum(n for name, n in counts.items() if name.endswith("/" + path_tail))
 
 
 def run(client, store, segments_data: list[bytes], streams: int, segments: int, backfill: int,
@@ -177,6 +184,10 @@ def run(client, store, segments_data: list[bytes], streams: int, segments: int, 
         ),
         "stream_doc_writes_per_live_segment_with_ingest": round(live_writes / len(uploads), 3),
         "stream_doc_writes_per_backfilled_segment": round(stream_docs[replayed] / backfill, 3),
+        # Aborted commits sent again: what contention costs on top of the writes above.
+        "stream_doc_commit_attempts_per_backfilled_segment": round(
+            wire.to_doc(f"streams/{replayed}", attempts=True) / backfill, 3
+        ),
         "hottest_stream_doc_writes_per_s": round(max(stream_docs.values()) / seconds, 2),
         "live_rate_writes_per_s_per_stream": round(
             live_writes / len(uploads) / SEGMENT_S, 2
@@ -217,6 +228,8 @@ def markdown(r: dict) -> str:
             f"{r['live_rate_writes_per_s_per_stream']} |",
             "| writes to `streams/{id}` per backfilled segment | "
             f"{r['stream_doc_writes_per_backfilled_segment']} |",
+            "| ... commits sent, aborted ones included | "
+            f"{r['stream_doc_commit_attempts_per_backfilled_segment']} |",
             f"| hottest stream document in this run (writes/s) | "
             f"{r['hottest_stream_doc_writes_per_s']} |",
             f"| counters exact | {r['counters_exact']} |",

@@ -198,5 +198,7 @@ def test_stream_documents_under_load(stack_env, db, clip, moto_s3, aws_env, tmp_
     assert result["transactions_aborted"] <= 0.25 * result["transactions_begun"], result
     assert result["outcomes"] == {"done": 16 * 2 + 8}
     assert result["counters_exact"]
+    # Writes that took effect: the code's own count, whatever the machine's load (an aborted
+    # commit sent again is an attempt, bounded above; 10 attempts for 8 segments seen in CI).
     assert result["stream_doc_writes_per_live_segment"] <= 1.0, result
     assert result["stream_doc_writes_per_backfilled_segment"] <= 1.0, result
