@@ -31,6 +31,16 @@ describe('analysis warnings (what the pipeline writes)', () => {
 });
 
 describe('stream warnings', () => {
+  it('says CLIP was warming up, in the past, once the stream has ended', () => {
+    const loading = segment({ warnings: ['CLIP unavailable, no scene or brand labels: still loading'] });
+    const live = streamWarnings({ stream, latest: loading, segments: [loading] });
+    expect(live[0]).toMatchObject({ id: 'clip-warming', title: 'Brand recognition is warming up' });
+    const ended = streamWarnings({ stream: { ...stream, status: 'ended' }, latest: loading, segments: [loading] });
+    expect(ended[0]).toMatchObject({ id: 'clip-warming', title: 'Brand recognition was warming up' });
+    expect(ended[0].action).toContain('backfill');
+    expect(ended[0].action).not.toContain('Nothing to do');
+  });
+
   it('puts each warning beside its panel, errors first, each with what to do', () => {
     const doc: StreamDoc = {
       ...stream,

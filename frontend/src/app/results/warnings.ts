@@ -192,6 +192,19 @@ export interface WarningInput {
   signals?: Required<StreamSignals>;
 }
 
+/** A warning about an ended stream in the past tense where "wait" no longer helps: CLIP
+ *  that was loading then is not loading now, but the segments it missed stay without its
+ *  labels until re-analysed. */
+function afterTheStream(warning: StreamWarning): StreamWarning {
+  if (warning.id !== 'clip-warming') return warning;
+  return {
+    ...warning,
+    title: 'Brand recognition was warming up',
+    explain: 'The CLIP model was still loading when these segments were analysed: they have no scene labels or CLIP brand labels (logo matching, text and speech ran).',
+    action: 'To add them, re-analyse the stream with a backfill (Processing) now that the model is ready.',
+  };
+}
+
 /** Everything the dashboard should say about a stream's state, each with what to do. */
 export function streamWarnings({ stream, latest, segments, signals: switches }: WarningInput): StreamWarning[] {
   const out: StreamWarning[] = [];
@@ -226,7 +239,7 @@ export function streamWarnings({ stream, latest, segments, signals: switches }: 
   const seen = new Set<string>();
   for (const message of messages) {
     if (signals.explained.has(message)) continue;
-    const warning = analysisWarning(message);
+    const warning = stream.status === 'ended' ? afterTheStream(analysisWarning(message)) : analysisWarning(message);
     if (!seen.has(warning.id)) out.push(warning);
     seen.add(warning.id);
   }
@@ -305,7 +318,9 @@ export function emptyBrandsReason(
   }
   if (broken) return `No brand found so far, and brand recognition is impaired: ${broken.title.toLowerCase()} (see below).`;
   if (warnings.some((w) => w.id === 'clip-warming')) {
-    return 'No logo found so far; brand recognition is still warming up (see below).';
+    return stream?.status === 'ended'
+      ? 'No logo was found; brand recognition was still warming up while it was analysed (see below).'
+      : 'No logo found so far; brand recognition is still warming up (see below).';
   }
   const unusable = warnings.filter((w) => w.id.startsWith('logo:')).length;
   const none = librarySize === null ? 'No monitored brand' : librarySize === 1 ? 'The monitored brand has not' : `None of the ${librarySize} monitored brands`;
