@@ -18,6 +18,7 @@ import sys
 
 from local import services
 from local.ports import StackPorts
+from mediacore import firestore_access
 from mediacore.logs import setup_logging
 from mediacore.settings import Settings
 
@@ -77,7 +78,7 @@ def main(name: str) -> int:
         services.wait_tcp(host, ports.api_port)
         services.ensure_bucket(settings)
         services.load_firestore_rules(settings, ports)
-        services.publish_access_config(settings)
+        firestore_access.publish_access(settings)
         services.seed_accounts(settings, ports)
         platform = settings.platform
         services.ensure_push_subscription(

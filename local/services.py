@@ -209,12 +209,6 @@ def load_firestore_rules(settings: Settings, ports: StackPorts, rules: str | Non
     )
 
 
-def publish_access_config(settings: Settings) -> None:
-    """What the rules read to decide access. As in a deployment, reading needs the viewer
-    or admin claim: the dashboard signs in with the seeded accounts (``seed_accounts``)."""
-    firestore_access.publish_access(settings)
-
-
 DEMO_ACCOUNTS_FILE = "demo-accounts.json"
 DEMO_ROLES = ("admin", "viewer")
 

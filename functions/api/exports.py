@@ -308,7 +308,7 @@ def report_page(
 
 def brand_names() -> dict[str, str]:
     """Brand id -> name, from the library, for exports a person reads."""
-    return {b["brand_id"]: b.get("name") or b["brand_id"] for b in services().brands.all()}
+    return {b["brand_id"]: b.get("name", "") for b in services().brands.all()}
 
 
 def _when(value) -> str | None:

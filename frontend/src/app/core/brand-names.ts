@@ -48,9 +48,8 @@ export class BrandNames {
     void this.load();
   }
 
-  /** The name of `id` (reads the list on first use; a signal read: templates update). */
+  /** The name of `id` (a signal read: templates update when the list arrives). */
   name(id: string): string {
-    void this.load();
     return brandName(this.table(), id);
   }
 

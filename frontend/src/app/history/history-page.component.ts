@@ -5,7 +5,7 @@ import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { duration, percent } from '../brands/brand-logic';
 import { BrandsApi, StreamSummary } from '../core/api.service';
-import { BrandNames, brandName } from '../core/brand-names';
+import { BrandNames } from '../core/brand-names';
 import { StreamDoc } from '../core/models';
 import { StreamsService } from '../core/streams.service';
 import { IconComponent } from '../ui/icon.component';
@@ -291,7 +291,7 @@ export class HistoryPageComponent {
   }
 
   nameOf(brand: string): string {
-    return brandName(this.names(), brand);
+    return this.brandNames.name(brand);
   }
 
   color(brand: string): string {
