@@ -101,6 +101,7 @@ def seeded(db, stack_env, stream_id):
     db.collection("brands").document("acme").set({"name": "Acme"})
     yield created
     db.recursive_delete(stream)
+    db.collection("brands").document("acme").delete()  # later tests' brand names stay theirs
 
 
 @pytest.fixture
